@@ -1,0 +1,187 @@
+package io.muster.server.api;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.muster.api.v1.AddMemberRequest;
+import io.muster.api.v1.AddMemberResponse;
+import io.muster.api.v1.CatalogSnapshot;
+import io.muster.api.v1.ClusterGrpc;
+import io.muster.api.v1.LeaderRequest;
+import io.muster.api.v1.LeaderResponse;
+import io.muster.api.v1.Member;
+import io.muster.api.v1.MembersRequest;
+import io.muster.api.v1.MembersResponse;
+import io.muster.api.v1.RemoveMemberRequest;
+import io.muster.api.v1.RemoveMemberResponse;
+import io.muster.api.v1.SnapshotChunk;
+import io.muster.api.v1.SnapshotRequest;
+import io.muster.api.v1.TransferLeadershipRequest;
+import io.muster.api.v1.TransferLeadershipResponse;
+import io.muster.internal.v1.Command;
+import io.muster.internal.v1.RemoveMemberCmd;
+import io.muster.internal.v1.SetMemberCmd;
+import io.muster.server.catalog.Catalog;
+import io.muster.server.config.PeerSpec;
+import io.muster.server.raft.RaftNode;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** The {@code muster.v1.Cluster} admin service. */
+public final class ClusterService extends ClusterGrpc.ClusterImplBase {
+
+    static final int CHUNK = 1 << 20;
+
+    private final String selfId;
+    private final RaftNode raft;
+    private final Catalog catalog;
+    private final PeerDirectory directory;
+    private final Forwarder forwarder;
+    private final Clock clock;
+
+    public ClusterService(String selfId, RaftNode raft, Catalog catalog, PeerDirectory directory, Forwarder forwarder, Clock clock) {
+        this.selfId = selfId;
+        this.raft = raft;
+        this.catalog = catalog;
+        this.directory = directory;
+        this.forwarder = forwarder;
+        this.clock = clock;
+    }
+
+    private List<Member> members() {
+        Map<String, Member> known = directory.all();
+        String leader = raft.leaderRaftAddress();
+        Set<String> alive = new HashSet<>(raft.alivePeers());
+        List<Member> out = new ArrayList<>();
+        for (String peer : raft.peers()) {
+            Member m = known.values().stream().filter(k -> k.getRaftAddress().equals(peer)).findFirst()
+                    .orElse(Member.newBuilder().setId(peer).setRaftAddress(peer).build());
+            out.add(m.toBuilder()
+                    .setLeader(peer.equals(leader))
+                    .setAlive(!raft.isLeader() || alive.contains(peer))
+                    .build());
+        }
+        return out;
+    }
+
+    @Override
+    public void members(MembersRequest request, StreamObserver<MembersResponse> observer) {
+        List<Member> members = members();
+        observer.onNext(MembersResponse.newBuilder()
+                .addAllMembers(members)
+                .setLeaderId(members.stream().filter(Member::getLeader).map(Member::getId).findFirst().orElse(""))
+                .setTerm(raft.term())
+                .setAnsweredBy(selfId)
+                .build());
+        observer.onCompleted();
+    }
+
+    @Override
+    public void leader(LeaderRequest request, StreamObserver<LeaderResponse> observer) {
+        forwarder.retrying("leader", true, () -> {
+            Optional<Member> leader = members().stream().filter(Member::getLeader).findFirst();
+            return leader.isPresent()
+                    ? CompletableFuture.completedFuture(LeaderResponse.newBuilder().setLeader(leader.get()).setTerm(raft.term()).build())
+                    : CompletableFuture.<LeaderResponse>failedFuture(Status.UNAVAILABLE.withDescription("no leader elected").asRuntimeException());
+        }).whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
+    }
+
+    @Override
+    public void transferLeadership(TransferLeadershipRequest request, StreamObserver<TransferLeadershipResponse> observer) {
+        String target;
+        if (request.getTargetId().isEmpty()) {
+            target = null;
+        } else {
+            Optional<Member> m = directory.byId(request.getTargetId());
+            if (m.isEmpty() || !raft.peers().contains(m.get().getRaftAddress())) {
+                observer.onError(Validation.invalid("target_id", "'" + request.getTargetId() + "'", "the id of a current member"));
+                return;
+            }
+            target = m.get().getRaftAddress();
+        }
+        forwarder.onLeader(ClusterGrpc.getTransferLeadershipMethod(), request, () -> {
+            com.alipay.sofa.jraft.Status s = raft.transferLeadership(target);
+            if (!s.isOk()) {
+                return CompletableFuture.failedFuture(Status.FAILED_PRECONDITION
+                        .withDescription("leadership transfer refused: " + s.getErrorMsg()).asRuntimeException());
+            }
+            return CompletableFuture.completedFuture(TransferLeadershipResponse.newBuilder()
+                    .setLeaderId(target == null ? "" : request.getTargetId()).build());
+        }).whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
+    }
+
+    @Override
+    public void addMember(AddMemberRequest request, StreamObserver<AddMemberResponse> observer) {
+        Member m = request.getMember();
+        try {
+            new PeerSpec(m.getId(), m.getRaftAddress(), m.getGrpcAddress());
+        } catch (IllegalArgumentException e) {
+            observer.onError(Status.INVALID_ARGUMENT.withDescription("member: " + e.getMessage()).asRuntimeException());
+            return;
+        }
+        forwarder.onLeader(ClusterGrpc.getAddMemberMethod(), request, () -> {
+            Optional<Member> sameId = directory.byId(m.getId());
+            if (sameId.isPresent() && raft.peers().contains(sameId.get().getRaftAddress())
+                    && !sameId.get().getRaftAddress().equals(m.getRaftAddress())) {
+                return CompletableFuture.failedFuture(Status.ALREADY_EXISTS
+                        .withDescription("member id '" + m.getId() + "' is in use by " + sameId.get().getRaftAddress()).asRuntimeException());
+            }
+            // the directory entry first, so every member can route to the new one once it is a peer
+            return raft.propose(Command.newBuilder().setSetMember(SetMemberCmd.newBuilder().setMember(m)).setNowMs(clock.millis()).build())
+                    .thenCompose(r -> raft.peers().contains(m.getRaftAddress())
+                            ? CompletableFuture.completedFuture(null) : raft.addPeer(m.getRaftAddress()))
+                    .thenApply(v -> AddMemberResponse.newBuilder().addAllMembers(members()).build());
+        }).whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
+    }
+
+    @Override
+    public void removeMember(RemoveMemberRequest request, StreamObserver<RemoveMemberResponse> observer) {
+        Optional<Member> m = directory.byId(request.getId());
+        if (m.isEmpty()) {
+            observer.onError(Validation.invalid("id", "'" + request.getId() + "'", "the id of a current member"));
+            return;
+        }
+        String raftAddress = m.get().getRaftAddress();
+        forwarder.onLeader(ClusterGrpc.getRemoveMemberMethod(), request, () ->
+                (raft.peers().contains(raftAddress) ? raft.removePeer(raftAddress) : CompletableFuture.<Void>completedFuture(null))
+                        .thenCompose(v -> raft.isLeader()
+                                ? raft.propose(Command.newBuilder().setRemoveMember(RemoveMemberCmd.newBuilder().setId(request.getId()))
+                                .setNowMs(clock.millis()).build()).thenApply(r -> (Void) null)
+                                // the removed member was this leader: it stepped down; the directory entry is harmless
+                                : CompletableFuture.<Void>completedFuture(null))
+                        .thenApply(v -> RemoveMemberResponse.newBuilder().addAllMembers(members()).build()))
+                .whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
+    }
+
+    @Override
+    public void snapshot(SnapshotRequest request, StreamObserver<SnapshotChunk> observer) {
+        forwarder.retrying("read index", true, raft::readBarrier)
+                .thenCompose(v -> request.getCompactLog() ? raft.snapshot() : CompletableFuture.completedFuture(null))
+                .whenComplete((v, err) -> {
+                    if (err != null) {
+                        observer.onError(GrpcErrors.toStatus(err));
+                        return;
+                    }
+                    CatalogSnapshot snapshot = catalog.snapshot();
+                    ByteString data = snapshot.toByteString();
+                    int size = data.size();
+                    int from = 0;
+                    do {
+                        int to = Math.min(size, from + CHUNK);
+                        observer.onNext(SnapshotChunk.newBuilder()
+                                .setRevision(snapshot.getRevision())
+                                .setData(data.substring(from, to))
+                                .setLast(to == size)
+                                .build());
+                        from = to;
+                    } while (from < size);
+                    observer.onCompleted();
+                });
+    }
+}

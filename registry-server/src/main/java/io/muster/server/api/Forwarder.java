@@ -1,0 +1,166 @@
+package io.muster.server.api;
+
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.muster.api.v1.Member;
+import io.muster.server.raft.RaftNode;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs leader-only work: locally when this node leads, otherwise by forwarding the same RPC to the
+ * leader. While there is no leader (an election), or the leader just failed, it retries with a
+ * short backoff until the caller's deadline; every write Muster forwards is idempotent, so a retry
+ * after an unknown outcome is safe.
+ */
+public final class Forwarder implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
+    /** Set on forwarded calls: the receiver must not forward again. */
+    public static final Metadata.Key<String> FORWARDED_BY = Metadata.Key.of("muster-forwarded-by", Metadata.ASCII_STRING_MARSHALLER);
+    static final Context.Key<String> FORWARDED_CTX = Context.key("muster-forwarded-by");
+    static final long DEFAULT_TIMEOUT_MS = 10_000;
+
+    private final RaftNode raft;
+    private final PeerDirectory directory;
+    private final ScheduledExecutorService scheduler;
+    private final Executor callExecutor;
+    private final String selfId;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    public Forwarder(String selfId, RaftNode raft, PeerDirectory directory, ScheduledExecutorService scheduler, Executor callExecutor) {
+        this.selfId = selfId;
+        this.raft = raft;
+        this.directory = directory;
+        this.scheduler = scheduler;
+        this.callExecutor = callExecutor;
+    }
+
+    /** Deadline of the current call, or the default. */
+    static long deadlineNanos() {
+        Deadline d = Context.current().getDeadline();
+        long now = System.nanoTime();
+        return d == null ? now + TimeUnit.MILLISECONDS.toNanos(DEFAULT_TIMEOUT_MS) : now + d.timeRemaining(TimeUnit.NANOSECONDS);
+    }
+
+    static boolean isForwarded() {
+        return FORWARDED_CTX.get() != null;
+    }
+
+    public ManagedChannel channel(String grpcAddress) {
+        return channels.computeIfAbsent(grpcAddress, a -> NettyChannelBuilder.forTarget(a)
+                .usePlaintext()
+                .executor(callExecutor)
+                .build());
+    }
+
+    /** gRPC address of the current leader, if known. */
+    public Optional<Member> leader() {
+        return directory.byRaftAddress(raft.leaderRaftAddress());
+    }
+
+    public <Q, R> CompletableFuture<R> onLeader(MethodDescriptor<Q, R> method, Q request, Supplier<CompletableFuture<R>> local) {
+        boolean forwarded = isForwarded();
+        return retrying(method.getBareMethodName(), !forwarded, () -> {
+            if (raft.isLeader()) {
+                return local.get();
+            }
+            if (forwarded) {
+                // the sender picks the new leader itself; never forward twice
+                return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription("not the leader (forwarded call)").asRuntimeException());
+            }
+            Optional<Member> leader = leader();
+            if (leader.isEmpty()) {
+                String known = raft.leaderRaftAddress();
+                return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription(known == null
+                        ? "no leader elected" : "leader " + known + " has no known gRPC address").asRuntimeException());
+            }
+            return call(leader.get().getGrpcAddress(), method, request, deadlineNanos());
+        });
+    }
+
+    /**
+     * Runs {@code op}, retrying retryable failures (no leader, leader lost, UNAVAILABLE) with a
+     * capped exponential backoff until the current call's deadline.
+     */
+    public <R> CompletableFuture<R> retrying(String what, boolean retry, Supplier<CompletableFuture<R>> op) {
+        CompletableFuture<R> result = new CompletableFuture<>();
+        Context ctx = Context.current();
+        attempt(what, retry, ctx, op, deadlineNanos(), 0, result);
+        return result;
+    }
+
+    private <R> void attempt(String what, boolean retry, Context ctx, Supplier<CompletableFuture<R>> op, long deadline,
+                             int attempt, CompletableFuture<R> result) {
+        CompletableFuture<R> f;
+        Context previous = ctx.attach();
+        try {
+            f = op.get();
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        } finally {
+            ctx.detach(previous);
+        }
+        f.whenComplete((r, err) -> {
+            if (err == null) {
+                result.complete(r);
+                return;
+            }
+            long remaining = deadline - System.nanoTime();
+            long backoffMs = Math.min(500, 25L << Math.min(attempt, 4));
+            if (retry && GrpcErrors.retryable(err) && remaining > TimeUnit.MILLISECONDS.toNanos(backoffMs + 20)) {
+                log.debug("retrying {} in {} ms after {}", what, backoffMs, err.toString());
+                scheduler.schedule(() -> attempt(what, retry, ctx, op, deadline, attempt + 1, result), backoffMs, TimeUnit.MILLISECONDS);
+            } else {
+                result.completeExceptionally(GrpcErrors.toStatus(err));
+            }
+        });
+    }
+
+    private <Q, R> CompletableFuture<R> call(String address, MethodDescriptor<Q, R> method, Q request, long deadline) {
+        Metadata headers = new Metadata();
+        headers.put(FORWARDED_BY, selfId);
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        ClientCall<Q, R> call = MetadataUtils.newAttachHeadersInterceptor(headers)
+                .interceptCall(method, options, channel(address));
+        CompletableFuture<R> f = new CompletableFuture<>();
+        com.google.common.util.concurrent.ListenableFuture<R> lf = ClientCalls.futureUnaryCall(call, request);
+        lf.addListener(() -> {
+            try {
+                f.complete(lf.get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                f.completeExceptionally(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                f.completeExceptionally(e);
+            } catch (java.util.concurrent.CancellationException e) {
+                f.completeExceptionally(new StatusRuntimeException(Status.CANCELLED));
+            }
+        }, Runnable::run);
+        return f;
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.clear();
+    }
+}

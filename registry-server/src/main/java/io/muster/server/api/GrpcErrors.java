@@ -1,0 +1,67 @@
+package io.muster.server.api;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.muster.server.raft.NotLeaderException;
+import io.muster.server.raft.RaftUnavailableException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Maps internal failures to gRPC statuses a client can act on. */
+final class GrpcErrors {
+    private static final Logger log = LoggerFactory.getLogger(GrpcErrors.class);
+
+    private GrpcErrors() {
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static StatusRuntimeException toStatus(Throwable t) {
+        t = unwrap(t);
+        if (t instanceof StatusRuntimeException sre) {
+            return sre;
+        }
+        if (t instanceof io.grpc.StatusException se) {
+            return se.getStatus().asRuntimeException(se.getTrailers());
+        }
+        if (t instanceof NotLeaderException nle) {
+            return Status.UNAVAILABLE.withDescription("not the leader"
+                    + (nle.leaderRaftAddress() == null ? "" : "; leader is " + nle.leaderRaftAddress())
+                    + ": " + nle.getMessage()).asRuntimeException();
+        }
+        if (t instanceof RaftUnavailableException) {
+            return Status.UNAVAILABLE.withDescription(t.getMessage()).asRuntimeException();
+        }
+        if (t instanceof IllegalArgumentException) {
+            return Status.INVALID_ARGUMENT.withDescription(t.getMessage()).asRuntimeException();
+        }
+        log.warn("unexpected failure serving a call", t);
+        return Status.INTERNAL.withDescription(t.toString()).withCause(t).asRuntimeException();
+    }
+
+    static boolean retryable(Throwable t) {
+        t = unwrap(t);
+        if (t instanceof NotLeaderException || t instanceof RaftUnavailableException) {
+            return true;
+        }
+        Status s = Status.fromThrowable(t);
+        return s.getCode() == Status.Code.UNAVAILABLE;
+    }
+
+    static <T> void complete(StreamObserver<T> observer, T value, Throwable error) {
+        if (error != null) {
+            observer.onError(toStatus(error));
+        } else {
+            observer.onNext(value);
+            observer.onCompleted();
+        }
+    }
+}

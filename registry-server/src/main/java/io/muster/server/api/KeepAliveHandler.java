@@ -1,0 +1,169 @@
+package io.muster.server.api;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.muster.api.v1.KeepAliveRequest;
+import io.muster.api.v1.KeepAliveResponse;
+import io.muster.api.v1.Member;
+import io.muster.api.v1.RegistryGrpc;
+import io.muster.server.lease.LeaseManager;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Keep-alive streams. The leader renews leases in memory; a follower relays the whole stream to the
+ * leader. When leadership moves, the stream ends with UNAVAILABLE and the client reconnects (to any
+ * member), so a stream never renews against a node that no longer enforces leases.
+ */
+public final class KeepAliveHandler {
+
+    private final LeaseManager leases;
+    private final Forwarder forwarder;
+    private final String selfId;
+    private final Consumer<KeepAliveRequest> reports;
+
+    /**
+     * @param reports receives requests that carry TTL-check reports (after their lease was renewed)
+     */
+    public KeepAliveHandler(String selfId, LeaseManager leases, Forwarder forwarder, Consumer<KeepAliveRequest> reports) {
+        this.selfId = selfId;
+        this.leases = leases;
+        this.forwarder = forwarder;
+        this.reports = reports;
+    }
+
+    StreamObserver<KeepAliveRequest> open(ServerCallStreamObserver<KeepAliveResponse> down) {
+        return new Session(down, Forwarder.isForwarded());
+    }
+
+    private final class Session implements StreamObserver<KeepAliveRequest> {
+        private final ServerCallStreamObserver<KeepAliveResponse> down;
+        private final boolean forwarded;
+        private StreamObserver<KeepAliveRequest> upstream;
+        private boolean done;
+
+        Session(ServerCallStreamObserver<KeepAliveResponse> down, boolean forwarded) {
+            this.down = down;
+            this.forwarded = forwarded;
+            down.setOnCancelHandler(this::cancelled);
+        }
+
+        @Override
+        public synchronized void onNext(KeepAliveRequest request) {
+            if (done) {
+                return;
+            }
+            if (request.getLeaseId() <= 0) {
+                fail(Status.INVALID_ARGUMENT.withDescription("lease_id: " + request.getLeaseId() + " (expected: a lease id > 0 from Register)"));
+                return;
+            }
+            if (upstream == null && leases.isLeader()) {
+                LeaseManager.Renewal r;
+                try {
+                    r = leases.keepAlive(request.getLeaseId());
+                } catch (IllegalStateException e) {
+                    fail(Status.UNAVAILABLE.withDescription("not the leader any more; reconnect"));
+                    return;
+                }
+                if (r.found() && request.getReportsCount() > 0) {
+                    try {
+                        reports.accept(request);
+                    } catch (RuntimeException e) {
+                        fail(GrpcErrors.toStatus(e).getStatus());
+                        return;
+                    }
+                }
+                down.onNext(KeepAliveResponse.newBuilder().setLeaseId(r.leaseId()).setFound(r.found()).setTtlMs(r.ttlMs()).build());
+                return;
+            }
+            if (upstream == null) {
+                if (forwarded) {
+                    fail(Status.UNAVAILABLE.withDescription("not the leader (forwarded keep-alive); reconnect"));
+                    return;
+                }
+                Optional<Member> leader = forwarder.leader();
+                if (leader.isEmpty()) {
+                    fail(Status.UNAVAILABLE.withDescription("no leader elected; retry"));
+                    return;
+                }
+                Metadata headers = new Metadata();
+                headers.put(Forwarder.FORWARDED_BY, selfId);
+                upstream = RegistryGrpc.newStub(forwarder.channel(leader.get().getGrpcAddress()))
+                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                        .keepAlive(new StreamObserver<>() {
+                            @Override
+                            public void onNext(KeepAliveResponse value) {
+                                synchronized (Session.this) {
+                                    if (!done) {
+                                        down.onNext(value);
+                                    }
+                                }
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                Status s = Status.fromThrowable(t);
+                                synchronized (Session.this) {
+                                    upstream = null;
+                                    fail(s.getCode() == Status.Code.INVALID_ARGUMENT ? s
+                                            : Status.UNAVAILABLE.withDescription("relay to leader ended: " + s.getCode() + " " + s.getDescription()));
+                                }
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                synchronized (Session.this) {
+                                    upstream = null;
+                                    if (!done) {
+                                        done = true;
+                                        down.onCompleted();
+                                    }
+                                }
+                            }
+                        });
+            }
+            upstream.onNext(request);
+        }
+
+        private void fail(Status status) {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (upstream != null) {
+                upstream.onError(Status.CANCELLED.withDescription("downstream failed").asRuntimeException());
+                upstream = null;
+            }
+            down.onError(status.asRuntimeException());
+        }
+
+        private synchronized void cancelled() {
+            done = true;
+            if (upstream != null) {
+                upstream.onError(Status.CANCELLED.withDescription("client cancelled").asRuntimeException());
+                upstream = null;
+            }
+        }
+
+        @Override
+        public synchronized void onError(Throwable t) {
+            cancelled();
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            if (done) {
+                return;
+            }
+            if (upstream != null) {
+                upstream.onCompleted();
+            } else {
+                done = true;
+                down.onCompleted();
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.muster.server.api;
+
+import io.muster.api.v1.Member;
+import io.muster.server.catalog.Catalog;
+import io.muster.server.config.PeerSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Member addresses: the replicated directory first, then the static peers from the configuration. */
+public final class PeerDirectory {
+    private final Catalog catalog;
+    private final List<PeerSpec> configured;
+
+    public PeerDirectory(Catalog catalog, List<PeerSpec> configured) {
+        this.catalog = catalog;
+        this.configured = List.copyOf(configured);
+    }
+
+    public List<PeerSpec> configured() {
+        return configured;
+    }
+
+    /** Every known member by id (replicated entries win). */
+    public Map<String, Member> all() {
+        Map<String, Member> out = new LinkedHashMap<>();
+        for (PeerSpec p : configured) {
+            out.put(p.id(), Member.newBuilder().setId(p.id()).setRaftAddress(p.raftAddress()).setGrpcAddress(p.grpcAddress()).build());
+        }
+        for (Member m : catalog.read(Catalog.View::members)) {
+            out.put(m.getId(), m);
+        }
+        return out;
+    }
+
+    public Optional<Member> byRaftAddress(String raftAddress) {
+        if (raftAddress == null) {
+            return Optional.empty();
+        }
+        return all().values().stream().filter(m -> m.getRaftAddress().equals(raftAddress)).findFirst();
+    }
+
+    public Optional<Member> byId(String id) {
+        return Optional.ofNullable(all().get(id));
+    }
+}

@@ -1,0 +1,294 @@
+package io.muster.server.catalog;
+
+import io.muster.api.v1.CatalogSnapshot;
+import io.muster.api.v1.Event;
+import io.muster.api.v1.EventType;
+import io.muster.api.v1.HealthStatus;
+import io.muster.api.v1.Instance;
+import io.muster.api.v1.Member;
+import io.muster.internal.v1.Command;
+import io.muster.internal.v1.DeregisterCmd;
+import io.muster.internal.v1.ExpireLeaseCmd;
+import io.muster.internal.v1.RegisterCmd;
+import io.muster.internal.v1.SetHealthCmd;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+
+/**
+ * The replicated state: instances indexed by service, the lease index and the member directory.
+ *
+ * <p>Threading: {@link #apply} and {@link #restore} are called only by the Raft apply thread and
+ * take the write lock; readers take the read lock through {@link #read}. Every change gets the next
+ * revision (one revision per event), so revisions are dense and identical on every replica that
+ * applied the same log.
+ */
+public final class Catalog {
+
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Map<String, Map<String, Instance>> services = new TreeMap<>();
+    private final Map<Long, InstanceKey> leases = new HashMap<>();
+    private final Map<String, Member> members = new LinkedHashMap<>();
+    private final List<CatalogListener> listeners = new CopyOnWriteArrayList<>();
+    private long revision;
+    private long nextLeaseId = 1;
+
+    public void addListener(CatalogListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Applies one command. Throws {@link IllegalArgumentException} for a command that cannot apply. */
+    public ApplyResult apply(Command command) {
+        lock.writeLock().lock();
+        try {
+            return switch (command.getOpCase()) {
+                case REGISTER -> register(command.getRegister(), command.getNowMs());
+                case DEREGISTER -> deregister(command.getDeregister());
+                case EXPIRE_LEASE -> expire(command.getExpireLease());
+                case SET_HEALTH -> setHealth(command.getSetHealth(), command.getNowMs());
+                case SET_MEMBER -> {
+                    Member m = command.getSetMember().getMember();
+                    members.put(m.getId(), m.toBuilder().clearLeader().clearAlive().build());
+                    yield ApplyResult.unchanged(revision);
+                }
+                case REMOVE_MEMBER -> {
+                    members.remove(command.getRemoveMember().getId());
+                    yield ApplyResult.unchanged(revision);
+                }
+                case RESTORE -> {
+                    if (revision != 0 || !services.isEmpty()) {
+                        // deterministic on every replica: the same log gives the same refusal
+                        yield ApplyResult.unchanged(revision);
+                    }
+                    resetTo(command.getRestore().getSnapshot());
+                    yield new ApplyResult(revision, true, null, false);
+                }
+                case OP_NOT_SET -> throw new IllegalArgumentException("command without an operation");
+            };
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private ApplyResult register(RegisterCmd cmd, long nowMs) {
+        Instance in = cmd.getInstance();
+        if (in.getService().isEmpty() || in.getId().isEmpty()) {
+            throw new IllegalArgumentException("register without service or id");
+        }
+        Map<String, Instance> byId = services.computeIfAbsent(in.getService(), k -> new LinkedHashMap<>());
+        Instance old = byId.get(in.getId());
+        long rev = revision + 1;
+        Instance.Builder b = in.toBuilder().setModRevision(rev);
+        if (old == null) {
+            long leaseId = nextLeaseId++;
+            HealthStatus initial = in.getInitialHealth() == HealthStatus.HEALTH_STATUS_UNSPECIFIED
+                    ? (in.getChecksCount() > 0 ? HealthStatus.PENDING : HealthStatus.HEALTHY)
+                    : in.getInitialHealth();
+            b.setLeaseId(leaseId)
+                    .setCreateRevision(rev)
+                    .setRegisteredAtMs(nowMs)
+                    .setHealth(initial)
+                    .setHealthReason(initial == HealthStatus.PENDING ? "awaiting first check" : "registered")
+                    .setHealthChangedAtMs(nowMs);
+        } else {
+            // an update keeps identity, lease and the health the checks established
+            b.setLeaseId(old.getLeaseId())
+                    .setCreateRevision(old.getCreateRevision())
+                    .setRegisteredAtMs(old.getRegisteredAtMs())
+                    .setHealth(old.getHealth())
+                    .setHealthReason(old.getHealthReason())
+                    .setHealthChangedAtMs(old.getHealthChangedAtMs());
+        }
+        Instance stored = b.build();
+        byId.put(stored.getId(), stored);
+        leases.put(stored.getLeaseId(), InstanceKey.of(stored));
+        revision = rev;
+        emit(event(old == null ? EventType.REGISTERED : EventType.UPDATED, rev, stored, HealthStatus.HEALTH_STATUS_UNSPECIFIED));
+        return new ApplyResult(rev, true, stored, old != null);
+    }
+
+    private ApplyResult deregister(DeregisterCmd cmd) {
+        Instance removed = remove(new InstanceKey(cmd.getService(), cmd.getInstanceId()));
+        if (removed == null) {
+            return ApplyResult.unchanged(revision);
+        }
+        long rev = ++revision;
+        emit(event(EventType.DEREGISTERED, rev, removed.toBuilder().setModRevision(rev).build(), HealthStatus.HEALTH_STATUS_UNSPECIFIED));
+        return new ApplyResult(rev, true, removed, true);
+    }
+
+    private ApplyResult expire(ExpireLeaseCmd cmd) {
+        InstanceKey key = leases.get(cmd.getLeaseId());
+        if (key == null) {
+            return ApplyResult.unchanged(revision);
+        }
+        Instance current = get(key);
+        if (current != null && cmd.getModRevision() != 0 && current.getModRevision() > cmd.getModRevision()) {
+            // re-registered after the leader decided to expire it: the lease was renewed
+            return ApplyResult.unchanged(revision);
+        }
+        Instance removed = remove(key);
+        long rev = ++revision;
+        emit(event(EventType.EXPIRED, rev, removed.toBuilder().setModRevision(rev).build(), HealthStatus.HEALTH_STATUS_UNSPECIFIED));
+        return new ApplyResult(rev, true, removed, true);
+    }
+
+    private ApplyResult setHealth(SetHealthCmd cmd, long nowMs) {
+        InstanceKey key = new InstanceKey(cmd.getService(), cmd.getInstanceId());
+        Instance current = get(key);
+        if (current == null
+                || (cmd.getCreateRevision() != 0 && current.getCreateRevision() != cmd.getCreateRevision())
+                || current.getHealth() == cmd.getHealth()) {
+            return new ApplyResult(revision, false, current, current != null);
+        }
+        long rev = ++revision;
+        Instance updated = current.toBuilder()
+                .setHealth(cmd.getHealth())
+                .setHealthReason(cmd.getReason())
+                .setHealthChangedAtMs(nowMs)
+                .setModRevision(rev)
+                .build();
+        services.get(key.service()).put(key.id(), updated);
+        emit(event(EventType.HEALTH_CHANGED, rev, updated, current.getHealth()));
+        return new ApplyResult(rev, true, updated, true);
+    }
+
+    private Instance get(InstanceKey key) {
+        Map<String, Instance> byId = services.get(key.service());
+        return byId == null ? null : byId.get(key.id());
+    }
+
+    private Instance remove(InstanceKey key) {
+        Map<String, Instance> byId = services.get(key.service());
+        if (byId == null) {
+            return null;
+        }
+        Instance removed = byId.remove(key.id());
+        if (removed == null) {
+            return null;
+        }
+        if (byId.isEmpty()) {
+            services.remove(key.service());
+        }
+        leases.remove(removed.getLeaseId());
+        return removed;
+    }
+
+    private static Event event(EventType type, long rev, Instance instance, HealthStatus previous) {
+        return Event.newBuilder().setType(type).setRevision(rev).setInstance(instance).setPreviousHealth(previous).build();
+    }
+
+    private void emit(Event event) {
+        List<Event> events = List.of(event);
+        for (CatalogListener l : listeners) {
+            l.onEvents(events);
+        }
+    }
+
+    /** Runs {@code reader} against a consistent view under the read lock. */
+    public <T> T read(Function<View, T> reader) {
+        lock.readLock().lock();
+        try {
+            return reader.apply(view);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public long revision() {
+        lock.readLock().lock();
+        try {
+            return revision;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** A consistent copy of the whole state. */
+    public CatalogSnapshot snapshot() {
+        return read(v -> CatalogSnapshot.newBuilder()
+                .setRevision(revision)
+                .setNextLeaseId(nextLeaseId)
+                .addAllInstances(v.allInstances())
+                .addAllMembers(members.values())
+                .build());
+    }
+
+    /** Replaces the state (snapshot load on this node). */
+    public void restore(CatalogSnapshot snapshot) {
+        lock.writeLock().lock();
+        try {
+            resetTo(snapshot);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void resetTo(CatalogSnapshot snapshot) {
+        services.clear();
+        leases.clear();
+        members.clear();
+        for (Instance i : snapshot.getInstancesList()) {
+            services.computeIfAbsent(i.getService(), k -> new LinkedHashMap<>()).put(i.getId(), i);
+            leases.put(i.getLeaseId(), InstanceKey.of(i));
+        }
+        for (Member m : snapshot.getMembersList()) {
+            members.put(m.getId(), m);
+        }
+        revision = snapshot.getRevision();
+        nextLeaseId = Math.max(1, snapshot.getNextLeaseId());
+        Collection<Instance> all = view.allInstances();
+        for (CatalogListener l : listeners) {
+            l.onReset(all, revision);
+        }
+    }
+
+    private final View view = new View();
+
+    /** Read-only access, valid only inside {@link #read}. */
+    public final class View {
+        private View() {
+        }
+
+        public long revision() {
+            return revision;
+        }
+
+        public Collection<Instance> instances(String service) {
+            Map<String, Instance> byId = services.get(service);
+            return byId == null ? List.of() : List.copyOf(byId.values());
+        }
+
+        public Instance instance(InstanceKey key) {
+            return get(key);
+        }
+
+        public Instance instanceByLease(long leaseId) {
+            InstanceKey key = leases.get(leaseId);
+            return key == null ? null : get(key);
+        }
+
+        public Map<String, Collection<Instance>> services() {
+            Map<String, Collection<Instance>> out = new LinkedHashMap<>();
+            services.forEach((k, v) -> out.put(k, List.copyOf(v.values())));
+            return out;
+        }
+
+        public List<Instance> allInstances() {
+            List<Instance> out = new ArrayList<>();
+            services.values().forEach(m -> out.addAll(m.values()));
+            return out;
+        }
+
+        public List<Member> members() {
+            return List.copyOf(members.values());
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.muster.server.raft;
+
+import com.alipay.sofa.jraft.Closure;
+import com.alipay.sofa.jraft.Iterator;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.core.StateMachineAdapter;
+import com.alipay.sofa.jraft.error.RaftError;
+import com.alipay.sofa.jraft.error.RaftException;
+import com.alipay.sofa.jraft.storage.snapshot.SnapshotReader;
+import com.alipay.sofa.jraft.storage.snapshot.SnapshotWriter;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.muster.api.v1.CatalogSnapshot;
+import io.muster.internal.v1.Command;
+import io.muster.server.catalog.ApplyResult;
+import io.muster.server.catalog.Catalog;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies typed {@link Command}s from the Raft log to the {@link Catalog}. An entry that cannot be
+ * decoded or applied stops the state machine ({@code setErrorAndRollback}); it is never skipped,
+ * because skipping would let replicas diverge.
+ */
+final class CatalogStateMachine extends StateMachineAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(CatalogStateMachine.class);
+    static final String SNAPSHOT_FILE = "catalog.pb";
+
+    private final Catalog catalog;
+    private final Executor snapshotExecutor;
+    private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong appliedIndex = new AtomicLong();
+    private volatile long leaderTerm = -1;
+    private volatile long knownTerm;
+    private volatile RaftException error;
+
+    CatalogStateMachine(Catalog catalog, Executor snapshotExecutor) {
+        this.catalog = catalog;
+        this.snapshotExecutor = snapshotExecutor;
+    }
+
+    void addLeadershipListener(LeadershipListener l) {
+        leadershipListeners.add(l);
+    }
+
+    long appliedIndex() {
+        return appliedIndex.get();
+    }
+
+    boolean isLeader() {
+        return leaderTerm > 0;
+    }
+
+    long knownTerm() {
+        return knownTerm;
+    }
+
+    long leaderTerm() {
+        return leaderTerm;
+    }
+
+    RaftException error() {
+        return error;
+    }
+
+    @Override
+    public void onApply(Iterator iter) {
+        while (iter.hasNext()) {
+            Closure done = iter.done();
+            Command command;
+            ApplyResult result;
+            try {
+                command = done instanceof ProposeClosure pc ? pc.command() : Command.parseFrom(iter.getData());
+                result = catalog.apply(command);
+            } catch (InvalidProtocolBufferException | RuntimeException e) {
+                log.error("cannot apply log entry index={} term={}: stopping the state machine", iter.getIndex(), iter.getTerm(), e);
+                iter.setErrorAndRollback(1, new Status(RaftError.ESTATEMACHINE,
+                        "cannot apply entry %d: %s", iter.getIndex(), e));
+                return;
+            }
+            appliedIndex.set(iter.getIndex());
+            if (done instanceof ProposeClosure pc) {
+                pc.result(result);
+                done.run(Status.OK());
+            }
+            iter.next();
+        }
+    }
+
+    @Override
+    public void onSnapshotSave(SnapshotWriter writer, Closure done) {
+        // captured on the apply thread (consistent), written off it
+        CatalogSnapshot snapshot = catalog.snapshot();
+        snapshotExecutor.execute(() -> {
+            Path file = Path.of(writer.getPath(), SNAPSHOT_FILE);
+            try {
+                Path tmp = Path.of(writer.getPath(), SNAPSHOT_FILE + ".tmp");
+                try (OutputStream out = Files.newOutputStream(tmp)) {
+                    snapshot.writeTo(out);
+                }
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                if (writer.addFile(SNAPSHOT_FILE)) {
+                    done.run(Status.OK());
+                } else {
+                    done.run(new Status(RaftError.EIO, "cannot add %s to snapshot", file));
+                }
+            } catch (IOException | RuntimeException e) {
+                log.error("snapshot save to {} failed", file, e);
+                done.run(new Status(RaftError.EIO, "snapshot save failed: %s", e));
+            }
+        });
+    }
+
+    @Override
+    public boolean onSnapshotLoad(SnapshotReader reader) {
+        if (reader.getFileMeta(SNAPSHOT_FILE) == null) {
+            log.error("snapshot at {} has no {}", reader.getPath(), SNAPSHOT_FILE);
+            return false;
+        }
+        Path file = Path.of(reader.getPath(), SNAPSHOT_FILE);
+        try (InputStream in = Files.newInputStream(file)) {
+            CatalogSnapshot snapshot = CatalogSnapshot.parseFrom(in);
+            catalog.restore(snapshot);
+            log.info("loaded snapshot at revision {} ({} instances) from {}", snapshot.getRevision(),
+                    snapshot.getInstancesCount(), file);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.error("snapshot load from {} failed", file, e);
+            return false;
+        }
+    }
+
+    @Override
+    public void onLeaderStart(long term) {
+        leaderTerm = term;
+        knownTerm = term;
+        log.info("became leader at term {}", term);
+        leadershipListeners.forEach(l -> l.onLeaderStart(term));
+    }
+
+    @Override
+    public void onLeaderStop(Status status) {
+        leaderTerm = -1;
+        log.info("stepped down as leader: {}", status);
+        leadershipListeners.forEach(LeadershipListener::onLeaderStop);
+    }
+
+    @Override
+    public void onStartFollowing(com.alipay.sofa.jraft.entity.LeaderChangeContext ctx) {
+        knownTerm = ctx.getTerm();
+    }
+
+    @Override
+    public void onError(RaftException e) {
+        error = e;
+        log.error("raft state machine error: {}", e.getStatus(), e);
+    }
+}

@@ -1,0 +1,230 @@
+package io.muster.server.raft;
+
+import com.alipay.sofa.jraft.Node;
+import com.alipay.sofa.jraft.RaftGroupService;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.closure.ReadIndexClosure;
+import com.alipay.sofa.jraft.conf.Configuration;
+import com.alipay.sofa.jraft.entity.PeerId;
+import com.alipay.sofa.jraft.entity.Task;
+import com.alipay.sofa.jraft.option.NodeOptions;
+import com.alipay.sofa.jraft.option.RaftOptions;
+import com.alipay.sofa.jraft.util.BytesUtil;
+import io.muster.internal.v1.Command;
+import io.muster.server.catalog.ApplyResult;
+import io.muster.server.catalog.Catalog;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one Raft group of a registry node. The rest of the server sees futures and typed commands;
+ * jraft's {@code Node}, {@code Closure} and {@code Iterator} stay in this package.
+ */
+public final class RaftNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
+    private static final String GROUP = "muster";
+
+    /** Raft settings of one node. */
+    public record Options(String raftAddress, List<String> initialPeers, Path dataDir, int electionTimeoutMs,
+                          int snapshotIntervalSecs, boolean syncLog) {
+        public Options {
+            initialPeers = List.copyOf(initialPeers);
+        }
+    }
+
+    private final Options options;
+    private final CatalogStateMachine stateMachine;
+    private RaftGroupService group;
+    private Node node;
+
+    public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor) {
+        this.options = options;
+        this.stateMachine = new CatalogStateMachine(catalog, snapshotExecutor);
+    }
+
+    public void addLeadershipListener(LeadershipListener listener) {
+        stateMachine.addLeadershipListener(listener);
+    }
+
+    public void start() throws IOException {
+        PeerId self = PeerId.parsePeer(options.raftAddress());
+        if (self == null) {
+            throw new IllegalArgumentException("raft address: " + options.raftAddress() + " (expected: host:port)");
+        }
+        Configuration conf = new Configuration();
+        for (String p : options.initialPeers()) {
+            PeerId peer = PeerId.parsePeer(p);
+            if (peer == null) {
+                throw new IllegalArgumentException("peer raft address: " + p + " (expected: host:port)");
+            }
+            conf.addPeer(peer);
+        }
+        Path dir = options.dataDir();
+        // jraft creates only the last path element of its storage dirs
+        Files.createDirectories(dir);
+        NodeOptions no = new NodeOptions();
+        no.setElectionTimeoutMs(options.electionTimeoutMs());
+        no.setSnapshotIntervalSecs(options.snapshotIntervalSecs());
+        no.setInitialConf(conf);
+        no.setFsm(stateMachine);
+        no.setLogUri(dir.resolve("log").toString());
+        no.setRaftMetaUri(dir.resolve("meta").toString());
+        no.setSnapshotUri(dir.resolve("snapshot").toString());
+        RaftOptions ro = new RaftOptions();
+        ro.setSync(options.syncLog());
+        no.setRaftOptions(ro);
+        group = new RaftGroupService(GROUP, self, no);
+        node = group.start();
+        if (node == null) {
+            throw new IOException("raft node failed to start at " + options.raftAddress() + " with data dir " + dir);
+        }
+        log.info("raft node {} started, peers {}", self, options.initialPeers());
+    }
+
+    /** Proposes a command; completes with its apply result once committed and applied here. */
+    public CompletableFuture<ApplyResult> propose(Command command) {
+        CompletableFuture<ApplyResult> future = new CompletableFuture<>();
+        long term = stateMachine.leaderTerm();
+        if (term <= 0) {
+            future.completeExceptionally(new NotLeaderException(leaderRaftAddress(), "not the leader"));
+            return future;
+        }
+        Task task = new Task(ByteBuffer.wrap(command.toByteArray()), new ProposeClosure(command, future));
+        task.setExpectedTerm(term);
+        node.apply(task);
+        return future;
+    }
+
+    /** Completes when this node has applied everything committed before the call (ReadIndex). */
+    public CompletableFuture<Void> readBarrier() {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        node.readIndex(BytesUtil.EMPTY_BYTES, new ReadIndexClosure() {
+            @Override
+            public void run(Status status, long index, byte[] reqCtx) {
+                if (status.isOk()) {
+                    future.complete(null);
+                } else {
+                    future.completeExceptionally(new RaftUnavailableException("read index failed: " + status));
+                }
+            }
+        });
+        return future;
+    }
+
+    public boolean isLeader() {
+        return stateMachine.isLeader();
+    }
+
+    public long term() {
+        return stateMachine.knownTerm();
+    }
+
+    public long appliedIndex() {
+        return stateMachine.appliedIndex();
+    }
+
+    public long lastLogIndex() {
+        return node == null ? 0 : node.getLastLogIndex();
+    }
+
+    public long committedIndex() {
+        return node == null ? 0 : node.getLastCommittedIndex();
+    }
+
+    public String raftAddress() {
+        return options.raftAddress();
+    }
+
+    /** Raft address of the leader this node knows of, or null. */
+    public String leaderRaftAddress() {
+        PeerId leader = node == null ? null : node.getLeaderId();
+        return leader == null || leader.isEmpty() ? null : leader.getEndpoint().toString();
+    }
+
+    public List<String> peers() {
+        return node.listPeers().stream().map(p -> p.getEndpoint().toString()).toList();
+    }
+
+    /** Peers the leader heard from recently; empty on followers. */
+    public List<String> alivePeers() {
+        if (!isLeader()) {
+            return List.of();
+        }
+        return node.listAlivePeers().stream().map(p -> p.getEndpoint().toString()).toList();
+    }
+
+    public CompletableFuture<Void> addPeer(String raftAddress) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        node.addPeer(PeerId.parsePeer(raftAddress), status -> complete(f, status, "add peer " + raftAddress));
+        return f;
+    }
+
+    public CompletableFuture<Void> removePeer(String raftAddress) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        node.removePeer(PeerId.parsePeer(raftAddress), status -> complete(f, status, "remove peer " + raftAddress));
+        return f;
+    }
+
+    /** Starts a leadership transfer; {@code null} picks the most up-to-date follower. */
+    public Status transferLeadership(String raftAddress) {
+        return node.transferLeadershipTo(raftAddress == null ? PeerId.ANY_PEER : PeerId.parsePeer(raftAddress));
+    }
+
+    /** Takes a Raft snapshot now (compacting the log). */
+    public CompletableFuture<Void> snapshot() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        node.snapshot(status -> complete(f, status, "snapshot"));
+        return f;
+    }
+
+    private static void complete(CompletableFuture<Void> f, Status status, String what) {
+        if (status.isOk()) {
+            f.complete(null);
+        } else if (status.getRaftError() == com.alipay.sofa.jraft.error.RaftError.EPERM) {
+            f.completeExceptionally(new NotLeaderException(null, what + ": " + status.getErrorMsg()));
+        } else {
+            f.completeExceptionally(new RaftUnavailableException(what + " failed: " + status));
+        }
+    }
+
+    /** Hands leadership over (if leader) and waits up to {@code timeout} for it to move. */
+    public void stepDown(Duration timeout) {
+        if (node == null || !isLeader() || node.listPeers().size() < 2) {
+            return;
+        }
+        Status s = node.transferLeadershipTo(PeerId.ANY_PEER);
+        if (!s.isOk()) {
+            log.warn("leadership transfer before shutdown failed: {}", s);
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (isLeader() && System.nanoTime() < deadline) {
+            // a bounded wait on shutdown only; no state to wait on except the role flag
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        log.info("leadership handed over: {}", !isLeader());
+    }
+
+    @Override
+    public void close() {
+        if (group != null) {
+            group.shutdown();
+            try {
+                group.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            group = null;
+        }
+    }
+}

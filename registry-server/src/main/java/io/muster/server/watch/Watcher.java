@@ -1,0 +1,203 @@
+package io.muster.server.watch;
+
+import io.muster.api.v1.Event;
+import io.muster.api.v1.Instance;
+import io.muster.api.v1.WatchResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One watch stream. It owns no queue: it reads from the shared {@link EventHistory} from its own
+ * position, so the apply path only appends and wakes. A watcher whose transport is not ready simply
+ * stops draining; when it resumes it catches up from history, or, if it fell behind the history,
+ * gets a COMPACTED answer.
+ *
+ * <p>Threading: {@link #wake()} may be called from any thread; draining is serialized on the
+ * executor with a work-in-progress counter, so the sink sees one thread at a time.
+ */
+public final class Watcher {
+
+    private static final Logger log = LoggerFactory.getLogger(Watcher.class);
+    static final int MAX_EVENTS_PER_MESSAGE = 256;
+    static final int SNAPSHOT_CHUNK = 500;
+
+    private final long id;
+    private final Set<String> services;
+    private final EventHistory history;
+    private final WatchSink sink;
+    private final Executor executor;
+    private final String memberId;
+    private final long progressIntervalNanos;
+    private final AtomicInteger wip = new AtomicInteger();
+    private final WatchHub hub;
+
+    // touched only inside drain (serialized)
+    private long next;
+    private volatile long lastSentNanos;
+    private List<Instance> pendingSnapshot;
+    private long snapshotRevision;
+    private volatile boolean progressDue;
+    private volatile boolean closed;
+
+    Watcher(long id, Set<String> services, EventHistory history, WatchSink sink, Executor executor,
+            String memberId, long progressIntervalNanos, long nowNanos, WatchHub hub) {
+        this.id = id;
+        this.services = services;
+        this.history = history;
+        this.sink = sink;
+        this.executor = executor;
+        this.memberId = memberId;
+        this.progressIntervalNanos = progressIntervalNanos;
+        this.lastSentNanos = nowNanos;
+        this.hub = hub;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    /** Starts after a snapshot taken at {@code revision}. Called before the watcher is woken. */
+    void startWithSnapshot(List<Instance> instances, long revision) {
+        this.pendingSnapshot = instances;
+        this.snapshotRevision = revision;
+        this.next = revision + 1;
+    }
+
+    void startAt(long startRevision) {
+        this.next = startRevision;
+    }
+
+    boolean matches(Instance instance) {
+        return services.isEmpty() || services.contains(instance.getService());
+    }
+
+    boolean wantsProgress(long nowNanos) {
+        return nowNanos - lastSentNanos >= progressIntervalNanos;
+    }
+
+    void requestProgress() {
+        progressDue = true;
+        wake();
+    }
+
+    /** Schedules a drain. Never blocks. */
+    public void wake() {
+        if (wip.getAndIncrement() == 0) {
+            try {
+                executor.execute(this::drainLoop);
+            } catch (RuntimeException e) {
+                wip.set(0);
+                log.warn("watch executor rejected watcher {}: closing it", id, e);
+                close();
+            }
+        }
+    }
+
+    public void close() {
+        if (!closed) {
+            closed = true;
+            hub.remove(this);
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void drainLoop() {
+        int missed = 1;
+        do {
+            try {
+                drain();
+            } catch (RuntimeException e) {
+                log.warn("watcher {} failed: closing it", id, e);
+                close();
+            }
+            missed = wip.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private void drain() {
+        if (closed) {
+            return;
+        }
+        if (pendingSnapshot != null) {
+            sendSnapshot();
+        }
+        while (!closed && sink.isReady()) {
+            long latest = history.lastRevision();
+            if (next > latest) {
+                if (progressDue) {
+                    progressDue = false;
+                    send(WatchResponse.newBuilder().setKind(WatchResponse.Kind.PROGRESS).setRevision(next - 1).build());
+                }
+                return;
+            }
+            long oldest = history.oldestAvailable();
+            if (next < oldest) {
+                compacted(oldest);
+                return;
+            }
+            List<Event> batch = new ArrayList<>();
+            long rev = next;
+            for (; rev <= latest && batch.size() < MAX_EVENTS_PER_MESSAGE; rev++) {
+                Event e = history.get(rev);
+                if (e == null) {
+                    compacted(history.oldestAvailable());
+                    return;
+                }
+                if (matches(e.getInstance())) {
+                    batch.add(e);
+                }
+            }
+            next = rev;
+            if (!batch.isEmpty()) {
+                send(WatchResponse.newBuilder()
+                        .setKind(WatchResponse.Kind.EVENTS)
+                        .setRevision(rev - 1)
+                        .addAllEvents(batch)
+                        .build());
+            }
+        }
+    }
+
+    private void sendSnapshot() {
+        List<Instance> all = pendingSnapshot;
+        pendingSnapshot = null;
+        int n = all.size();
+        int from = 0;
+        do {
+            int to = Math.min(n, from + SNAPSHOT_CHUNK);
+            send(WatchResponse.newBuilder()
+                    .setKind(WatchResponse.Kind.SNAPSHOT)
+                    .setRevision(snapshotRevision)
+                    .addAllInstances(all.subList(from, to))
+                    .setSnapshotComplete(to == n)
+                    .setMemberId(memberId)
+                    .build());
+            from = to;
+        } while (from < n);
+    }
+
+    private void compacted(long oldest) {
+        send(WatchResponse.newBuilder()
+                .setKind(WatchResponse.Kind.COMPACTED)
+                .setRevision(history.lastRevision())
+                .setCompactRevision(oldest)
+                .setMemberId(memberId)
+                .build());
+        hub.compactedWatchers.increment();
+        sink.complete();
+        close();
+    }
+
+    private void send(WatchResponse response) {
+        sink.send(response);
+        lastSentNanos = hub.nanoTime();
+    }
+}

@@ -1,0 +1,130 @@
+package io.muster.server.testing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.muster.server.RegistryNode;
+import io.muster.server.config.NodeConfig;
+import io.muster.server.config.PeerSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import org.awaitility.Awaitility;
+
+/**
+ * A registry cluster of real nodes inside the test JVM: real Raft (RocksDB log in a temp dir),
+ * real gRPC on 127.0.0.1 ephemeral ports. Stopping a node here is a graceful shutdown; use
+ * {@link ProcessCluster} to test crashes.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+    private final Path baseDir;
+    private final List<PeerSpec> peers = new ArrayList<>();
+    private final Map<String, RegistryNode> running = new ConcurrentHashMap<>();
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final UnaryOperator<NodeConfig> customizer;
+
+    private LocalCluster(Path baseDir, int size, UnaryOperator<NodeConfig> customizer) {
+        this.baseDir = baseDir;
+        this.customizer = customizer;
+        for (int i = 1; i <= size; i++) {
+            peers.add(new PeerSpec("n" + i, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
+        }
+    }
+
+    public static LocalCluster start(Path baseDir, int size) {
+        return start(baseDir, size, c -> c.withElectionTimeoutMs(1000));
+    }
+
+    public static LocalCluster start(Path baseDir, int size, UnaryOperator<NodeConfig> customizer) {
+        LocalCluster c = new LocalCluster(baseDir, size, customizer);
+        for (PeerSpec p : c.peers) {
+            c.startNode(p.id());
+        }
+        c.awaitLeader();
+        return c;
+    }
+
+    public List<PeerSpec> peers() {
+        return List.copyOf(peers);
+    }
+
+    public List<String> ids() {
+        return peers.stream().map(PeerSpec::id).toList();
+    }
+
+    public NodeConfig configOf(String id) {
+        PeerSpec self = spec(id);
+        return customizer.apply(NodeConfig.of(self, peers, baseDir.resolve(id)));
+    }
+
+    public PeerSpec spec(String id) {
+        return peers.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    public RegistryNode startNode(String id) {
+        try {
+            RegistryNode node = RegistryNode.start(configOf(id));
+            running.put(id, node);
+            return node;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void stopNode(String id) {
+        RegistryNode node = running.remove(id);
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    public RegistryNode node(String id) {
+        RegistryNode n = running.get(id);
+        if (n == null) {
+            throw new IllegalStateException(id + " is not running");
+        }
+        return n;
+    }
+
+    public List<RegistryNode> nodes() {
+        return ids().stream().filter(running::containsKey).map(running::get).toList();
+    }
+
+    public Optional<RegistryNode> leaderIfAny() {
+        return running.values().stream().filter(RegistryNode::isLeader).findFirst();
+    }
+
+    public RegistryNode awaitLeader() {
+        return Awaitility.await("a leader").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> leaderIfAny().orElse(null), n -> n != null);
+    }
+
+    public RegistryNode aFollower() {
+        RegistryNode leader = awaitLeader();
+        return nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    }
+
+    /** A channel to a node's gRPC address (kept across restarts of that node). */
+    public ManagedChannel channel(String id) {
+        return channels.computeIfAbsent(id, k -> NettyChannelBuilder.forTarget(spec(k).grpcAddress()).usePlaintext().build());
+    }
+
+    public String targets() {
+        return String.join(",", peers.stream().map(PeerSpec::grpcAddress).toList());
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        for (String id : List.copyOf(running.keySet())) {
+            stopNode(id);
+        }
+    }
+}
