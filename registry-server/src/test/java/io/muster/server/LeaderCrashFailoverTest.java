@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LeaderCrashFailoverTest {
 
-    @TempDir
+    // kept when the test fails: the members' logs are in it
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
     private static Thread startThread(String name, Runnable r) {

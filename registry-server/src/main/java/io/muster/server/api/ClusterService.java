@@ -72,47 +72,52 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void members(MembersRequest request, StreamObserver<MembersResponse> observer) {
-        List<Member> members = members();
-        observer.onNext(MembersResponse.newBuilder()
-                .addAllMembers(members)
-                .setLeaderId(members.stream().filter(Member::getLeader).map(Member::getId).findFirst().orElse(""))
+        // the configuration is known for sure only on the leader; without one, answer from the directory
+        forwarder.onLeader(ClusterGrpc.getMembersMethod(), request, () -> {
+            List<Member> members = members();
+            return CompletableFuture.completedFuture(MembersResponse.newBuilder()
+                    .addAllMembers(members)
+                    .setLeaderId(members.stream().filter(Member::getLeader).map(Member::getId).findFirst().orElse(""))
+                    .setTerm(raft.term())
+                    .setAnsweredBy(selfId)
+                    .build());
+        }).exceptionally(e -> MembersResponse.newBuilder()
+                .addAllMembers(directory.all().values().stream().map(m -> m.toBuilder().setAlive(false).build()).toList())
                 .setTerm(raft.term())
                 .setAnsweredBy(selfId)
-                .build());
-        observer.onCompleted();
+                .build())
+                .whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 
     @Override
     public void leader(LeaderRequest request, StreamObserver<LeaderResponse> observer) {
         forwarder.retrying("leader", true, () -> {
-            Optional<Member> leader = members().stream().filter(Member::getLeader).findFirst();
+            Optional<Member> leader = forwarder.leader();
             return leader.isPresent()
-                    ? CompletableFuture.completedFuture(LeaderResponse.newBuilder().setLeader(leader.get()).setTerm(raft.term()).build())
+                    ? CompletableFuture.completedFuture(LeaderResponse.newBuilder()
+                            .setLeader(leader.get().toBuilder().setLeader(true).setAlive(true)).setTerm(raft.term()).build())
                     : CompletableFuture.<LeaderResponse>failedFuture(Status.UNAVAILABLE.withDescription("no leader elected").asRuntimeException());
         }).whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 
     @Override
     public void transferLeadership(TransferLeadershipRequest request, StreamObserver<TransferLeadershipResponse> observer) {
-        String target;
-        if (request.getTargetId().isEmpty()) {
-            target = null;
-        } else {
-            Optional<Member> m = directory.byId(request.getTargetId());
-            if (m.isEmpty() || !raft.peers().contains(m.get().getRaftAddress())) {
-                observer.onError(Validation.invalid("target_id", "'" + request.getTargetId() + "'", "the id of a current member"));
-                return;
-            }
-            target = m.get().getRaftAddress();
-        }
         forwarder.onLeader(ClusterGrpc.getTransferLeadershipMethod(), request, () -> {
+            String target = null;
+            if (!request.getTargetId().isEmpty()) {
+                Optional<Member> m = directory.byId(request.getTargetId());
+                if (m.isEmpty() || !raft.peers().contains(m.get().getRaftAddress())) {
+                    return CompletableFuture.failedFuture(Validation.invalid("target_id", "'" + request.getTargetId() + "'", "the id of a current member"));
+                }
+                target = m.get().getRaftAddress();
+            }
             com.alipay.sofa.jraft.Status s = raft.transferLeadership(target);
             if (!s.isOk()) {
                 return CompletableFuture.failedFuture(Status.FAILED_PRECONDITION
                         .withDescription("leadership transfer refused: " + s.getErrorMsg()).asRuntimeException());
             }
             return CompletableFuture.completedFuture(TransferLeadershipResponse.newBuilder()
-                    .setLeaderId(target == null ? "" : request.getTargetId()).build());
+                    .setLeaderId(request.getTargetId()).build());
         }).whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 

@@ -151,8 +151,16 @@ public final class RaftNode implements AutoCloseable {
         return leader == null || leader.isEmpty() ? null : leader.getEndpoint().toString();
     }
 
+    /** The current configuration; only the leader knows it for sure (jraft refuses elsewhere). */
     public List<String> peers() {
-        return node.listPeers().stream().map(p -> p.getEndpoint().toString()).toList();
+        if (!isLeader()) {
+            throw new NotLeaderException(leaderRaftAddress(), "only the leader lists the configuration");
+        }
+        try {
+            return node.listPeers().stream().map(p -> p.getEndpoint().toString()).toList();
+        } catch (IllegalStateException e) {
+            throw new NotLeaderException(leaderRaftAddress(), "only the leader lists the configuration");
+        }
     }
 
     /** Peers the leader heard from recently; empty on followers. */

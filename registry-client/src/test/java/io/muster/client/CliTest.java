@@ -1,0 +1,104 @@
+package io.muster.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.muster.client.cli.MusterCli;
+import io.muster.server.testing.LocalCluster;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code muster} CLI against a real cluster: tables, JSON, errors. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliTest {
+
+    @TempDir
+    static Path dir;
+    LocalCluster cluster;
+
+    record Result(int code, String out, String err) {
+    }
+
+    @BeforeAll
+    void start() {
+        cluster = LocalCluster.start(dir, 3);
+    }
+
+    @AfterAll
+    void stop() {
+        cluster.close();
+    }
+
+    Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String[] full = new String[args.length + 2];
+        full[0] = "--targets";
+        full[1] = cluster.targets();
+        System.arraycopy(args, 0, full, 2, args.length);
+        int code = MusterCli.run(new PrintWriter(out), new PrintWriter(err), full);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void registerListDiscoverDeregister() {
+        Result reg = run("register", "--service", "web", "--id", "w1", "--host", "127.0.0.1", "--port", "8080", "--tag", "blue",
+                "--meta", "version=2", "--ttl-ms", "600000");
+        assertThat(reg.code()).as(reg.err()).isZero();
+        assertThat(reg.out()).contains("registered web/w1");
+
+        Result list = run("list");
+        assertThat(list.out()).contains("SERVICE", "web").containsPattern("web\\s+1\\s+1");
+
+        Result discover = run("discover", "web", "--healthy");
+        assertThat(discover.out()).contains("w1", "127.0.0.1:8080", "HEALTHY", "blue");
+
+        Result json = run("--json", "discover", "web");
+        assertThat(json.out()).contains("\"id\":\"w1\"", "\"health\":\"HEALTHY\"");
+
+        Result dereg = run("deregister", "web", "w1");
+        assertThat(dereg.code()).isZero();
+        assertThat(run("deregister", "web", "w1").code()).isEqualTo(3);
+    }
+
+    @Test
+    void membersAndLeader() {
+        Result members = run("members");
+        assertThat(members.code()).as(members.err()).isZero();
+        assertThat(members.out()).contains("n1", "n2", "n3", "leader", "follower");
+        Result leader = run("leader");
+        assertThat(leader.out()).contains(cluster.awaitLeader().id());
+    }
+
+    @Test
+    void invalidInputIsReportedWithTheField() {
+        Result bad = run("register", "--service", "Bad_Name", "--host", "h", "--port", "80");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("INVALID_ARGUMENT", "instance.service: 'Bad_Name'");
+    }
+
+    @Test
+    void watchStreamsEventsAndSnapshotSaveWritesABackup() throws Exception {
+        CompletableFuture<Result> watch = CompletableFuture.supplyAsync(() -> run("watch", "watched", "--count", "2"));
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> cluster.nodes().stream().mapToInt(n -> n.watchHub().watcherCount()).sum() > 0);
+        run("register", "--service", "watched", "--id", "a", "--host", "127.0.0.1", "--port", "1", "--ttl-ms", "600000");
+        run("deregister", "watched", "a");
+        Result w = watch.get();
+        assertThat(w.out()).contains("REGISTERED", "DEREGISTERED", "watched/a");
+
+        Path backup = dir.resolve("backup.pb");
+        Result save = run("snapshot", "save", backup.toString());
+        assertThat(save.code()).as(save.err()).isZero();
+        assertThat(Files.size(backup)).isPositive();
+    }
+}
