@@ -1,0 +1,90 @@
+package io.muster.gateway;
+
+import io.muster.gateway.config.ConfigException;
+import io.muster.gateway.config.ConfigLoader;
+import io.muster.gateway.config.GatewayConfig;
+import io.muster.gateway.pool.InstanceSource;
+import io.muster.gateway.pool.RegistryInstanceSource;
+import io.muster.gateway.pool.StaticInstanceSource;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code muster-gateway --config gateway.yaml}: runs the gateway until SIGTERM / SIGINT, then drains.
+ * Instances come from the registry ({@code registry.targets}, kept current by watch streams), or
+ * from {@code static-instances} when no registry is configured.
+ *
+ * <p>Exit codes: 0 after a clean shutdown, 2 for an invalid configuration, 1 when start fails.
+ */
+@Command(name = "muster-gateway", mixinStandardHelpOptions = true, version = "muster-gateway 0.1.0",
+    description = "HTTP/1.1 load-balancing reverse proxy for Muster services.")
+public final class Main implements Callable<Integer> {
+
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML configuration file")
+  Path config;
+
+  @Option(names = "--check", description = "Validate the configuration and exit")
+  boolean checkOnly;
+
+  private final CountDownLatch stop = new CountDownLatch(1);
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code (instead of exiting). */
+  public static int run(String... args) {
+    return new CommandLine(new Main()).execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter err = new PrintWriter(System.err, true);
+    GatewayConfig cfg;
+    try {
+      cfg = ConfigLoader.load(config);
+    } catch (ConfigException e) {
+      err.println("invalid configuration: " + e.getMessage());
+      return 2;
+    }
+    if (checkOnly) {
+      System.out.println(config + ": ok, " + cfg.routes().size() + " route(s)");
+      return 0;
+    }
+    InstanceSource source = cfg.registry().targets().isEmpty()
+        ? new StaticInstanceSource(cfg.staticInstancesByService())
+        : new RegistryInstanceSource(cfg.registry().targets());
+    GatewayServer server = new GatewayServer();
+    GatewayServer.BoundPorts ports;
+    try {
+      ports = server.start(cfg, source);
+    } catch (RuntimeException e) {
+      err.println("cannot start: " + e.getMessage());
+      source.close();
+      return 1;
+    }
+    for (InetSocketAddress a : ports.listeners()) {
+      System.out.println("proxy listening on " + a);
+    }
+    if (ports.admin() != null) {
+      System.out.println("admin listening on " + ports.admin());
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      source.close();
+      stop.countDown();
+    }, "muster-gw-shutdown"));
+    try {
+      stop.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+}

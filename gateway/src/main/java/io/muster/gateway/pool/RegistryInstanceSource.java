@@ -1,0 +1,58 @@
+package io.muster.gateway.pool;
+
+import io.muster.api.v1.Instance;
+import io.muster.client.RegistryClient;
+import io.muster.client.ServiceView;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * Instances from a Muster registry: one {@link ServiceView} (a resumable watch) per routed service.
+ * Each change of the view delivers its routable instances; deliveries for one service are serialized
+ * and never go back in revision.
+ */
+public final class RegistryInstanceSource implements InstanceSource {
+
+  private final RegistryClient client;
+  private final Map<String, ServiceView> views = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  public RegistryInstanceSource(List<String> targets) {
+    this.client = RegistryClient.builder(targets).build();
+  }
+
+  @Override
+  public void subscribe(String service, Consumer<List<Instance>> listener) {
+    ServiceView view = views.computeIfAbsent(service, client::serviceView);
+    Delivery delivery = new Delivery(listener);
+    delivery.deliver(view.snapshot());
+    view.addListener(delivery::deliver);
+  }
+
+  /** Serializes deliveries for one subscription and drops any older than the last one delivered. */
+  private final class Delivery {
+    private final Consumer<List<Instance>> listener;
+    private long revision = -1;
+
+    Delivery(Consumer<List<Instance>> listener) {
+      this.listener = listener;
+    }
+
+    synchronized void deliver(ServiceView.Snapshot s) {
+      if (closed || s.revision() < revision) {
+        return;
+      }
+      revision = s.revision();
+      listener.accept(s.routable());
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    views.values().forEach(ServiceView::close);
+    client.close();
+  }
+}

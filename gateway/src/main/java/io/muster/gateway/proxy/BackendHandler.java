@@ -1,0 +1,98 @@
+package io.muster.gateway.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Last handler of a backend connection: forwards events to the {@link Exchange} that holds the
+ * connection, and closes a pooled idle connection that receives anything or goes idle too long.
+ * Runs on the connection's event loop, which is also the exchange's.
+ */
+final class BackendHandler extends ChannelInboundHandlerAdapter {
+
+  private static final Logger log = LoggerFactory.getLogger(BackendHandler.class);
+
+  private Exchange exchange;
+
+  static BackendHandler of(Channel ch) {
+    return (BackendHandler) ch.pipeline().get("backend");
+  }
+
+  void bind(Exchange e) {
+    this.exchange = e;
+  }
+
+  void unbind() {
+    this.exchange = null;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Exchange e = exchange;
+    if (e == null) {
+      // an idle pooled connection must not talk: whatever it sends cannot be framed, drop it
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+      return;
+    }
+    if (msg instanceof HttpResponse response) {
+      e.onBackendHead(response);
+    }
+    if (msg instanceof HttpContent content) {
+      if (exchange == e) {
+        e.onBackendContent(content);
+      } else {
+        content.release();
+      }
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    Exchange e = exchange;
+    if (e != null) {
+      e.flushToClient();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    Exchange e = exchange;
+    if (e != null) {
+      e.onBackendWritabilityChanged();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    Exchange e = exchange;
+    if (e != null) {
+      e.onBackendFailure(null);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Exchange e = exchange;
+    if (e != null) {
+      e.onBackendFailure(cause);
+    } else {
+      log.debug("idle backend connection {} failed", ctx.channel(), cause);
+    }
+    ctx.close();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent && exchange == null) {
+      ctx.close();
+    }
+  }
+}

@@ -1,0 +1,335 @@
+package io.muster.gateway.proxy;
+
+import io.muster.gateway.pool.Endpoint;
+import io.muster.gateway.pool.Outcome;
+import io.muster.gateway.route.Route;
+import io.muster.gateway.route.RouteBalancer;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+
+/**
+ * One proxied request: picks an endpoint, streams the request body up and the response body down
+ * chunk by chunk, retries on another endpoint when that is safe, and answers 503/504/502 itself when
+ * it cannot get a response.
+ *
+ * <p>Threading: confined to the client connection's event loop (backend connections are opened on the
+ * same loop), so no field needs synchronization.
+ *
+ * <p>Retry rules: only to an endpoint not tried yet; after a connect failure always (nothing was
+ * sent); after a broken connection only for idempotent methods whose body has not been sent; never
+ * once response bytes reached the client; at most {@link Route#retries()} times; each retry spends a
+ * {@link RetryBudget} token.
+ *
+ * <p>Timeouts: while the request body streams and while the response body streams, the route's idle
+ * timeout bounds the silence; from the end of the request to the response head, the request timeout.
+ */
+final class Exchange implements ExchangeTimer.Expiry {
+
+  private final ProxyContext px;
+  private final FrontendHandler frontend;
+  private final Channel client;
+  private final HttpRequest request;
+  private final ExchangeRequest upstreamRequest;
+  private final RouteBalancer balancer;
+  private final Route route;
+  private final long startNanos;
+  private final ExchangeResponse response;
+  private Attempts attempts;
+  private ConnectionPool connections;
+  private Channel backend;
+  private ExchangeTimer timer;
+  private boolean done;
+
+  Exchange(ProxyContext px, FrontendHandler frontend, Channel client, HttpRequest request) {
+    this.px = px;
+    this.frontend = frontend;
+    this.client = client;
+    this.request = request;
+    this.upstreamRequest = new ExchangeRequest(request);
+    this.balancer = px.router().match(request.headers().get(HttpHeaderNames.HOST), request.uri());
+    this.route = balancer == null ? null : balancer.route();
+    this.startNanos = px.nanoClock().getAsLong();
+    this.response = new ExchangeResponse(this, client, request);
+  }
+
+  void start() {
+    px.inFlight().increment();
+    if (route == null) {
+      respond(404, "no route for " + request.uri());
+      return;
+    }
+    px.retryBudget().onRequest();
+    attempts = new Attempts(balancer, request.headers(), px.nanoClock());
+    timer = new ExchangeTimer(client.eventLoop(), px.nanoClock(), route, this);
+    timer.start();
+    Endpoint first = attempts.pickNext();
+    if (first == null) {
+      respond(503, "no healthy instance of service '" + route.service() + "'");
+    } else {
+      sendTo(first);
+    }
+  }
+
+  // ---- request side ----
+
+  private void sendTo(Endpoint e) {
+    int myAttempt = attempts.begin(e);
+    ConnectionPool pool = px.upstream().get(e);
+    if (pool == null) {
+      onConnectFailed(myAttempt, new PoolUnavailableException("endpoint " + e + " was closed"));
+      return;
+    }
+    connections = pool;
+    pool.acquire(client.eventLoop(), route.connectTimeout()).addListener(f -> {
+      if (f.isSuccess()) {
+        onConnected(myAttempt, pool, (Channel) f.getNow());
+      } else {
+        onConnectFailed(myAttempt, f.cause());
+      }
+    });
+  }
+
+  private void onConnected(int myAttempt, ConnectionPool pool, Channel ch) {
+    if (done || !attempts.isLatest(myAttempt)) {
+      pool.release(ch); // nothing was written: still clean
+      return;
+    }
+    backend = ch;
+    BackendHandler.of(ch).bind(this);
+    upstreamRequest.attach(ch, route.rewriteUri(request.uri()), client.remoteAddress());
+    frontend.updateAutoRead();
+  }
+
+  private void onConnectFailed(int myAttempt, Throwable cause) {
+    if (done || !attempts.isLatest(myAttempt)) {
+      return;
+    }
+    Endpoint e = attempts.current();
+    boolean endpointsFault = !(cause instanceof PoolUnavailableException);
+    px.metrics().upstreamError(e, endpointsFault ? "connect" : "pool_unavailable");
+    attempts.finish(endpointsFault ? Outcome.FAILURE : Outcome.NEUTRAL, -1);
+    retryOr(true, 503, "upstream connect error: " + e.authority() + ": " + ErrorResponses.describe(cause));
+  }
+
+  void onRequestContent(HttpContent c) {
+    if (done) {
+      c.release();
+      return;
+    }
+    upstreamRequest.onContent(c, timer.touch());
+  }
+
+  /** Called when the client's read batch ends: pushes what was written upstream. */
+  void flushToBackend() {
+    upstreamRequest.flush();
+  }
+
+  boolean requestComplete() {
+    return upstreamRequest.complete();
+  }
+
+  /** Whether the client connection should read now (request body wanted and upstream not full). */
+  boolean wantsRequestBody() {
+    return !done && upstreamRequest.wantsBody();
+  }
+
+  void onBackendWritabilityChanged() {
+    frontend.updateAutoRead();
+  }
+
+  void onClientWritabilityChanged() {
+    if (backend != null) {
+      backend.config().setAutoRead(client.isWritable());
+    }
+  }
+
+  // ---- response side (see ExchangeResponse) ----
+
+  void onBackendHead(HttpResponse r) {
+    if (done) {
+      return;
+    }
+    timer.touch();
+    if (r.decoderResult().isFailure()) {
+      onBackendFailure(r.decoderResult().cause());
+      return;
+    }
+    response.onHead(r, attempts.elapsedNanos());
+  }
+
+  void onBackendContent(HttpContent c) {
+    if (done) {
+      c.release();
+      return;
+    }
+    timer.touch();
+    if (response.onContent(c)) {
+      completed();
+    } else if (!client.isWritable() && backend != null) {
+      backend.config().setAutoRead(false);
+    }
+  }
+
+  void flushToClient() {
+    if (!done) {
+      client.flush();
+    }
+  }
+
+  private void completed() {
+    int status = response.status();
+    if (status >= 500) {
+      px.metrics().upstreamError(attempts.current(), "status_5xx");
+    }
+    attempts.finish(status >= 500 ? Outcome.FAILURE : Outcome.SUCCESS, response.headLatencyNanos());
+    boolean reusable = upstreamRequest.complete() && upstreamRequest.allWritten() && response.backendKeepAlive();
+    releaseBackend(reusable);
+    terminate(Integer.toString(status));
+    frontend.exchangeDone(response.clientKeepAlive());
+  }
+
+  void onBackendFailure(Throwable cause) {
+    if (done) {
+      return;
+    }
+    Endpoint e = attempts.current();
+    releaseBackend(false);
+    if (e != null) {
+      px.metrics().upstreamError(e, "reset");
+      attempts.finish(Outcome.FAILURE, -1);
+    }
+    String what = "upstream " + (e == null ? "" : e.authority() + " ") + "broke the connection: " + ErrorResponses.describe(cause);
+    if (response.started()) {
+      abort();
+      return;
+    }
+    response.reset();
+    retryOr(false, 502, what);
+  }
+
+  // ---- retries, timeouts, termination ----
+
+  private void retryOr(boolean beforeSend, int status, String message) {
+    boolean safe = beforeSend || upstreamRequest.replayable();
+    if (safe && attempts.count() <= route.retries() && !response.started()) {
+      Endpoint next = attempts.pickNext();
+      if (next != null) {
+        if (px.retryBudget().tryAcquire()) {
+          px.metrics().retry(route.name(), "attempted");
+          sendTo(next);
+          return;
+        }
+        px.metrics().retry(route.name(), "budget_exhausted");
+      }
+    }
+    respond(status, message);
+  }
+
+  @Override
+  public boolean waitingForHead() {
+    return upstreamRequest.complete() && !response.headReceived();
+  }
+
+  @Override
+  public long requestCompleteNanos() {
+    return upstreamRequest.completeNanos();
+  }
+
+  @Override
+  public void requestTimedOut() {
+    timedOut(route.requestTimeout().toMillis());
+  }
+
+  @Override
+  public void idleTimedOut() {
+    if (response.started()) {
+      Endpoint e = attempts.current();
+      if (e != null) {
+        px.metrics().upstreamError(e, "timeout");
+        attempts.finish(Outcome.FAILURE, -1);
+      }
+      abort();
+    } else if (backend != null && !backend.isWritable()) {
+      timedOut(route.idleTimeout().toMillis()); // the backend stopped reading the body
+    } else {
+      attempts.finish(Outcome.NEUTRAL, -1);
+      respond(408, "request body idle for " + route.idleTimeout().toMillis() + " ms");
+    }
+  }
+
+  private void timedOut(long millis) {
+    Endpoint e = attempts.current();
+    if (e != null) {
+      px.metrics().upstreamError(e, "timeout");
+      attempts.finish(Outcome.FAILURE, attempts.elapsedNanos());
+    }
+    respond(504, "upstream " + (e == null ? "" : e.authority() + " ") + "timed out after " + millis + " ms");
+  }
+
+  private void releaseBackend(boolean reuse) {
+    Channel ch = backend;
+    if (ch == null) {
+      return;
+    }
+    backend = null;
+    upstreamRequest.detach();
+    BackendHandler.of(ch).unbind();
+    if (reuse) {
+      connections.release(ch);
+    } else {
+      ch.close();
+    }
+  }
+
+  private void respond(int status, String message) {
+    releaseBackend(false);
+    boolean keepAlive = keepAliveWanted();
+    ChannelFuture f = client.writeAndFlush(ErrorResponses.text(request.protocolVersion(), status, message, keepAlive));
+    if (!keepAlive) {
+      f.addListener(ChannelFutureListener.CLOSE);
+    }
+    terminate(Integer.toString(status));
+    frontend.exchangeDone(keepAlive);
+  }
+
+  /** Response bytes already went out: the only honest signal left is closing the connection. */
+  private void abort() {
+    releaseBackend(false);
+    client.close();
+    terminate("aborted");
+    frontend.exchangeDone(false);
+  }
+
+  void onClientClosed() {
+    if (done) {
+      return;
+    }
+    if (attempts != null) {
+      attempts.finish(Outcome.NEUTRAL, -1);
+    }
+    releaseBackend(false);
+    terminate("499");
+  }
+
+  private void terminate(String status) {
+    done = true;
+    if (timer != null) {
+      timer.cancel();
+    }
+    upstreamRequest.releasePending();
+    px.metrics().request(route == null ? "none" : route.name(), route == null ? "none" : route.service(), status,
+        px.nanoClock().getAsLong() - startNanos);
+    px.inFlight().decrement();
+  }
+
+  /** Keep the client connection after this response: client wants it, request fully read, not draining. */
+  boolean keepAliveWanted() {
+    return HttpUtil.isKeepAlive(request) && upstreamRequest.completeOrBodiless() && !px.inFlight().draining();
+  }
+}

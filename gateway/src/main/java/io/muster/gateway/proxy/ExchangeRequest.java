@@ -1,0 +1,124 @@
+package io.muster.gateway.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.Set;
+
+/**
+ * The request half of an {@link Exchange}: holds body chunks that arrive before a backend connection
+ * is ready, then writes head and chunks to the backend as they come. Remembers whether body bytes
+ * left the gateway, which decides whether a retry is still safe.
+ */
+final class ExchangeRequest {
+
+  private static final Set<HttpMethod> IDEMPOTENT =
+      Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.PUT, HttpMethod.DELETE);
+
+  private final HttpRequest head;
+  private final boolean expectsBody;
+  private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
+  private Channel backend;
+  private boolean complete;
+  private long completeNanos;
+  private boolean bodyWritten;
+
+  ExchangeRequest(HttpRequest head) {
+    this.head = head;
+    this.expectsBody = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+  }
+
+  HttpRequest head() {
+    return head;
+  }
+
+  /** Sends the head and everything received so far to a freshly acquired connection. */
+  void attach(Channel ch, String uri, SocketAddress client) {
+    backend = ch;
+    ch.write(ProxyHeaders.toUpstream(head, uri, client));
+    if (pending.isEmpty()) {
+      if (complete) {
+        ch.write(LastHttpContent.EMPTY_LAST_CONTENT); // a retry of a request without body
+      }
+    } else {
+      HttpContent c;
+      while ((c = pending.poll()) != null) {
+        write(c);
+      }
+    }
+    ch.flush();
+  }
+
+  void detach() {
+    backend = null;
+  }
+
+  void onContent(HttpContent c, long nowNanos) {
+    if (c instanceof LastHttpContent) {
+      complete = true;
+      completeNanos = nowNanos;
+    }
+    if (backend != null) {
+      write(c);
+    } else {
+      pending.add(c);
+    }
+  }
+
+  private void write(HttpContent c) {
+    if (c.content().isReadable()) {
+      bodyWritten = true;
+    }
+    backend.write(c);
+  }
+
+  void flush() {
+    if (backend != null) {
+      backend.flush();
+    }
+  }
+
+  /** Whether the client connection should read: body still expected and the backend can take more. */
+  boolean wantsBody() {
+    return !complete && backend != null && backend.isWritable();
+  }
+
+  /** The client sent the whole request. */
+  boolean complete() {
+    return complete;
+  }
+
+  long completeNanos() {
+    return completeNanos;
+  }
+
+  /** The whole request was received, or it has no body to wait for (an early answer can keep the connection). */
+  boolean completeOrBodiless() {
+    return complete || !expectsBody;
+  }
+
+  /**
+   * Whether the request may be sent again after a backend took it and broke: only an idempotent
+   * method whose body bytes (if any) never left the gateway.
+   */
+  boolean replayable() {
+    return IDEMPOTENT.contains(head.method()) && !bodyWritten;
+  }
+
+  /** Nothing received is still waiting to be written. */
+  boolean allWritten() {
+    return pending.isEmpty();
+  }
+
+  void releasePending() {
+    HttpContent c;
+    while ((c = pending.poll()) != null) {
+      c.release();
+    }
+  }
+}

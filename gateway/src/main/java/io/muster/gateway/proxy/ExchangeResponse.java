@@ -1,0 +1,108 @@
+package io.muster.gateway.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+
+/**
+ * The response half of an {@link Exchange}: holds the backend's response head until its first body
+ * chunk (so a connection that dies right after the head can still be retried: nothing reached the
+ * client yet), then relays head and chunks. Informational (1xx) responses are dropped: the frontend
+ * answers {@code Expect: 100-continue} itself.
+ */
+final class ExchangeResponse {
+
+  private final Exchange exchange;
+  private final Channel client;
+  private final HttpRequest request;
+  private HttpResponse heldHead;
+  private boolean skippingInformational;
+  private boolean headReceived;
+  private boolean started;
+  private boolean backendKeepAlive;
+  private boolean clientKeepAlive;
+  private int status;
+  private long headLatencyNanos = -1;
+
+  ExchangeResponse(Exchange exchange, Channel client, HttpRequest request) {
+    this.exchange = exchange;
+    this.client = client;
+    this.request = request;
+  }
+
+  void onHead(HttpResponse head, long latencyNanos) {
+    int code = head.status().code();
+    if (code >= 100 && code < 200) {
+      skippingInformational = true;
+      return;
+    }
+    heldHead = head;
+    headReceived = true;
+    status = code;
+    headLatencyNanos = latencyNanos;
+    backendKeepAlive = HttpUtil.isKeepAlive(head);
+  }
+
+  /** Relays one chunk. @return true when it was the last one */
+  boolean onContent(HttpContent c) {
+    if (skippingInformational) {
+      // the empty last content that closes a 1xx head
+      skippingInformational = !(c instanceof LastHttpContent);
+      c.release();
+      return false;
+    }
+    if (heldHead != null) {
+      ProxyHeaders.ClientHead out = ProxyHeaders.toClient(heldHead, request, exchange.keepAliveWanted());
+      clientKeepAlive = out.keepAlive();
+      heldHead = null;
+      started = true;
+      client.write(out.response());
+    }
+    if (c instanceof LastHttpContent) {
+      var f = client.writeAndFlush(c);
+      if (!clientKeepAlive) {
+        f.addListener(ChannelFutureListener.CLOSE);
+      }
+      return true;
+    }
+    client.write(c);
+    return false;
+  }
+
+  /** Forgets a held head after the backend broke, before a retry. */
+  void reset() {
+    heldHead = null;
+    headReceived = false;
+    skippingInformational = false;
+    headLatencyNanos = -1;
+  }
+
+  /** Whether bytes of the response reached the client connection. */
+  boolean started() {
+    return started;
+  }
+
+  boolean headReceived() {
+    return headReceived;
+  }
+
+  boolean backendKeepAlive() {
+    return backendKeepAlive;
+  }
+
+  boolean clientKeepAlive() {
+    return clientKeepAlive;
+  }
+
+  int status() {
+    return status;
+  }
+
+  long headLatencyNanos() {
+    return headLatencyNanos;
+  }
+}

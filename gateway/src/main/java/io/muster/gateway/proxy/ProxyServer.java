@@ -1,0 +1,121 @@
+package io.muster.gateway.proxy;
+
+import io.muster.gateway.route.Router;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/1.1 listeners of the gateway: accepts client connections and runs a {@link FrontendHandler}
+ * on each. {@link #drain} stops accepting, lets requests in progress finish and closes idle
+ * keep-alive connections.
+ */
+public final class ProxyServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  private final Transport transport;
+  private final ProxyContext px;
+  private final List<Channel> serverChannels = new ArrayList<>();
+  private final Set<Channel> clients = ConcurrentHashMap.newKeySet();
+
+  public ProxyServer(Transport transport, Router router, UpstreamConnections upstream, RetryBudget retryBudget,
+      ProxyMetrics metrics, LongSupplier nanoClock) {
+    this.transport = transport;
+    this.px = new ProxyContext(router, upstream, retryBudget, metrics, nanoClock, new InFlight());
+  }
+
+  /**
+   * Binds a listener.
+   *
+   * @param clientIdleTimeout an idle keep-alive client connection is closed after this long
+   * @return the bound address (the real port when {@code port} is 0)
+   */
+  public synchronized InetSocketAddress bind(String host, int port, Duration clientIdleTimeout) {
+    long idleMillis = clientIdleTimeout.toMillis();
+    ServerBootstrap b = new ServerBootstrap()
+        .group(transport.group())
+        .channel(transport.serverChannelType())
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            clients.add(ch);
+            ch.closeFuture().addListener(f -> clients.remove(ch));
+            ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+            ch.pipeline().addLast("codec", new HttpServerCodec());
+            ch.pipeline().addLast("continue", new HttpServerExpectContinueHandler());
+            ch.pipeline().addLast("frontend", new FrontendHandler(px));
+          }
+        });
+    Channel server = b.bind(host, port).syncUninterruptibly().channel();
+    serverChannels.add(server);
+    InetSocketAddress bound = (InetSocketAddress) server.localAddress();
+    log.info("gateway listening on {}", bound);
+    return bound;
+  }
+
+  /** Requests in progress. */
+  public int inFlight() {
+    return px.inFlight().get();
+  }
+
+  /**
+   * Stops accepting, closes idle client connections, and waits for requests in progress.
+   *
+   * @return true if every request finished within {@code timeout}
+   */
+  public boolean drain(Duration timeout) {
+    px.inFlight().startDraining();
+    List<Channel> servers;
+    synchronized (this) {
+      servers = new ArrayList<>(serverChannels);
+    }
+    servers.forEach(ch -> ch.close().awaitUninterruptibly());
+    for (Channel ch : clients) {
+      ch.eventLoop().execute(() -> {
+        FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
+        if (h != null) {
+          h.drain();
+        }
+      });
+    }
+    try {
+      boolean drained = px.inFlight().awaitZero(timeout);
+      if (!drained) {
+        log.warn("drain: {} request(s) still in progress after {} ms, closing", inFlight(), timeout.toMillis());
+      }
+      return drained;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Closes every listener and client connection at once. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      serverChannels.forEach(Channel::close);
+    }
+    for (Channel ch : clients) {
+      ch.close();
+    }
+  }
+}

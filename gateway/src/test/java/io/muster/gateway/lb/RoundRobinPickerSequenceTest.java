@@ -1,0 +1,62 @@
+package io.muster.gateway.lb;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.muster.gateway.testing.FakeRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class RoundRobinPickerSequenceTest {
+
+  private final FakeTarget a = new FakeTarget("a");
+  private final FakeTarget b = new FakeTarget("b");
+  private final FakeTarget c = new FakeTarget("c");
+
+  private static String sequence(Picker<FakeTarget> p, PickContext ctx, int n) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      FakeTarget t = p.pick(ctx);
+      out.add(t == null ? "-" : t.key());
+    }
+    return String.join(" ", out);
+  }
+
+  @Test
+  void visitsEachTargetInTurnFromTheRandomStart() {
+    Picker<FakeTarget> p = Strategy.ROUND_ROBIN.newPicker(List.of(a, b, c), resources(new FakeRandom()));
+    assertEquals("a b c a b c a", sequence(p, PickContext.NONE, 7));
+
+    Picker<FakeTarget> offset = Strategy.ROUND_ROBIN.newPicker(List.of(a, b, c), resources(new FakeRandom().withInts(1)));
+    assertEquals("b c a b", sequence(offset, PickContext.NONE, 4));
+  }
+
+  @Test
+  void excludedTargetsAreSkipped() {
+    Picker<FakeTarget> p = Strategy.ROUND_ROBIN.newPicker(List.of(a, b, c), resources(new FakeRandom()));
+    assertEquals("a c a c", sequence(p, new PickContext(null, Set.of(b)), 4));
+    assertNull(p.pick(new PickContext(null, Set.of(a, b, c))));
+  }
+
+  @Test
+  void emptyPickerPicksNothing() {
+    Picker<FakeTarget> p = Strategy.ROUND_ROBIN.newPicker(List.of(), resources(new FakeRandom()));
+    assertNull(p.pick(PickContext.NONE));
+  }
+
+  @Test
+  void pickersOverTheSameTargetsAreEqualWhateverTheOrder() {
+    var r = resources(new FakeRandom());
+    assertEquals(Strategy.ROUND_ROBIN.newPicker(List.of(a, b), r), Strategy.ROUND_ROBIN.newPicker(List.of(b, a), r));
+    assertNotEquals(Strategy.ROUND_ROBIN.newPicker(List.of(a, b), r), Strategy.ROUND_ROBIN.newPicker(List.of(a, c), r));
+    assertNotEquals(Strategy.ROUND_ROBIN.newPicker(List.of(a, b), r),
+        Strategy.LEAST_REQUEST.newPicker(List.of(a, b), r));
+  }
+
+  static PickerResources resources(FakeRandom random) {
+    return new PickerResources(() -> 0L, random);
+  }
+}
