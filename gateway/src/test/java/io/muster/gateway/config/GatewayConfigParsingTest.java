@@ -157,4 +157,11 @@ class GatewayConfigParsingTest {
     assertEquals(3, c.routes().size());
     assertEquals(3, c.staticInstancesByService().get("orders").size());
   }
+
+  @Test
+  void theDeployConfigurationsAreValid() {
+    GatewayConfig local = ConfigLoader.load(java.nio.file.Path.of("..", "deploy", "local", "gateway.yaml"));
+    assertEquals(3, local.registry().targets().size());
+    assertEquals("hello", local.routes().get(0).service());
+  }
 }

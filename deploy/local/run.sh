@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# One-command local Muster: 3 registry nodes (separate JVMs, own data dirs and logs), a gateway and
+# three demo services that register themselves with HTTP health checks.
+#
+#   deploy/local/run.sh          build (if needed) and start everything
+#   deploy/local/run.sh stop     stop everything (SIGTERM: graceful)
+#   deploy/local/run.sh clean    stop and delete data and logs
+#   deploy/local/run.sh status   what is running
+#
+# Needs only JDK 17 and Maven. Everything listens on 127.0.0.1; state lives in ./run (MUSTER_RUN_DIR).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RUN=${MUSTER_RUN_DIR:-$ROOT/run}
+LOGS=$RUN/logs
+PIDS=$RUN/pids
+JAVA=${JAVA:-java}
+JOPTS=(-Xmx256m -XX:+UseSerialGC -Dsofa.middleware.log.disable=true -Dcom.google.protobuf.use_unsafe_pre22_gencode=true "-Djava.io.tmpdir=$RUN/tmp")
+PEERS=n1=127.0.0.1:7001/127.0.0.1:9001,n2=127.0.0.1:7002/127.0.0.1:9002,n3=127.0.0.1:7003/127.0.0.1:9003
+TARGETS=127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003
+
+cp_of() { echo "$ROOT/$1/target/classes:$(cat "$ROOT/$1/target/classpath.txt")"; }
+
+build() {
+  if [[ ! -f $ROOT/gateway/target/classpath.txt || ${MUSTER_REBUILD:-0} == 1 ]]; then
+    echo "building (mvn -DskipTests package) ..."
+    (cd "$ROOT" && mvn -q -B -DskipTests package)
+  fi
+}
+
+start() { # name main-class module args...
+  local name=$1 main=$2 module=$3; shift 3
+  if [[ -f $PIDS/$name.pid ]] && kill -0 "$(cat "$PIDS/$name.pid")" 2>/dev/null; then
+    echo "  $name already running (pid $(cat "$PIDS/$name.pid"))"; return
+  fi
+  nohup "$JAVA" "${JOPTS[@]}" -Dmuster.log.file="$LOGS/$name.log" -cp "$(cp_of "$module")" "$main" "$@" >>"$LOGS/$name.log" 2>&1 &
+  echo $! >"$PIDS/$name.pid"
+  echo "  $name pid $! (log $LOGS/$name.log)"
+}
+
+muster() { "$JAVA" -cp "$(cp_of registry-client)" io.muster.client.cli.MusterCli --targets "$TARGETS" "$@"; }
+
+wait_for() { # description command...
+  local what=$1; shift
+  for _ in $(seq 1 120); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  echo "timed out waiting for $what; see $LOGS" >&2; return 1
+}
+
+up() {
+  build
+  mkdir -p "$LOGS" "$PIDS" "$RUN/tmp"
+  echo "starting registry nodes"
+  for i in 1 2 3; do
+    start "n$i" io.muster.server.Main registry-server --id "n$i" --raft "127.0.0.1:700$i" --grpc "127.0.0.1:900$i" \
+      --peers "$PEERS" --data-dir "$RUN/data/n$i" --metrics-port "919$i"
+  done
+  wait_for "a leader" muster leader
+  echo "starting gateway"
+  start gateway io.muster.gateway.Main gateway --config "$ROOT/deploy/local/gateway.yaml"
+  echo "starting demo services"
+  start hello-1 io.muster.client.demo.DemoService registry-client --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS"
+  start hello-2 io.muster.client.demo.DemoService registry-client --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS"
+  start hello-canary io.muster.client.demo.DemoService registry-client --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS"
+  wait_for "the gateway" curl -fsS http://127.0.0.1:8080/hello
+  cat <<MSG
+
+Muster is up.
+  registry   gRPC 127.0.0.1:9001-9003   raft 127.0.0.1:7001-7003   metrics http://127.0.0.1:9191-9193/metrics
+  gateway    http://127.0.0.1:8080      admin http://127.0.0.1:8081/pools  http://127.0.0.1:8081/metrics
+  services   hello-1 :8101, hello-2 :8102 (v1), hello-canary :8103 (canary, 10% of /hello)
+  logs       $LOGS
+
+Try:
+  deploy/local/muster list                       # services and health
+  deploy/local/muster discover hello
+  deploy/local/muster watch hello                # stream changes (Ctrl-C to stop)
+  curl http://127.0.0.1:8080/hello               # routed through the gateway
+  curl -H 'X-Canary: 1' http://127.0.0.1:8080/hello
+  curl -X POST http://127.0.0.1:8102/admin/fail  # hello-2 turns unhealthy, traffic moves away
+  kill -9 \$(cat $PIDS/\$(deploy/local/muster leader --json | sed 's/.*"id":"\([^"]*\)".*/\1/').pid)   # kill the leader; keep curling
+  deploy/local/run.sh stop                       # or: clean (also deletes data and logs)
+MSG
+}
+
+stop() {
+  [[ -d $PIDS ]] || return 0
+  for f in "$PIDS"/*.pid; do
+    [[ -f $f ]] || continue
+    pid=$(cat "$f")
+    kill "$pid" 2>/dev/null || true
+  done
+  for f in "$PIDS"/*.pid; do
+    [[ -f $f ]] || continue
+    pid=$(cat "$f")
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$f"
+  done
+  echo "stopped"
+}
+
+status() {
+  for f in "$PIDS"/*.pid; do
+    [[ -f $f ]] || continue
+    n=$(basename "$f" .pid); pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then echo "  $n running (pid $pid)"; else echo "  $n dead"; fi
+  done
+}
+
+case "${1:-up}" in
+  up|start) up ;;
+  stop|down) stop ;;
+  clean) stop; rm -rf "$RUN"; echo "cleaned $RUN" ;;
+  status) status ;;
+  *) echo "usage: $0 [up|stop|clean|status]" >&2; exit 2 ;;
+esac
