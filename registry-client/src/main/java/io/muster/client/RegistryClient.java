@@ -135,7 +135,7 @@ public final class RegistryClient implements AutoCloseable {
             try {
                 return attempt.apply(endpoints.channel(index));
             } catch (StatusRuntimeException e) {
-                if (!RetryPolicy.retryable(e.getStatus().getCode())) {
+                if (!RetryPolicy.retryable(e.getStatus().getCode()) || io.grpc.Context.current().isCancelled()) {
                     throw e;
                 }
                 endpoints.failover(index);

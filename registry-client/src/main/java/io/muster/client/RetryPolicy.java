@@ -8,7 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * How calls are retried across members: per-attempt deadline, overall budget, capped exponential
  * backoff with jitter. Only UNAVAILABLE (member down, no leader yet) and per-attempt
- * DEADLINE_EXCEEDED are retried; every Muster write is idempotent, so a retry is safe.
+ * DEADLINE_EXCEEDED are retried, and CANCELLED when the caller did not cancel (a member shutting
+ * down resets its streams); every Muster write is idempotent, so a retry is safe.
  */
 public record RetryPolicy(Duration attemptTimeout, Duration totalTimeout, Duration initialBackoff, Duration maxBackoff) {
 
@@ -33,7 +34,8 @@ public record RetryPolicy(Duration attemptTimeout, Duration totalTimeout, Durati
     }
 
     static boolean retryable(Status.Code code) {
-        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.ABORTED;
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.ABORTED
+                || code == Status.Code.CANCELLED;
     }
 
     /** Backoff before attempt {@code n} (n >= 1), with full jitter over the upper half. */

@@ -42,6 +42,8 @@ public final class Main implements Callable<Integer> {
     Integer metricsPort;
     @Option(names = "--health-threads", description = "Threads running health probes (default 2)")
     Integer healthThreads;
+    @Option(names = "--restore", description = "Backup file (muster snapshot save) loaded when this node first leads an empty cluster")
+    Path restore;
 
     static {
         // bolt (jraft's transport) must log through plain slf4j
@@ -55,7 +57,7 @@ public final class Main implements Callable<Integer> {
 
     NodeConfig toConfig() throws Exception {
         FileConfig f = configFile == null
-                ? new FileConfig(null, null, null, null, null, null, null, null, null, null, null, null)
+                ? new FileConfig(null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : FileConfig.load(configFile);
         String nodeId = require("--id", pick(id, f.id(), null));
         String raftAddr = require("--raft", pick(raft, f.raft(), null));
@@ -64,6 +66,9 @@ public final class Main implements Callable<Integer> {
         boolean joining = pick(join, f.join(), false);
         PeerSpec self = new PeerSpec(nodeId, raftAddr, grpcAddr);
         List<PeerSpec> parsed = peerSpecs.stream().map(PeerSpec::parse).toList();
+        if (joining && peers != null && !peers.isEmpty()) {
+            throw new IllegalArgumentException("--join: a joining node takes no --peers (it learns them when added)");
+        }
         if (parsed.isEmpty() && !joining) {
             parsed = List.of(self); // a single-node cluster
         }
@@ -75,7 +80,8 @@ public final class Main implements Callable<Integer> {
                 pick(maxWatchers, f.maxWatchers(), 100_000),
                 true,
                 pick(metricsPort, f.metricsPort(), -1),
-                pick(healthThreads, f.healthThreads(), 2));
+                pick(healthThreads, f.healthThreads(), 2),
+                pick(restore, f.restore() == null ? null : Path.of(f.restore()), null));
     }
 
     private static String require(String flag, String value) {

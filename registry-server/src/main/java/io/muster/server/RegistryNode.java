@@ -2,7 +2,6 @@ package io.muster.server;
 
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -11,9 +10,11 @@ import io.muster.api.v1.ClusterGrpc;
 import io.muster.api.v1.Member;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.internal.v1.Command;
+import io.muster.internal.v1.RestoreCmd;
 import io.muster.internal.v1.SetMemberCmd;
 import io.muster.server.api.ClusterService;
 import io.muster.server.api.ForwardedInterceptor;
+import io.muster.server.api.InternalService;
 import io.muster.server.api.Forwarder;
 import io.muster.server.api.KeepAliveHandler;
 import io.muster.server.api.PeerDirectory;
@@ -21,7 +22,13 @@ import io.muster.server.api.RegistryService;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
+import io.muster.server.health.HealthChecker;
 import io.muster.server.lease.LeaseManager;
+import io.muster.server.metrics.MetricsInterceptor;
+import io.muster.server.metrics.MetricsServer;
+import io.muster.server.metrics.NodeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.muster.server.raft.LeadershipListener;
 import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
@@ -30,6 +37,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,6 +72,11 @@ public final class RegistryNode implements AutoCloseable {
     private final Forwarder forwarder;
     private final HealthStatusManager health = new HealthStatusManager();
     private Server server;
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private MetricsServer metricsServer;
+    private io.muster.api.v1.CatalogSnapshot restore;
+    private InternalService internal;
+    private HealthChecker healthChecks;
     private volatile boolean closed;
 
     private RegistryNode(NodeConfig config) {
@@ -86,7 +100,8 @@ public final class RegistryNode implements AutoCloseable {
         raft.addLeadershipListener(new LeadershipListener() {
             @Override
             public void onLeaderStart(long term) {
-                scheduler.execute(RegistryNode.this::publishConfiguredPeers);
+                scheduler.execute(RegistryNode.this::reconcileDirectory);
+                scheduler.execute(RegistryNode.this::restoreIfEmpty);
             }
 
             @Override
@@ -98,6 +113,14 @@ public final class RegistryNode implements AutoCloseable {
     /** Starts a node and returns once its gRPC server is bound and its Raft node is running. */
     public static RegistryNode start(NodeConfig config) throws IOException {
         RegistryNode node = new RegistryNode(config);
+        if (config.restoreFrom() != null) {
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(config.restoreFrom())) {
+                node.restore = io.muster.api.v1.CatalogSnapshot.parseFrom(in);
+            } catch (IOException e) {
+                node.close();
+                throw new IOException("restore: cannot read backup " + config.restoreFrom() + ": " + e.getMessage(), e);
+            }
+        }
         try {
             node.startServices();
         } catch (IOException | RuntimeException e) {
@@ -109,25 +132,34 @@ public final class RegistryNode implements AutoCloseable {
 
     private void startServices() throws IOException {
         String id = config.self().id();
-        KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, request -> {
-            throw Status.UNIMPLEMENTED.withDescription("TTL-check reports need server-side health checking (not enabled on this node)")
-                    .asRuntimeException();
-        });
-        RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock);
+        // registered before Raft starts, so it sees the snapshot load and every applied entry
+        healthChecks = new HealthChecker(HealthChecker.Options.defaults(id, config.healthThreads()), catalog,
+                command -> internal.propose(command), this::healthMembers, clock);
+        catalog.addListener(healthChecks);
+        KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive);
+        RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock, healthChecks);
         ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock);
+        internal = new InternalService(raft, forwarder);
         InetSocketAddress bind = socketAddress(config.self().grpcAddress());
         ForwardedInterceptor forwarded = new ForwardedInterceptor();
+        MetricsInterceptor metered = new MetricsInterceptor(meters);
+        NodeMetrics.bind(meters, id, raft, catalog, watchHub, leases);
+        NodeMetrics.bindHealth(meters, healthChecks);
         server = NettyServerBuilder.forAddress(bind)
                 .executor(grpcExecutor)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
-                .addService(ServerInterceptors.intercept(registry, forwarded))
-                .addService(ServerInterceptors.intercept(cluster, forwarded))
+                .addService(ServerInterceptors.intercept(registry, forwarded, metered))
+                .addService(ServerInterceptors.intercept(cluster, forwarded, metered))
+                .addService(ServerInterceptors.intercept(internal, forwarded))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build()
                 .start();
         raft.start();
+        if (config.metricsPort() >= 0) {
+            metricsServer = new MetricsServer(bind.getHostString(), config.metricsPort(), meters);
+        }
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(RegistryGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(ClusterGrpc.SERVICE_NAME, ServingStatus.SERVING);
@@ -139,22 +171,66 @@ public final class RegistryNode implements AutoCloseable {
         return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
     }
 
-    /** Records the configured peers in the replicated directory, so members added later can find them. */
-    private void publishConfiguredPeers() {
-        Map<String, Member> replicated = catalog.read(v -> {
-            Map<String, Member> m = new java.util.HashMap<>();
-            v.members().forEach(x -> m.put(x.getId(), x));
-            return m;
-        });
+    /**
+     * Members that share the health checks: the replicated member directory, which the leader keeps
+     * in step with the Raft configuration (jraft lists the configuration only on the leader), or the
+     * configured peers before a first leader has published them.
+     */
+    private Collection<Member> healthMembers() {
+        List<Member> replicated = catalog.read(Catalog.View::members);
+        return replicated.isEmpty() ? directory.all().values() : replicated;
+    }
+
+    /** On the first leadership of an empty cluster, loads the backup given with --restore. */
+    private void restoreIfEmpty() {
+        if (restore == null || catalog.revision() != 0) {
+            return;
+        }
+        log.info("restoring backup at revision {} ({} instances) into the empty cluster", restore.getRevision(), restore.getInstancesCount());
+        raft.propose(Command.newBuilder().setRestore(RestoreCmd.newBuilder().setSnapshot(restore)).setNowMs(clock.millis()).build())
+                .whenComplete((r, e) -> {
+                    if (e != null) {
+                        log.warn("restore not committed: {}", e.toString());
+                    } else if (r.changed()) {
+                        log.info("restored backup: catalog at revision {}", r.revision());
+                    } else {
+                        log.info("cluster not empty: backup not restored");
+                    }
+                });
+    }
+
+    /**
+     * Keeps the replicated member directory in step with the Raft configuration (only the leader
+     * knows the configuration): configured peers that are members get an entry, entries of members
+     * no longer in the configuration are dropped.
+     */
+    private void reconcileDirectory() {
+        List<String> peers;
+        try {
+            peers = raft.peers();
+        } catch (RuntimeException e) {
+            return; // not the leader any more
+        }
+        Map<String, Member> replicated = new java.util.HashMap<>();
+        catalog.read(v -> v.members()).forEach(m -> replicated.put(m.getId(), m));
+        List<Command> commands = new java.util.ArrayList<>();
         for (PeerSpec p : config.peers()) {
             Member want = Member.newBuilder().setId(p.id()).setRaftAddress(p.raftAddress()).setGrpcAddress(p.grpcAddress()).build();
-            if (!want.equals(replicated.get(p.id()))) {
-                raft.propose(Command.newBuilder().setSetMember(SetMemberCmd.newBuilder().setMember(want)).setNowMs(clock.millis()).build())
-                        .exceptionally(e -> {
-                            log.debug("could not publish member {}: {}", p.id(), e.toString());
-                            return null;
-                        });
+            if (peers.contains(p.raftAddress()) && !want.equals(replicated.get(p.id()))) {
+                commands.add(Command.newBuilder().setSetMember(SetMemberCmd.newBuilder().setMember(want)).setNowMs(clock.millis()).build());
             }
+        }
+        for (Member m : replicated.values()) {
+            if (!peers.contains(m.getRaftAddress())) {
+                commands.add(Command.newBuilder().setRemoveMember(io.muster.internal.v1.RemoveMemberCmd.newBuilder().setId(m.getId()))
+                        .setNowMs(clock.millis()).build());
+            }
+        }
+        for (Command c : commands) {
+            raft.propose(c).exceptionally(e -> {
+                log.debug("directory update not committed: {}", e.toString());
+                return null;
+            });
         }
     }
 
@@ -174,6 +250,15 @@ public final class RegistryNode implements AutoCloseable {
         return config.self().grpcAddress();
     }
 
+    /** Port of the /metrics endpoint, or -1 when disabled. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
     public RaftNode raft() {
         return raft;
     }
@@ -190,6 +275,16 @@ public final class RegistryNode implements AutoCloseable {
         return leases;
     }
 
+    /** Proposes a command through the leader from this member (used by health checking). */
+    public InternalService internal() {
+        return internal;
+    }
+
+    /** Server-side health checking of this member (which instances it checks, counters). */
+    public HealthChecker healthChecks() {
+        return healthChecks;
+    }
+
     public boolean isLeader() {
         return raft.isLeader();
     }
@@ -202,6 +297,10 @@ public final class RegistryNode implements AutoCloseable {
         }
         closed = true;
         health.enterTerminalState();
+        if (healthChecks != null) {
+            // the other members take the checks over once they see this one NOT_SERVING
+            healthChecks.close();
+        }
         try {
             raft.stepDown(Duration.ofSeconds(3));
         } catch (RuntimeException e) {
@@ -217,6 +316,9 @@ public final class RegistryNode implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
         }
         watchHub.close();
         leases.close();

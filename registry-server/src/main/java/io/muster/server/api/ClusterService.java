@@ -147,21 +147,36 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void removeMember(RemoveMemberRequest request, StreamObserver<RemoveMemberResponse> observer) {
-        Optional<Member> m = directory.byId(request.getId());
-        if (m.isEmpty()) {
+        // a typo is caught where the request enters; on the leader (and on retries after an answer
+        // was lost) a member that is no longer in the configuration counts as removed
+        if (!Forwarder.isForwarded() && directory.byId(request.getId()).isEmpty()) {
             observer.onError(Validation.invalid("id", "'" + request.getId() + "'", "the id of a current member"));
             return;
         }
-        String raftAddress = m.get().getRaftAddress();
-        forwarder.onLeader(ClusterGrpc.getRemoveMemberMethod(), request, () ->
-                (raft.peers().contains(raftAddress) ? raft.removePeer(raftAddress) : CompletableFuture.<Void>completedFuture(null))
-                        .thenCompose(v -> raft.isLeader()
-                                ? raft.propose(Command.newBuilder().setRemoveMember(RemoveMemberCmd.newBuilder().setId(request.getId()))
-                                .setNowMs(clock.millis()).build()).thenApply(r -> (Void) null)
-                                // the removed member was this leader: it stepped down; the directory entry is harmless
-                                : CompletableFuture.<Void>completedFuture(null))
-                        .thenApply(v -> RemoveMemberResponse.newBuilder().addAllMembers(members()).build()))
-                .whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
+        forwarder.onLeader(ClusterGrpc.getRemoveMemberMethod(), request, () -> {
+            List<String> before = raft.peers();
+            Optional<Member> member = directory.byId(request.getId());
+            if (member.isEmpty() || !before.contains(member.get().getRaftAddress())) {
+                return CompletableFuture.completedFuture(RemoveMemberResponse.newBuilder().addAllMembers(members()).build());
+            }
+            String raftAddress = member.get().getRaftAddress();
+            CompletableFuture<Void> removed = before.contains(raftAddress) ? raft.removePeer(raftAddress) : CompletableFuture.completedFuture(null);
+            return removed.thenCompose(v -> {
+                if (!raft.isLeader()) {
+                    // this leader removed itself and stepped down: answer from what we know; the
+                    // next leader drops the directory entry (RegistryNode#reconcileDirectory)
+                    Map<String, Member> known = directory.all();
+                    List<Member> remaining = before.stream().filter(p -> !p.equals(raftAddress))
+                            .map(p -> known.values().stream().filter(k -> k.getRaftAddress().equals(p)).findFirst()
+                                    .orElse(Member.newBuilder().setId(p).setRaftAddress(p).build()))
+                            .toList();
+                    return CompletableFuture.completedFuture(RemoveMemberResponse.newBuilder().addAllMembers(remaining).build());
+                }
+                return raft.propose(Command.newBuilder().setRemoveMember(RemoveMemberCmd.newBuilder().setId(request.getId()))
+                                .setNowMs(clock.millis()).build())
+                        .thenApply(r -> RemoveMemberResponse.newBuilder().addAllMembers(members()).build());
+            });
+        }).whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 
     @Override

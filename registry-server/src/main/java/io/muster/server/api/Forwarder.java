@@ -38,6 +38,12 @@ public final class Forwarder implements AutoCloseable {
     public static final Metadata.Key<String> FORWARDED_BY = Metadata.Key.of("muster-forwarded-by", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> FORWARDED_CTX = Context.key("muster-forwarded-by");
     static final long DEFAULT_TIMEOUT_MS = 10_000;
+    /**
+     * How long one call waits for a leader before answering UNAVAILABLE, so that a client stuck on a
+     * member cut off from the cluster (partitioned, or removed) fails over to another one instead of
+     * spending its whole deadline here. An election normally takes one to two election timeouts.
+     */
+    static final long MAX_LEADERLESS_WAIT_MS = 3_000;
 
     private final RaftNode raft;
     private final PeerDirectory directory;
@@ -104,7 +110,7 @@ public final class Forwarder implements AutoCloseable {
     public <R> CompletableFuture<R> retrying(String what, boolean retry, Supplier<CompletableFuture<R>> op) {
         CompletableFuture<R> result = new CompletableFuture<>();
         Context ctx = Context.current();
-        attempt(what, retry, ctx, op, deadlineNanos(), 0, result);
+        attempt(what, retry, ctx, op, Math.min(deadlineNanos(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_LEADERLESS_WAIT_MS)), 0, result);
         return result;
     }
 

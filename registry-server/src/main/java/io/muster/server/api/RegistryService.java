@@ -15,6 +15,8 @@ import io.muster.api.v1.ListServicesResponse;
 import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
+import io.muster.api.v1.UpdateHealthRequest;
+import io.muster.api.v1.UpdateHealthResponse;
 import io.muster.api.v1.ServiceSummary;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
@@ -22,6 +24,7 @@ import io.muster.internal.v1.Command;
 import io.muster.internal.v1.DeregisterCmd;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.server.catalog.Catalog;
+import io.muster.server.health.HealthChecker;
 import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
 import io.muster.server.watch.WatchSink;
@@ -43,15 +46,17 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     private final WatchHub watchHub;
     private final KeepAliveHandler keepAlives;
     private final Clock clock;
+    private final HealthChecker healthChecks;
 
     public RegistryService(RaftNode raft, Catalog catalog, Forwarder forwarder, WatchHub watchHub,
-                           KeepAliveHandler keepAlives, Clock clock) {
+                           KeepAliveHandler keepAlives, Clock clock, HealthChecker healthChecks) {
         this.raft = raft;
         this.catalog = catalog;
         this.forwarder = forwarder;
         this.watchHub = watchHub;
         this.keepAlives = keepAlives;
         this.clock = clock;
+        this.healthChecks = healthChecks;
     }
 
     @Override
@@ -101,6 +106,33 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     @Override
     public StreamObserver<io.muster.api.v1.KeepAliveRequest> keepAlive(StreamObserver<io.muster.api.v1.KeepAliveResponse> observer) {
         return keepAlives.open((ServerCallStreamObserver<io.muster.api.v1.KeepAliveResponse>) observer);
+    }
+
+    @Override
+    public void updateHealth(UpdateHealthRequest request, StreamObserver<UpdateHealthResponse> observer) {
+        try {
+            Validation.service("service", request.getService());
+            Validation.instanceId("instance_id", request.getInstanceId());
+            if (!request.hasReport()) {
+                throw Validation.invalid("report", "missing", "a report with a result (PASS, WARN or FAIL)");
+            }
+            Validation.report("report", request.getReport());
+        } catch (RuntimeException e) {
+            observer.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        // served by the member that runs the instance's checks; this member forwards it there once
+        boolean forwarded = Forwarder.isForwarded();
+        healthChecks.updateHealth(request, forwarded)
+                .exceptionallyCompose(err -> {
+                    if (GrpcErrors.toStatus(err).getStatus().getCode() != Status.Code.NOT_FOUND) {
+                        return CompletableFuture.failedFuture(err);
+                    }
+                    // perhaps registered through another member and not applied here yet: catch up once
+                    return forwarder.retrying("read index", true, raft::readBarrier)
+                            .thenCompose(v -> healthChecks.updateHealth(request, forwarded));
+                })
+                .whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
     }
 
     @Override

@@ -67,7 +67,8 @@ public final class Catalog {
                         // deterministic on every replica: the same log gives the same refusal
                         yield ApplyResult.unchanged(revision);
                     }
-                    resetTo(command.getRestore().getSnapshot());
+                    // the backup's member directory describes the old cluster: keep this one's
+                    resetTo(command.getRestore().getSnapshot().toBuilder().clearMembers().addAllMembers(members.values()).build());
                     yield new ApplyResult(revision, true, null, false);
                 }
                 case OP_NOT_SET -> throw new IllegalArgumentException("command without an operation");

@@ -34,14 +34,15 @@ public record FileConfig(
         @JsonProperty("history-size") Integer historySize,
         @JsonProperty("max-watchers") Integer maxWatchers,
         @JsonProperty("metrics-port") Integer metricsPort,
-        @JsonProperty("health-threads") Integer healthThreads) {
+        @JsonProperty("health-threads") Integer healthThreads,
+        @JsonProperty("restore") String restore) {
 
     public static FileConfig load(Path file) throws IOException {
         ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         try {
             FileConfig c = mapper.readValue(file.toFile(), FileConfig.class);
-            return c == null ? new FileConfig(null, null, null, null, null, null, null, null, null, null, null, null) : c;
+            return c == null ? new FileConfig(null, null, null, null, null, null, null, null, null, null, null, null, null) : c;
         } catch (JsonMappingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
             throw new IllegalArgumentException(file + where + ": " + e.getOriginalMessage(), e);

@@ -14,10 +14,11 @@ import java.util.Set;
  * @param peers              the initial members, including {@code self} (empty with {@code join})
  * @param join               start empty and wait to be added by {@code muster member add}
  * @param metricsPort        Prometheus/HTTP port, 0 picks a free one, -1 disables
+ * @param restoreFrom        a backup ({@code muster snapshot save}) to load into a new, empty cluster; or null
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
                          int snapshotIntervalSecs, int historySize, int maxWatchers, boolean syncLog,
-                         int metricsPort, int healthThreads) {
+                         int metricsPort, int healthThreads, Path restoreFrom) {
 
     public NodeConfig {
         Objects.requireNonNull(self, "self");
@@ -58,18 +59,31 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
 
     /** Defaults for a member of {@code peers}. */
     public static NodeConfig of(PeerSpec self, List<PeerSpec> peers, Path dataDir) {
-        return new NodeConfig(self, peers, dataDir, false, 1000, 3600, 100_000, 100_000, true, -1, 2);
+        return new NodeConfig(self, peers, dataDir, false, 1000, 3600, 100_000, 100_000, true, -1, 2, null);
     }
 
     public NodeConfig withElectionTimeoutMs(int ms) {
-        return new NodeConfig(self, peers, dataDir, join, ms, snapshotIntervalSecs, historySize, maxWatchers, syncLog, metricsPort, healthThreads);
+        return new NodeConfig(self, peers, dataDir, join, ms, snapshotIntervalSecs, historySize, maxWatchers, syncLog, metricsPort, healthThreads, restoreFrom);
     }
 
     public NodeConfig withHistorySize(int size) {
-        return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, size, maxWatchers, syncLog, metricsPort, healthThreads);
+        return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, size, maxWatchers, syncLog, metricsPort, healthThreads, restoreFrom);
+    }
+
+    /** A node outside any cluster, waiting to be added with {@code muster member add}. */
+    public static NodeConfig joining(PeerSpec self, Path dataDir) {
+        return new NodeConfig(self, List.of(), dataDir, true, 1000, 3600, 100_000, 100_000, true, -1, 2, null);
+    }
+
+    public NodeConfig withMetricsPort(int port) {
+        return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize, maxWatchers, syncLog, port, healthThreads, restoreFrom);
+    }
+
+    public NodeConfig withRestoreFrom(Path backup) {
+        return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize, maxWatchers, syncLog, metricsPort, healthThreads, backup);
     }
 
     public NodeConfig withSnapshotIntervalSecs(int secs) {
-        return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, secs, historySize, maxWatchers, syncLog, metricsPort, healthThreads);
+        return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, secs, historySize, maxWatchers, syncLog, metricsPort, healthThreads, restoreFrom);
     }
 }

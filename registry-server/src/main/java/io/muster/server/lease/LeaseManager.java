@@ -115,6 +115,13 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
                     leases.put(i.getLeaseId(), new Lease(i.getLeaseId(), ttl, i.getModRevision(), now + ttl));
                     expiring.remove(i.getLeaseId());
                 }
+                case HEALTH_CHANGED -> {
+                    // same lease and deadline; the expiry guard must carry the new mod_revision
+                    Lease old = leases.get(i.getLeaseId());
+                    if (old != null) {
+                        leases.put(i.getLeaseId(), new Lease(old.id, old.ttlNanos, i.getModRevision(), old.deadline));
+                    }
+                }
                 case DEREGISTERED, EXPIRED -> {
                     leases.remove(i.getLeaseId());
                     expiring.remove(i.getLeaseId());
@@ -150,7 +157,8 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
         leader = false;
     }
 
-    private void expireDue() {
+    /** One scan for expired leases (the leader runs it every tick). */
+    void expireDue() {
         if (!leader) {
             return;
         }

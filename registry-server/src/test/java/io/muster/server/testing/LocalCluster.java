@@ -25,10 +25,11 @@ import org.awaitility.Awaitility;
 public final class LocalCluster implements AutoCloseable {
 
     private final Path baseDir;
-    private final List<PeerSpec> peers = new ArrayList<>();
+    private final List<PeerSpec> peers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, RegistryNode> running = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final UnaryOperator<NodeConfig> customizer;
+    private final List<PeerSpec> initialPeers;
 
     private LocalCluster(Path baseDir, int size, UnaryOperator<NodeConfig> customizer) {
         this.baseDir = baseDir;
@@ -36,6 +37,7 @@ public final class LocalCluster implements AutoCloseable {
         for (int i = 1; i <= size; i++) {
             peers.add(new PeerSpec("n" + i, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
         }
+        this.initialPeers = List.copyOf(peers);
     }
 
     public static LocalCluster start(Path baseDir, int size) {
@@ -61,7 +63,7 @@ public final class LocalCluster implements AutoCloseable {
 
     public NodeConfig configOf(String id) {
         PeerSpec self = spec(id);
-        return customizer.apply(NodeConfig.of(self, peers, baseDir.resolve(id)));
+        return customizer.apply(NodeConfig.of(self, initialPeers, baseDir.resolve(id)));
     }
 
     public PeerSpec spec(String id) {
@@ -75,6 +77,28 @@ public final class LocalCluster implements AutoCloseable {
             return node;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts a new node outside the cluster ({@code --join}); add it with Cluster.AddMember. */
+    public PeerSpec startJoiningNode(String id) {
+        PeerSpec spec = new PeerSpec(id, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next());
+        peers.add(spec);
+        try {
+            running.put(id, RegistryNode.start(NodeConfig.joining(spec, baseDir.resolve(id))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return spec;
+    }
+
+    /** Forgets a removed member (after stopping it). */
+    public void forget(String id) {
+        stopNode(id);
+        peers.removeIf(p -> p.id().equals(id));
+        ManagedChannel ch = channels.remove(id);
+        if (ch != null) {
+            ch.shutdownNow();
         }
     }
 

@@ -1,0 +1,133 @@
+package io.muster.server.health;
+
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * gRPC checks: {@code grpc.health.v1.Health/Check} with the check's service name and a deadline;
+ * healthy only on SERVING. Channels are cached per target and shared by every check of that target;
+ * the last check to let go of a target closes its channel.
+ *
+ * <p>Threading: {@link #open} and {@link Probe#close} may be called from any thread.
+ */
+final class GrpcProber implements AutoCloseable {
+
+    private static final class Shared {
+        final ManagedChannel channel;
+        int refs;
+
+        Shared(ManagedChannel channel) {
+            this.channel = channel;
+        }
+    }
+
+    private final Map<String, Shared> channels = new HashMap<>();
+
+    Probe open(String host, int port, String service, Duration timeout) {
+        String target = (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+        ManagedChannel channel = acquire(target);
+        HealthCheckRequest request = HealthCheckRequest.newBuilder().setService(service).build();
+        long timeoutMs = timeout.toMillis();
+        return new Probe() {
+            private boolean closed;
+
+            @Override
+            public CompletableFuture<ProbeResult> run() {
+                // a backend that was down must be seen coming back within one interval, not after
+                // gRPC's reconnect backoff (which grows up to two minutes)
+                if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                    channel.resetConnectBackoff();
+                }
+                CompletableFuture<ProbeResult> result = new CompletableFuture<>();
+                HealthGrpc.newStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                        .check(request, new StreamObserver<>() {
+                            @Override
+                            public void onNext(HealthCheckResponse r) {
+                                result.complete(r.getStatus() == HealthCheckResponse.ServingStatus.SERVING
+                                        ? ProbeResult.pass("gRPC SERVING") : ProbeResult.fail("gRPC " + r.getStatus()));
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                result.complete(failure(Status.fromThrowable(t), service, timeoutMs));
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                result.complete(ProbeResult.fail("gRPC health check ended without an answer"));
+                            }
+                        });
+                return result;
+            }
+
+            @Override
+            public synchronized void close() {
+                if (!closed) {
+                    closed = true;
+                    release(target);
+                }
+            }
+        };
+    }
+
+    static ProbeResult failure(Status s, String service, long timeoutMs) {
+        return switch (s.getCode()) {
+            case DEADLINE_EXCEEDED -> ProbeResult.fail("timeout after " + timeoutMs + "ms");
+            case UNIMPLEMENTED -> ProbeResult.fail("gRPC health service not implemented");
+            case NOT_FOUND -> ProbeResult.fail("gRPC service unknown: '" + service + "'");
+            case UNAVAILABLE -> hasConnectException(s.getCause()) ? ProbeResult.fail("connect refused")
+                    : ProbeResult.fail("gRPC UNAVAILABLE: " + s.getDescription());
+            default -> ProbeResult.fail("gRPC " + s.getCode() + ": " + s.getDescription());
+        };
+    }
+
+    private static boolean hasConnectException(Throwable t) {
+        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized ManagedChannel acquire(String target) {
+        Shared s = channels.computeIfAbsent(target, t -> new Shared(NettyChannelBuilder.forTarget(t)
+                .usePlaintext()
+                .directExecutor()
+                .disableRetry()
+                .userAgent("muster-health-check")
+                .build()));
+        s.refs++;
+        return s.channel;
+    }
+
+    private synchronized void release(String target) {
+        Shared s = channels.get(target);
+        if (s != null && --s.refs == 0) {
+            channels.remove(target);
+            s.channel.shutdownNow();
+        }
+    }
+
+    synchronized int openChannels() {
+        return channels.size();
+    }
+
+    @Override
+    public synchronized void close() {
+        channels.values().forEach(s -> s.channel.shutdownNow());
+        channels.clear();
+    }
+}

@@ -1,0 +1,242 @@
+package io.muster.server.health;
+
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.muster.api.v1.Member;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which members are alive, as seen from this one: every {@code interval} it calls each other
+ * member's {@code grpc.health.v1.Health/Check} with a short deadline. A member that answers SERVING
+ * is alive; one that misses {@code misses} probes in a row (no answer, an error, or NOT_SERVING
+ * while it shuts down) is dead, and is alive again only after answering as many probes in a row. Members start dead and the first live set is published once the
+ * first round of probes has finished, so a starting member neither claims every check nor leaves
+ * them unowned.
+ *
+ * <p>Threading: state is guarded by {@code this}; the listener is called with each new live set
+ * (member ids, sorted) while the lock is held, so it must only hand the set off.
+ */
+final class MemberLiveness implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(MemberLiveness.class);
+
+    private static final class Peer {
+        final Member member;
+        final ManagedChannel channel;
+        int misses;
+        int successes;
+        boolean alive;
+        boolean seenAlive;
+        boolean probing;
+
+        Peer(Member member, ManagedChannel channel) {
+            this.member = member;
+            this.channel = channel;
+        }
+    }
+
+    private final String selfId;
+    private final Supplier<Collection<Member>> members;
+    private final long timeoutMs;
+    private final int missesToDead;
+    private final Consumer<Set<String>> listener;
+    private final Map<String, Peer> peers = new HashMap<>();
+    private final ScheduledFuture<?> ticker;
+    private boolean selfMember;
+    private boolean ready;
+    private boolean closed;
+    private Set<String> published = Set.of();
+
+    MemberLiveness(String selfId, Supplier<Collection<Member>> members, ScheduledExecutorService scheduler,
+                   Duration interval, Duration timeout, int missesToDead, Consumer<Set<String>> listener) {
+        this.selfId = selfId;
+        this.members = members;
+        this.timeoutMs = timeout.toMillis();
+        this.missesToDead = missesToDead;
+        this.listener = listener;
+        this.ticker = scheduler.scheduleWithFixedDelay(this::tick, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The current live set (empty until the first round finished). */
+    synchronized Set<String> live() {
+        return published;
+    }
+
+    /** A channel to a member, if it is a known peer. */
+    synchronized Optional<ManagedChannel> channel(String memberId) {
+        Peer p = peers.get(memberId);
+        return p == null ? Optional.empty() : Optional.of(p.channel);
+    }
+
+    private void tick() {
+        List<CompletableFuture<Void>> round = new ArrayList<>();
+        try {
+            Collection<Member> current = members.get();
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                sync(current);
+                for (Peer p : peers.values()) {
+                    if (!p.probing) {
+                        p.probing = true;
+                        round.add(probe(p));
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("{}: member liveness round failed", selfId, e);
+        }
+        boolean first;
+        synchronized (this) {
+            first = !ready;
+        }
+        if (first) {
+            CompletableFuture.allOf(round.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+                synchronized (this) {
+                    ready = true;
+                }
+                publish();
+            });
+        } else {
+            publish();
+        }
+    }
+
+    private void sync(Collection<Member> current) {
+        Set<String> seen = new HashSet<>();
+        selfMember = false;
+        for (Member m : current) {
+            if (m.getId().equals(selfId)) {
+                selfMember = true;
+                continue;
+            }
+            if (m.getGrpcAddress().isEmpty()) {
+                continue;
+            }
+            seen.add(m.getId());
+            Peer p = peers.get(m.getId());
+            if (p == null || !p.member.getGrpcAddress().equals(m.getGrpcAddress())) {
+                if (p != null) {
+                    p.channel.shutdownNow();
+                }
+                peers.put(m.getId(), new Peer(m, NettyChannelBuilder.forTarget(m.getGrpcAddress())
+                        .usePlaintext()
+                        .directExecutor()
+                        .disableRetry()
+                        .build()));
+            }
+        }
+        peers.entrySet().removeIf(e -> {
+            if (!seen.contains(e.getKey())) {
+                e.getValue().channel.shutdownNow();
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private CompletableFuture<Void> probe(Peer p) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        // after a member died, notice its return at the next probe, not after gRPC's reconnect backoff
+        if (p.channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            p.channel.resetConnectBackoff();
+        }
+        HealthGrpc.newStub(p.channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                .check(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(HealthCheckResponse r) {
+                        result(p, r.getStatus() == HealthCheckResponse.ServingStatus.SERVING, r.getStatus().toString());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        result(p, false, io.grpc.Status.fromThrowable(t).getCode().toString());
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.complete(null);
+                    }
+
+                    private void result(Peer peer, boolean ok, String what) {
+                        synchronized (MemberLiveness.this) {
+                            peer.probing = false;
+                            if (ok) {
+                                peer.misses = 0;
+                                peer.successes++;
+                                // a member seen dead must answer as many probes in a row as it missed before it
+                                // takes checks back: a member flapping under load does not move them each time
+                                if (!peer.alive && (!peer.seenAlive || peer.successes >= missesToDead)) {
+                                    log.info("{}: member {} is alive", selfId, peer.member.getId());
+                                    peer.alive = true;
+                                    peer.seenAlive = true;
+                                }
+                            } else {
+                                peer.successes = 0;
+                                peer.misses++;
+                                // members start dead, so a member never seen alive stays dead
+                                if (peer.alive && peer.misses >= missesToDead) {
+                                    peer.alive = false;
+                                    log.info("{}: member {} is dead ({} probes missed, last: {})", selfId,
+                                            peer.member.getId(), peer.misses, what);
+                                }
+                            }
+                        }
+                        done.complete(null);
+                    }
+                });
+        return done;
+    }
+
+    private void publish() {
+        synchronized (this) {
+            if (!ready || closed) {
+                return;
+            }
+            java.util.SortedSet<String> s = new TreeSet<>();
+            if (selfMember) {
+                s.add(selfId);
+            }
+            peers.values().stream().filter(p -> p.alive).forEach(p -> s.add(p.member.getId()));
+            if (s.equals(published)) {
+                return;
+            }
+            published = Collections.unmodifiableSortedSet(s);
+            log.info("{}: live members for health checking: {}", selfId, published);
+            // under the lock so that listeners see the sets in order; the listener only enqueues
+            listener.accept(published);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        ticker.cancel(false);
+        peers.values().forEach(p -> p.channel.shutdownNow());
+        peers.clear();
+    }
+}

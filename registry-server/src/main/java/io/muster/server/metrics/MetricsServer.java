@@ -1,0 +1,41 @@
+package io.muster.server.metrics;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** Serves {@code GET /metrics} (Prometheus text format) on its own small HTTP server. */
+public final class MetricsServer implements AutoCloseable {
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    public MetricsServer(String host, int port, PrometheusMeterRegistry registry) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        executor = Executors.newSingleThreadExecutor(new io.netty.util.concurrent.DefaultThreadFactory("muster-metrics-http", true));
+        server.setExecutor(executor);
+        server.createContext("/metrics", ex -> {
+            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

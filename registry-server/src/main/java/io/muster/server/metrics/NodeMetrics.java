@@ -1,0 +1,47 @@
+package io.muster.server.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.muster.api.v1.HealthStatus;
+import io.muster.server.catalog.Catalog;
+import io.muster.server.health.HealthChecker;
+import io.muster.server.lease.LeaseManager;
+import io.muster.server.raft.RaftNode;
+import io.muster.server.watch.WatchHub;
+
+/** Gauges of one registry node: Raft progress, catalog size, leases and watchers. */
+public final class NodeMetrics {
+    private NodeMetrics() {
+    }
+
+    public static void bind(MeterRegistry r, String nodeId, RaftNode raft, Catalog catalog, WatchHub watches, LeaseManager leases) {
+        r.config().commonTags("node", nodeId);
+        Gauge.builder("muster.raft.term", raft, RaftNode::term).description("Raft term known to this node").register(r);
+        Gauge.builder("muster.raft.leader", raft, n -> n.isLeader() ? 1 : 0).description("1 if this node is the leader").register(r);
+        Gauge.builder("muster.raft.commit.index", raft, RaftNode::committedIndex).register(r);
+        Gauge.builder("muster.raft.applied.index", raft, RaftNode::appliedIndex).register(r);
+        Gauge.builder("muster.raft.last.log.index", raft, RaftNode::lastLogIndex).register(r);
+        Gauge.builder("muster.catalog.revision", catalog, Catalog::revision).register(r);
+        Gauge.builder("muster.catalog.instances", catalog, c -> c.read(v -> v.allInstances().size())).register(r);
+        Gauge.builder("muster.catalog.instances.routable", catalog, c -> c.read(v -> v.allInstances().stream()
+                .filter(i -> i.getHealth() == HealthStatus.HEALTHY || i.getHealth() == HealthStatus.WARNING).count())).register(r);
+        Gauge.builder("muster.catalog.services", catalog, c -> c.read(v -> v.services().size())).register(r);
+        Gauge.builder("muster.watch.watchers", watches, WatchHub::watcherCount).register(r);
+        Gauge.builder("muster.watch.compacted", watches, WatchHub::compactedCount).description("watchers answered COMPACTED").register(r);
+        Gauge.builder("muster.watch.history.oldest", watches, w -> w.history().oldestAvailable()).register(r);
+        Gauge.builder("muster.lease.count", leases, LeaseManager::size).register(r);
+    }
+
+    /** Health checking of this member: owned checks, probes and their results, proposed transitions. */
+    public static void bindHealth(MeterRegistry r, HealthChecker h) {
+        Gauge.builder("muster.health.owned.instances", h, c -> c.stats().owned()).description("instances whose checks this member runs").register(r);
+        Gauge.builder("muster.health.tracked.instances", h, c -> c.stats().tracked()).register(r);
+        Gauge.builder("muster.health.live.members", h, c -> c.stats().liveMembers()).register(r);
+        FunctionCounter.builder("muster.health.probes", h, c -> c.stats().probes()).description("probes run").register(r);
+        FunctionCounter.builder("muster.health.probe.failures", h, c -> c.stats().probeFailures()).register(r);
+        FunctionCounter.builder("muster.health.transitions", h, c -> c.stats().transitions()).description("transitions proposed and applied").register(r);
+        FunctionCounter.builder("muster.health.proposal.failures", h, c -> c.stats().proposalFailures()).register(r);
+        FunctionCounter.builder("muster.health.reports", h, c -> c.stats().reports()).description("TTL-check reports received").register(r);
+    }
+}
