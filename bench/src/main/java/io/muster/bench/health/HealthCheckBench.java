@@ -543,9 +543,11 @@ public final class HealthCheckBench {
         }
     }
 
-    private static int freePort() throws IOException {
+    private static int freePort() {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }
