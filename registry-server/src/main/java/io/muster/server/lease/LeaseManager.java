@@ -49,6 +49,11 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
     }
 
     private final Map<Long, Lease> leases = new ConcurrentHashMap<>();
+    /**
+     * No lease expires before this: renewals only push deadlines later, so only new leases can
+     * lower it. The leader scans all leases only once this is due, not on every tick.
+     */
+    private final java.util.concurrent.atomic.AtomicLong earliestDeadline = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
     private final Set<Long> expiring = ConcurrentHashMap.newKeySet();
     private final LongSupplier nanoTime;
     private final Clock wallClock;
@@ -114,6 +119,7 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
                     long ttl = TimeUnit.MILLISECONDS.toNanos(i.getLeaseTtlMs());
                     leases.put(i.getLeaseId(), new Lease(i.getLeaseId(), ttl, i.getModRevision(), now + ttl));
                     expiring.remove(i.getLeaseId());
+                    lowerEarliest(now + ttl);
                 }
                 case HEALTH_CHANGED -> {
                     // same lease and deadline; the expiry guard must carry the new mod_revision
@@ -132,11 +138,16 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
         }
     }
 
+    private void lowerEarliest(long deadline) {
+        earliestDeadline.accumulateAndGet(deadline, (cur, d) -> cur - d <= 0 ? cur : d);
+    }
+
     @Override
     public void onReset(Collection<Instance> instances, long revision) {
         long now = nanoTime.getAsLong();
         leases.clear();
         expiring.clear();
+        earliestDeadline.set(now);
         for (Instance i : instances) {
             long ttl = TimeUnit.MILLISECONDS.toNanos(i.getLeaseTtlMs());
             leases.put(i.getLeaseId(), new Lease(i.getLeaseId(), ttl, i.getModRevision(), now + ttl));
@@ -148,6 +159,7 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
         long now = nanoTime.getAsLong();
         leases.values().forEach(l -> l.deadline = now + l.ttlNanos);
         expiring.clear();
+        earliestDeadline.set(now);
         leader = true;
         log.info("leader at term {}: {} leases get a fresh TTL", term, leases.size());
     }
@@ -163,8 +175,23 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
             return;
         }
         long now = nanoTime.getAsLong();
+        long earliest = earliestDeadline.get();
+        if (now - earliest < 0) {
+            return;
+        }
+        // a full scan; it also finds the next earliest deadline (a lease added meanwhile lowers it itself)
+        long next = now + TimeUnit.SECONDS.toNanos(1);
+        earliestDeadline.compareAndSet(earliest, next);
         for (Lease l : leases.values()) {
-            if (now - l.deadline >= 0 && expiring.add(l.id)) {
+            long d = l.deadline;
+            if (now - d < 0) {
+                if (d - next < 0) {
+                    next = d;
+                    lowerEarliest(d);
+                }
+                continue;
+            }
+            if (expiring.add(l.id)) {
                 Command cmd = Command.newBuilder()
                         .setExpireLease(ExpireLeaseCmd.newBuilder().setLeaseId(l.id).setModRevision(l.modRevision))
                         .setNowMs(wallClock.millis())
@@ -173,6 +200,7 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
                     if (err != null) {
                         // retried on the next tick if still leader
                         expiring.remove(l.id);
+                        lowerEarliest(nanoTime.getAsLong());
                         log.debug("expiry of lease {} not committed: {}", l.id, err.toString());
                     } else if (!r.changed()) {
                         expiring.remove(l.id);

@@ -11,11 +11,17 @@ import java.util.concurrent.CompletableFuture;
 final class ProposeClosure implements Closure {
     private final Command command;
     private final CompletableFuture<ApplyResult> future;
+    private final java.util.concurrent.Executor completer;
     private ApplyResult result;
 
-    ProposeClosure(Command command, CompletableFuture<ApplyResult> future) {
+    /**
+     * @param completer runs the future's completion, so callers' continuations (gRPC responses)
+     *                  never run on jraft's single apply thread
+     */
+    ProposeClosure(Command command, CompletableFuture<ApplyResult> future, java.util.concurrent.Executor completer) {
         this.command = command;
         this.future = future;
+        this.completer = completer;
     }
 
     Command command() {
@@ -29,7 +35,12 @@ final class ProposeClosure implements Closure {
     @Override
     public void run(Status status) {
         if (status.isOk()) {
-            future.complete(result);
+            ApplyResult r = result;
+            try {
+                completer.execute(() -> future.complete(r));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                future.complete(r);
+            }
         } else if (status.getRaftError() == RaftError.EPERM) {
             future.completeExceptionally(new NotLeaderException(null, "leadership lost: " + status.getErrorMsg()));
         } else {

@@ -47,9 +47,15 @@ public final class RaftNode implements AutoCloseable {
     private RaftGroupService group;
     private Node node;
 
-    public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor) {
+    private final Executor completer;
+
+    /**
+     * @param completer where proposals' futures complete (off the apply thread)
+     */
+    public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor, Executor completer) {
         this.options = options;
         this.stateMachine = new CatalogStateMachine(catalog, snapshotExecutor);
+        this.completer = completer;
     }
 
     public void addLeadershipListener(LeadershipListener listener) {
@@ -99,7 +105,7 @@ public final class RaftNode implements AutoCloseable {
             future.completeExceptionally(new NotLeaderException(leaderRaftAddress(), "not the leader"));
             return future;
         }
-        Task task = new Task(ByteBuffer.wrap(command.toByteArray()), new ProposeClosure(command, future));
+        Task task = new Task(ByteBuffer.wrap(command.toByteArray()), new ProposeClosure(command, future, completer));
         task.setExpectedTerm(term);
         node.apply(task);
         return future;
@@ -108,6 +114,10 @@ public final class RaftNode implements AutoCloseable {
     /** Completes when this node has applied everything committed before the call (ReadIndex). */
     public CompletableFuture<Void> readBarrier() {
         CompletableFuture<Void> future = new CompletableFuture<>();
+        if (node == null) {
+            future.completeExceptionally(new RaftUnavailableException("raft node not started yet"));
+            return future;
+        }
         node.readIndex(BytesUtil.EMPTY_BYTES, new ReadIndexClosure() {
             @Override
             public void run(Status status, long index, byte[] reqCtx) {
@@ -153,6 +163,9 @@ public final class RaftNode implements AutoCloseable {
 
     /** The current configuration; only the leader knows it for sure (jraft refuses elsewhere). */
     public List<String> peers() {
+        if (node == null) {
+            throw new RaftUnavailableException("raft node not started yet");
+        }
         if (!isLeader()) {
             throw new NotLeaderException(leaderRaftAddress(), "only the leader lists the configuration");
         }

@@ -1,0 +1,168 @@
+package io.muster.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.muster.api.v1.Event;
+import io.muster.api.v1.Instance;
+import io.muster.api.v1.RegisterRequest;
+import io.muster.api.v1.RegistryGrpc;
+import io.muster.api.v1.WatchRequest;
+import io.muster.api.v1.WatchResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Watch fan-out: N watchers on one follower, registrations at a fixed rate on the leader; latency
+ * from the Register acknowledgment to delivery at each watcher (clamped at 0 when the event arrives
+ * before the acknowledgment). Prints a table per run and the median over runs.
+ */
+@Command(name = "watch-fanout-bench", mixinStandardHelpOptions = true)
+public final class WatchFanoutBench implements Callable<Integer> {
+
+    @Option(names = "--watchers", defaultValue = "1000")
+    int watchers;
+    @Option(names = "--channels", defaultValue = "10", description = "HTTP/2 connections the watchers share")
+    int channels;
+    @Option(names = "--events", defaultValue = "1000", description = "Registrations per run")
+    int events;
+    @Option(names = "--rate", defaultValue = "100", description = "Registrations per second")
+    int rate;
+    @Option(names = "--runs", defaultValue = "3")
+    int runs;
+    @Option(names = "--work-dir", description = "Where nodes keep data and logs (default: a temp dir)")
+    Path workDir;
+
+    record Result(long delivered, long expected, double p50, double p99, double p999, double max) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = workDir != null ? workDir : Files.createTempDirectory("muster-watch-bench");
+        System.out.println(MachineInfo.describe());
+        System.out.printf("watch fan-out: %d watchers on one follower over %d connections, %d registrations/run at %d/s, %d runs%n",
+                watchers, channels, events, rate, runs);
+        try (ProcessCluster cluster = ProcessCluster.start(3, dir, 1000, List.of("-Xmx512m"))) {
+            ProcessCluster.NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
+            ProcessCluster.NodeProcess follower = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+            ManagedChannel writeChannel = NettyChannelBuilder.forTarget(leader.grpcAddress()).usePlaintext().build();
+            List<ManagedChannel> watchChannels = new ArrayList<>();
+            for (int i = 0; i < channels; i++) {
+                watchChannels.add(NettyChannelBuilder.forTarget(follower.grpcAddress()).usePlaintext().build());
+            }
+            List<Result> results = new ArrayList<>();
+            System.out.printf("%-5s %10s %10s %9s %9s %9s %9s%n", "run", "delivered", "expected", "p50 ms", "p99 ms", "p99.9 ms", "max ms");
+            for (int run = 1; run <= runs; run++) {
+                Result r = runOnce(run, writeChannel, watchChannels);
+                results.add(r);
+                System.out.printf("%-5d %10d %10d %9.2f %9.2f %9.2f %9.2f%n", run, r.delivered(), r.expected(), r.p50(), r.p99(), r.p999(), r.max());
+            }
+            System.out.printf("%-5s %10s %10s %9.2f %9.2f %9.2f %9.2f%n", "median", "", "",
+                    median(results.stream().mapToDouble(Result::p50).toArray()),
+                    median(results.stream().mapToDouble(Result::p99).toArray()),
+                    median(results.stream().mapToDouble(Result::p999).toArray()),
+                    median(results.stream().mapToDouble(Result::max).toArray()));
+            writeChannel.shutdownNow();
+            watchChannels.forEach(ManagedChannel::shutdownNow);
+        }
+        return 0;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private Result runOnce(int run, ManagedChannel writeChannel, List<ManagedChannel> watchChannels) throws InterruptedException {
+        String service = "fanout-" + run;
+        var writer = RegistryGrpc.newBlockingStub(writeChannel);
+        // the first registration fixes where the watchers start
+        long base = writer.withDeadlineAfter(5, TimeUnit.SECONDS).register(RegisterRequest.newBuilder()
+                .setInstance(instance(service, -1)).build()).getRevision() + 1;
+        AtomicLongArray ackNanos = new AtomicLongArray(events);
+        // delivery[w * events + i]: when watcher w got the i-th registration
+        long[] delivery = new long[watchers * events];
+        AtomicLong delivered = new AtomicLong();
+        List<io.grpc.Context.CancellableContext> contexts = new ArrayList<>();
+        for (int w = 0; w < watchers; w++) {
+            int watcher = w;
+            io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
+            contexts.add(ctx);
+            ctx.run(() -> RegistryGrpc.newStub(watchChannels.get(watcher % watchChannels.size())).watch(
+                    WatchRequest.newBuilder().addServices(service).setStartRevision(base).build(),
+                    new StreamObserver<>() {
+                        @Override
+                        public void onNext(WatchResponse r) {
+                            long now = System.nanoTime();
+                            for (Event e : r.getEventsList()) {
+                                int i = Integer.parseInt(e.getInstance().getId().substring(1));
+                                if (i >= 0 && i < events) {
+                                    delivery[watcher * events + i] = now;
+                                    delivered.incrementAndGet();
+                                }
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    }));
+        }
+        // let the streams open before writing
+        Thread.sleep(2000);
+        long periodNanos = TimeUnit.SECONDS.toNanos(1) / rate;
+        long start = System.nanoTime();
+        for (int i = 0; i < events; i++) {
+            long due = start + i * periodNanos;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            writer.withDeadlineAfter(5, TimeUnit.SECONDS).register(RegisterRequest.newBuilder().setInstance(instance(service, i)).build());
+            ackNanos.set(i, System.nanoTime());
+        }
+        long expected = (long) watchers * events;
+        long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (delivered.get() < expected && System.nanoTime() < waitUntil) {
+            Thread.sleep(50);
+        }
+        contexts.forEach(c -> c.cancel(null));
+        Histogram h = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        for (int w = 0; w < watchers; w++) {
+            for (int i = 0; i < events; i++) {
+                long d = delivery[w * events + i];
+                if (d != 0) {
+                    h.recordValue(Math.min(h.getHighestTrackableValue(), Math.max(0, TimeUnit.NANOSECONDS.toMicros(d - ackNanos.get(i)))));
+                }
+            }
+        }
+        return new Result(delivered.get(), expected, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+                h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+    }
+
+    private static Instance instance(String service, int i) {
+        return Instance.newBuilder().setService(service).setId("i" + i).setHost("127.0.0.1").setPort(10_000 + (i & 0x7fff))
+                .setLeaseTtlMs(600_000).build();
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new WatchFanoutBench()).execute(args));
+    }
+}
