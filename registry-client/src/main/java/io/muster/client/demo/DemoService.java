@@ -93,6 +93,9 @@ public final class DemoService implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "muster-client-logback.xml");
+        }
         System.exit(new CommandLine(new DemoService()).execute(args));
     }
 }
