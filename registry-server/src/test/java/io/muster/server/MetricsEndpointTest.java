@@ -41,6 +41,29 @@ class MetricsEndpointTest {
                         .check(HealthCheckRequest.newBuilder().setService("muster.v1.Registry").build());
                 assertThat(h.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
             }
+            // server reflection answers (what grpcurl uses)
+            java.util.concurrent.CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> listed = new java.util.concurrent.CompletableFuture<>();
+            var requests = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(cluster.channel(follower)).serverReflectionInfo(
+                    new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(io.grpc.reflection.v1.ServerReflectionResponse r) {
+                            listed.complete(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            listed.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+            assertThat(listed.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList())
+                    .extracting(io.grpc.reflection.v1.ServiceResponse::getName)
+                    .contains("muster.v1.Registry", "muster.v1.Cluster", "grpc.health.v1.Health");
+            requests.onCompleted();
             String followerMetrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + cluster.node(follower).metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
             assertThat(followerMetrics).contains("method=\"muster.v1.Registry/Register\"", "code=\"OK\"");
