@@ -43,9 +43,21 @@ class LeaseTest {
     }
 
     private boolean presentEverywhere(String service, String id, boolean expected) {
-        return cluster.nodes().stream().allMatch(n ->
-                Api.discover(cluster.channel(n.id()), service, Consistency.LOCAL).getInstancesList().stream()
-                        .anyMatch(i -> i.getId().equals(id)) == expected);
+        return cluster.nodes().stream().allMatch(n -> presentOn(n.id(), service, id) == expected);
+    }
+
+    /** A LOCAL read; one retry on a transport error (a reset connection is not what this test is about). */
+    private boolean presentOn(String node, String service, String id) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return Api.discover(cluster.channel(node), service, Consistency.LOCAL).getInstancesList().stream()
+                        .anyMatch(i -> i.getId().equals(id));
+            } catch (io.grpc.StatusRuntimeException e) {
+                if (attempt == 3 || e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+            }
+        }
     }
 
     @Test
