@@ -147,6 +147,11 @@ final class OwnedInstance {
     }
 
     /** The catalog changed the instance's health (as applied on this member). */
+    /** The replicated status as this owner knows it (its own committed proposals included). */
+    synchronized HealthStatus replicatedHealth() {
+        return model.replicated();
+    }
+
     synchronized void onReplicated(Instance changed) {
         model.onReplicated(changed);
     }

@@ -150,7 +150,10 @@ final class ReportRouter {
             return;
         }
         if (proposal.isEmpty()) {
-            out.complete(current(key));
+            // no transition: answer with what the owner knows was committed (its catalog may lag)
+            UpdateHealthResponse now = current(key);
+            HealthStatus known = o.replicatedHealth();
+            out.complete(known == HealthStatus.HEALTH_STATUS_UNSPECIFIED ? now : now.toBuilder().setHealth(known).build());
             return;
         }
         proposal.get().whenComplete((r, e) -> {
