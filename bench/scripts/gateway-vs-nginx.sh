@@ -22,29 +22,31 @@
 # was used by processes that are not part of this benchmark while it ran ("foreign CPU").
 #
 # Environment (defaults):
-#   RUNS=3 DURATION=20s WARMUP=20s CONNS=64 WRK_THREADS=2
-#   TARGETS="gw-io1-g1 nginx-w1 gw-io2-g1 nginx-auto gw-io2-par"   (gw-io<N>-<g1|par>, nginx-w<N>|nginx-auto)
+#   RUNS=5 DURATION=20s WARMUP=20s CONNS=64 WRK_THREADS=2
+#   TARGETS="gw-io1-g1 nginx-w1 gw-io1-par gw-io2-g1 nginx-auto gw-io2-par"
+#           (gw-io<N>-<g1|par>, nginx-w<N>, nginx-auto; each 1-loop gateway runs next to nginx-w1, each
+#           2-loop gateway next to nginx-auto, so the same-CPU-budget pairs are measured back to back)
 #   PORT_BASE=28000   SKIP_BUILD=0   MAX_WAIT=900 (s, per run)   QUIET_PATTERN=(see below)
 #   FOREIGN_MAX=20      (% of one core that processes not ours may use when a run starts)
-#   FOREIGN_MAX_RUN=15  (... and during a measured run; above it the run is flagged and measured
+#   FOREIGN_MAX_RUN=5   (... and during a measured run; above it the run is flagged and measured
 #   RETRIES=2            again, at most RETRIES times; the table uses the last attempt of each round)
 #   OUT_DIR=/tmp/gateway-vs-nginx.<date>  (raw wrk output, configs, logs, results.md)
 #   JFR_TARGET=<gw target>  record JFR (method samples) on that gateway during the measured runs and
 #                           print its hottest frames at the end
 set -euo pipefail
 
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-20s}
 CONNS=${CONNS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
-TARGETS=${TARGETS:-"gw-io1-g1 nginx-w1 gw-io2-g1 nginx-auto gw-io2-par"}
+TARGETS=${TARGETS:-"gw-io1-g1 nginx-w1 gw-io1-par gw-io2-g1 nginx-auto gw-io2-par"}
 PORT_BASE=${PORT_BASE:-28000}
 SKIP_BUILD=${SKIP_BUILD:-0}
 MAX_WAIT=${MAX_WAIT:-900}
 QUIET_PATTERN=${QUIET_PATTERN:-'RegisterBench|WatchFanoutBench|HealthCheckBench|[a-z]Bench( |$)|-bench-|surefire|failsafe|plexus-classworlds|gateway-vs-nginx'}
 FOREIGN_MAX=${FOREIGN_MAX:-20}
-FOREIGN_MAX_RUN=${FOREIGN_MAX_RUN:-15}
+FOREIGN_MAX_RUN=${FOREIGN_MAX_RUN:-5}
 RETRIES=${RETRIES:-2}
 JFR_TARGET=${JFR_TARGET:-}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -135,7 +137,7 @@ tree_ticks() {
 machine_ticks() {
   local _cpu u n s i w q sq st
   read -r _cpu u n s i w q sq st _ </proc/stat
-  echo "$((u + n + s)) $((u + n + s + i + w + q + sq + st))"
+  echo "$((u + n + s)) $((u + n + s + i + w + q + sq + st)) $((i + w)) $((q + sq)) $st"
 }
 
 # ---------------------------------------------------------------- backends: one nginx, three servers
@@ -358,7 +360,7 @@ to_ms() { # 1.23ms / 456.00us / 1.01s
 }
 
 RESULTS="$OUT_DIR/runs.tsv"
-printf 'target\tround\trps\tp50_ms\tp99_ms\terrors\tproxy_cpu_pct\twrk_cpu_pct\tbackend_cpu_pct\tforeign_cpu_pct\tload1\tclean\n' >"$RESULTS"
+printf 'target\tround\trps\tp50_ms\tp99_ms\terrors\tproxy_cpu_pct\twrk_cpu_pct\tbackend_cpu_pct\tforeign_cpu_pct\tload1\tclean\tidle_pct\tirq_pct\tsteal_pct\n' >"$RESULTS"
 
 run_wrk() { # target round duration(measured? 1/0)
   local name=$1 round=$2 dur=$3 measured=$4 out
@@ -390,9 +392,10 @@ run_wrk() { # target round duration(measured? 1/0)
     busy = (b[1] - a[1]) / hz
     proxy = (t1 - t0) / hz; back = (b1 - b0) / hz
     foreign = busy - proxy - back - wrk; if (foreign < 0) foreign = 0
-    printf "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\n", name, round, rps, p50, p99, err,
+    printf "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.0f\t%.0f\t%.0f\n", name, round, rps, p50, p99, err,
       100 * proxy / wall, 100 * wrk / wall, 100 * back / wall, 100 * foreign / wall, load1,
-      (100 * foreign / wall <= max) ? "yes" : "no" }' >>"$RESULTS"
+      (100 * foreign / wall <= max) ? "yes" : "no",
+      100 * (b[3] - a[3]) / hz / wall, 100 * (b[4] - a[4]) / hz / wall, 100 * (b[5] - a[5]) / hz / wall }' >>"$RESULTS"
   log "$(tail -1 "$RESULTS" | awk -F'\t' '{printf "%-12s round %s: %10s req/s  p99 %8s ms  err %s  proxy cpu %s%%  foreign cpu %s%%  load1 %s%s", $1, $2, $3, $5, $6, $7, $10, $11, $12 == "yes" ? "" : "  POLLUTED"}')"
   [[ $(tail -1 "$RESULTS" | cut -f12) == yes ]]
 }
