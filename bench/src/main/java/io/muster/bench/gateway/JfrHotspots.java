@@ -49,9 +49,11 @@ public final class JfrHotspots {
         Map<String, Long> allocTop = new HashMap<>();
         Map<String, Long> allocGateway = new HashMap<>();
         Map<String, Long> allocClass = new HashMap<>();
+        Map<String, Long> allocGatewayCount = new HashMap<>();
         long samples = 0;
         long ioSamples = 0;
         long allocBytes = 0;
+        long allocSamples = 0;
         long gcCount = 0;
         Duration gcPause = Duration.ZERO;
         Duration longestPause = Duration.ZERO;
@@ -89,12 +91,14 @@ public final class JfrHotspots {
                     }
                     long weight = e.getLong("weight");
                     allocBytes += weight;
+                    allocSamples++;
                     RecordedStackTrace st = e.getStackTrace();
                     String cls = e.getClass("objectClass") == null ? "?" : e.getClass("objectClass").getName();
                     allocClass.merge(cls, weight, Long::sum);
                     if (st != null && !st.getFrames().isEmpty()) {
                         allocTop.merge(name(st.getFrames().get(0)), weight, Long::sum);
                         allocGateway.merge(innermostGateway(st.getFrames()), weight, Long::sum);
+                        allocGatewayCount.merge(innermostGateway(st.getFrames()), 1L, Long::sum);
                     }
                 }
                 case "jdk.GCPhasePause" -> {
@@ -116,10 +120,15 @@ public final class JfrHotspots {
         print("inclusive (anywhere on the stack), " + threadPrefix + "*", inclusive, ioSamples, top);
         print("by innermost io.muster frame (inclusive of what it calls), " + threadPrefix + "*", underGateway,
                 ioSamples, top);
-        System.out.printf("%nallocation samples on %s* threads: %.1f MB sampled weight%n", threadPrefix, allocBytes / 1e6);
-        print("allocated bytes by class", allocClass, allocBytes, top);
-        print("allocated bytes by top frame", allocTop, allocBytes, top);
-        print("allocated bytes by innermost io.muster frame", allocGateway, allocBytes, top);
+        // the weight of one sample is everything the thread allocated since its previous sample, so a few
+        // samples taken after a throttled stretch can dominate: read the weights as rough, the counts as
+        // where allocation happens often
+        System.out.printf("%nallocation samples on %s* threads: %d samples, %.1f MB sampled weight%n", threadPrefix,
+                allocSamples, allocBytes / 1e6);
+        print("allocation samples by innermost io.muster frame (count)", allocGatewayCount, allocSamples, top);
+        print("allocated bytes by class (weight, noisy)", allocClass, allocBytes, top);
+        print("allocated bytes by top frame (weight, noisy)", allocTop, allocBytes, top);
+        print("allocated bytes by innermost io.muster frame (weight, noisy)", allocGateway, allocBytes, top);
         System.out.printf("%nGC pauses: %d, total %d ms, longest %.1f ms%n", gcCount, gcPause.toMillis(),
                 longestPause.toNanos() / 1e6);
     }
