@@ -5,8 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,10 +19,30 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   private static final Logger log = LoggerFactory.getLogger(BackendHandler.class);
 
+  private final LongSupplier nanoClock;
+  private final long idleTimeoutNanos;
+  private ChannelHandlerContext ctx;
+  private ConnectionTimer timer;
   private Exchange exchange;
+  /** When the connection was last handed back to its pool. */
+  private long idleSinceNanos;
+
+  /** @param idleTimeoutNanos an idle pooled connection is closed after this long */
+  BackendHandler(LongSupplier nanoClock, long idleTimeoutNanos) {
+    this.nanoClock = nanoClock;
+    this.idleTimeoutNanos = idleTimeoutNanos;
+  }
 
   static BackendHandler of(Channel ch) {
     return (BackendHandler) ch.pipeline().get("backend");
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.timer = new ConnectionTimer(ctx.executor(), nanoClock, this::onTimer);
+    this.idleSinceNanos = nanoClock.getAsLong();
+    timer.armBy(idleSinceNanos + idleTimeoutNanos);
   }
 
   void bind(Exchange e) {
@@ -31,6 +51,21 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   void unbind() {
     this.exchange = null;
+    this.idleSinceNanos = nanoClock.getAsLong();
+    timer.armBy(idleSinceNanos + idleTimeoutNanos);
+  }
+
+  private void onTimer() {
+    if (exchange != null) {
+      return; // in use: the exchange's own deadlines apply; unbind arms the idle check again
+    }
+    long idleUntil = idleSinceNanos + idleTimeoutNanos;
+    if (nanoClock.getAsLong() - idleUntil >= 0) {
+      log.debug("pooled backend connection {} idle, closing", ctx.channel());
+      ctx.close();
+    } else {
+      timer.armBy(idleUntil);
+    }
   }
 
   @Override
@@ -72,6 +107,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    timer.close();
     Exchange e = exchange;
     if (e != null) {
       e.onBackendFailure(null);
@@ -87,12 +123,5 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       log.debug("idle backend connection {} failed", ctx.channel(), cause);
     }
     ctx.close();
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && exchange == null) {
-      ctx.close();
-    }
   }
 }

@@ -40,6 +40,8 @@ final class Exchange implements ExchangeTimer.Expiry {
   private final Route route;
   private final long startNanos;
   private final ExchangeResponse response;
+  /** Read before the request's headers are rewritten for the backend. */
+  private final boolean clientAsksKeepAlive;
   private Attempts attempts;
   private ConnectionPool connections;
   private Channel backend;
@@ -52,6 +54,7 @@ final class Exchange implements ExchangeTimer.Expiry {
     this.client = client;
     this.request = request;
     this.upstreamRequest = new ExchangeRequest(request);
+    this.clientAsksKeepAlive = HttpUtil.isKeepAlive(request);
     this.balancer = px.router().match(request.headers().get(HttpHeaderNames.HOST), request.uri());
     this.route = balancer == null ? null : balancer.route();
     this.startNanos = px.nanoClock().getAsLong();
@@ -66,7 +69,7 @@ final class Exchange implements ExchangeTimer.Expiry {
     }
     px.retryBudget().onRequest();
     attempts = new Attempts(balancer, request.headers(), px.nanoClock());
-    timer = new ExchangeTimer(client.eventLoop(), px.nanoClock(), route, this);
+    timer = new ExchangeTimer(frontend.timer(), px.nanoClock(), route, this);
     timer.start();
     Endpoint first = attempts.pickNext();
     if (first == null) {
@@ -215,6 +218,13 @@ final class Exchange implements ExchangeTimer.Expiry {
 
   // ---- retries, timeouts, termination ----
 
+  /** The connection's timer fired while this exchange runs. */
+  void checkDeadlines() {
+    if (timer != null) {
+      timer.check();
+    }
+  }
+
   private void retryOr(boolean beforeSend, int status, String message) {
     boolean safe = beforeSend || upstreamRequest.replayable();
     if (safe && attempts.count() <= route.retries() && !response.started()) {
@@ -330,6 +340,6 @@ final class Exchange implements ExchangeTimer.Expiry {
 
   /** Keep the client connection after this response: client wants it, request fully read, not draining. */
   boolean keepAliveWanted() {
-    return HttpUtil.isKeepAlive(request) && upstreamRequest.completeOrBodiless() && !px.inFlight().draining();
+    return clientAsksKeepAlive && upstreamRequest.completeOrBodiless() && !px.inFlight().draining();
   }
 }

@@ -23,6 +23,7 @@ final class ExchangeRequest {
   private final HttpRequest head;
   private final boolean expectsBody;
   private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
+  private HttpRequest upstreamHead;
   private Channel backend;
   private boolean complete;
   private long completeNanos;
@@ -40,7 +41,11 @@ final class ExchangeRequest {
   /** Sends the head and everything received so far to a freshly acquired connection. */
   void attach(Channel ch, String uri, SocketAddress client) {
     backend = ch;
-    ch.write(ProxyHeaders.toUpstream(head, uri, client));
+    if (upstreamHead == null) {
+      // rewrites head's headers in place: computed once, a retry sends the same head again
+      upstreamHead = ProxyHeaders.toUpstream(head, uri, client);
+    }
+    ch.write(upstreamHead);
     if (pending.isEmpty()) {
       if (complete) {
         ch.write(LastHttpContent.EMPTY_LAST_CONTENT); // a retry of a request without body

@@ -1,15 +1,12 @@
 package io.muster.gateway.proxy;
 
 import io.muster.gateway.route.Route;
-import io.netty.channel.EventLoop;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * The deadlines of one exchange, checked by a single re-armed task on the exchange's event loop:
- * from the end of the request to the response head the route's request timeout; before and after
- * that (bodies streaming) the route's idle timeout since the last chunk in either direction.
+ * The deadlines of one exchange: from the end of the request to the response head the route's request
+ * timeout; before and after that (bodies streaming) the route's idle timeout since the last chunk in
+ * either direction. Checked by the client connection's {@link ConnectionTimer}, which it arms.
  */
 final class ExchangeTimer {
 
@@ -26,16 +23,15 @@ final class ExchangeTimer {
     void idleTimedOut();
   }
 
-  private final EventLoop loop;
+  private final ConnectionTimer connectionTimer;
   private final LongSupplier nanoClock;
   private final Route route;
   private final Expiry expiry;
   private long lastActivityNanos;
-  private ScheduledFuture<?> task;
   private boolean cancelled;
 
-  ExchangeTimer(EventLoop loop, LongSupplier nanoClock, Route route, Expiry expiry) {
-    this.loop = loop;
+  ExchangeTimer(ConnectionTimer connectionTimer, LongSupplier nanoClock, Route route, Expiry expiry) {
+    this.connectionTimer = connectionTimer;
     this.nanoClock = nanoClock;
     this.route = route;
     this.expiry = expiry;
@@ -43,10 +39,10 @@ final class ExchangeTimer {
   }
 
   void start() {
-    schedule(Math.min(route.idleTimeout().toNanos(), route.requestTimeout().toNanos()));
+    connectionTimer.armBy(lastActivityNanos + Math.min(route.idleTimeout().toNanos(), route.requestTimeout().toNanos()));
   }
 
-  /** Data moved: the idle deadline starts over. @return now */
+  /** Data moved: the idle deadline starts over (deadlines only move later: nothing to re-arm). @return now */
   long touch() {
     lastActivityNanos = nanoClock.getAsLong();
     return lastActivityNanos;
@@ -54,16 +50,10 @@ final class ExchangeTimer {
 
   void cancel() {
     cancelled = true;
-    if (task != null) {
-      task.cancel(false);
-    }
   }
 
-  private void schedule(long delayNanos) {
-    task = loop.schedule(this::check, Math.max(delayNanos, 1_000_000), TimeUnit.NANOSECONDS);
-  }
-
-  private void check() {
+  /** Called by the connection's timer: expires the exchange, or arms the timer for its next deadline. */
+  void check() {
     if (cancelled) {
       return;
     }
@@ -73,7 +63,7 @@ final class ExchangeTimer {
         : lastActivityNanos + route.idleTimeout().toNanos();
     long now = nanoClock.getAsLong();
     if (now - deadline < 0) {
-      schedule(deadline - now);
+      connectionTimer.armBy(deadline);
     } else if (waitingForHead) {
       expiry.requestTimedOut();
     } else {

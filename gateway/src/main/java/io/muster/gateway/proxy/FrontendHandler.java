@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -28,18 +27,52 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private static final int MAX_QUEUED = 512;
 
   private final ProxyContext px;
+  private final long idleTimeoutNanos;
   private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
+  private ConnectionTimer timer;
   private Exchange current;
   private boolean closing;
+  /** When the connection last received a request message or finished an exchange. */
+  private long lastActivityNanos;
 
-  FrontendHandler(ProxyContext px) {
+  /**
+   * @param idleTimeoutNanos a connection without an exchange is closed after this long without a
+   *     request (bytes that do not complete a request head do not count)
+   */
+  FrontendHandler(ProxyContext px, long idleTimeoutNanos) {
     this.px = px;
+    this.idleTimeoutNanos = idleTimeoutNanos;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.timer = new ConnectionTimer(ctx.executor(), px.nanoClock(), this::onTimer);
+    this.lastActivityNanos = px.nanoClock().getAsLong();
+    timer.armBy(lastActivityNanos + idleTimeoutNanos);
+  }
+
+  ConnectionTimer timer() {
+    return timer;
+  }
+
+  /** The connection's one timer: the exchange's deadlines while one runs, the idle timeout otherwise. */
+  private void onTimer() {
+    Exchange e = current;
+    if (e != null) {
+      e.checkDeadlines();
+    }
+    if (current == null && !closing) {
+      long idleUntil = lastActivityNanos + idleTimeoutNanos;
+      if (px.nanoClock().getAsLong() - idleUntil >= 0) {
+        log.debug("{}: idle for {} ms, closing", ctx.channel(), idleTimeoutNanos / 1_000_000);
+        closing = true;
+        ctx.close();
+      } else {
+        timer.armBy(idleUntil);
+      }
+    }
   }
 
   @Override
@@ -48,6 +81,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       return;
     }
+    lastActivityNanos = px.nanoClock().getAsLong();
     if (!queued.isEmpty()) {
       enqueue(o);
     } else {
@@ -108,9 +142,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   /** The current exchange answered; {@code keepAlive} false means the connection is being closed. */
   void exchangeDone(boolean keepAlive) {
     current = null;
+    lastActivityNanos = px.nanoClock().getAsLong();
     if (!keepAlive || closing) {
       closing = true;
       releaseQueued();
+      return;
+    }
+    if (queued.isEmpty() && !px.inFlight().draining()) {
+      timer.armBy(lastActivityNanos + idleTimeoutNanos);
+      updateAutoRead();
       return;
     }
     // may run inside a read callback of this connection: continue with queued work afterwards
@@ -135,8 +175,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     updateAutoRead();
   }
 
+  /**
+   * Reads while idle and while the exchange's request body is wanted; stops when the backend cannot
+   * take more body. After a complete request it keeps reading (no epoll change per request): what
+   * comes is a pipelined request, which waits in {@link #queued}, and reading stops then.
+   */
   void updateAutoRead() {
-    boolean want = !closing && queued.isEmpty() && (current == null || current.wantsRequestBody());
+    boolean want = !closing && queued.isEmpty()
+        && (current == null || current.requestComplete() || current.wantsRequestBody());
     if (ctx.channel().config().isAutoRead() != want) {
       ctx.channel().config().setAutoRead(want);
     }
@@ -168,19 +214,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     closing = true;
+    timer.close();
     Exchange e = current;
     current = null;
     if (e != null) {
       e.onClientClosed();
     }
     releaseQueued();
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && current == null) {
-      ctx.close();
-    }
   }
 
   @Override

@@ -7,14 +7,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +44,7 @@ public final class ProxyServer implements AutoCloseable {
    * @return the bound address (the real port when {@code port} is 0)
    */
   public synchronized InetSocketAddress bind(String host, int port, Duration clientIdleTimeout) {
-    long idleMillis = clientIdleTimeout.toMillis();
+    long idleNanos = clientIdleTimeout.toNanos();
     ServerBootstrap b = new ServerBootstrap()
         .group(transport.group())
         .channel(transport.serverChannelType())
@@ -58,10 +56,9 @@ public final class ProxyServer implements AutoCloseable {
           protected void initChannel(Channel ch) {
             clients.add(ch);
             ch.closeFuture().addListener(f -> clients.remove(ch));
-            ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
             ch.pipeline().addLast("codec", new HttpServerCodec());
             ch.pipeline().addLast("continue", new HttpServerExpectContinueHandler());
-            ch.pipeline().addLast("frontend", new FrontendHandler(px));
+            ch.pipeline().addLast("frontend", new FrontendHandler(px, idleNanos));
           }
         });
     Channel server = b.bind(host, port).syncUninterruptibly().channel();

@@ -6,10 +6,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link ConnectionPool} per endpoint, created on first use and closed when the service pool closes
@@ -29,7 +27,7 @@ public final class UpstreamConnections {
       Duration pooledIdleTimeout) {
     this.maxConnectionsPerEndpoint = maxConnectionsPerEndpoint;
     this.maxIdlePerLoop = maxIdlePerLoop;
-    long idleMillis = pooledIdleTimeout.toMillis();
+    long idleNanos = pooledIdleTimeout.toNanos();
     this.bootstrap = new Bootstrap()
         .group(transport.group())
         .channel(transport.channelType())
@@ -38,9 +36,8 @@ public final class UpstreamConnections {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
             ch.pipeline().addLast("codec", new HttpClientCodec());
-            ch.pipeline().addLast("backend", new BackendHandler());
+            ch.pipeline().addLast("backend", new BackendHandler(System::nanoTime, idleNanos));
           }
         });
   }

@@ -31,10 +31,19 @@ public final class GatewayFixture implements AutoCloseable {
    * @param routesAndMore YAML appended after the listener and admin sections (routes, outlier, ...)
    */
   public GatewayFixture(String routesAndMore) {
+    this(0, routesAndMore);
+  }
+
+  /**
+   * @param listenerIdleTimeoutMs the listener's idle-timeout-ms, or 0 for its default
+   * @param routesAndMore YAML appended after the listener and admin sections (routes, outlier, ...)
+   */
+  public GatewayFixture(long listenerIdleTimeoutMs, String routesAndMore) {
     String yaml = """
         listeners:
           - host: 127.0.0.1
             port: 0
+        """ + (listenerIdleTimeoutMs > 0 ? "    idle-timeout-ms: " + listenerIdleTimeoutMs + "\n" : "") + """
         admin:
           host: 127.0.0.1
           port: 0
