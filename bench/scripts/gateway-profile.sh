@@ -9,12 +9,16 @@
 # Needs nginx, wrk, strace, perf (linux-perf); run the gateway build first (see gateway-vs-nginx.sh).
 #
 #   bench/scripts/gateway-profile.sh          # OUT_DIR=/tmp/gateway-profile.<date>, PORT_BASE=28100
+#   QUICK=1 GW_JAVA_OPTS="-Dio.netty.allocator.type=pooled" bench/scripts/gateway-profile.sh
+#                                             # CPU per request only (no strace / perf / JFR), extra JVM options
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 OUT_DIR=${OUT_DIR:-/tmp/gateway-profile.$(date +%Y%m%d-%H%M%S)}
 PORT_BASE=${PORT_BASE:-28100}
 CONNS=${CONNS:-64}
+QUICK=${QUICK:-0}
+GW_JAVA_OPTS=${GW_JAVA_OPTS:-}
 WRK_THREADS=${WRK_THREADS:-2}
 mkdir -p "$OUT_DIR"
 log() { echo "[$(date +%T)] $*" >&2; }
@@ -93,7 +97,8 @@ for n in backends nginx; do
   PIDS+=("$!")
   eval "PID_$n=$!"
 done
-java -Xmx512m -XX:+UseG1GC -Dio.netty.eventLoopThreads=1 -XX:+PreserveFramePointer -cp "$GW_CP" \
+# shellcheck disable=SC2086 # GW_JAVA_OPTS is a list of options
+java -Xmx512m -XX:+UseG1GC -Dio.netty.eventLoopThreads=1 -XX:+PreserveFramePointer $GW_JAVA_OPTS -cp "$GW_CP" \
   io.muster.gateway.Main --config "$OUT_DIR/gateway/gateway.yaml" >"$OUT_DIR/gateway/gateway.log" 2>&1 &
 PIDS+=("$!")
 PID_gateway=$!
@@ -124,6 +129,7 @@ for target in gateway nginx; do
   awk -v t="$target" -v a="$t0" -v b="$t1" -v n="$n" -v hz="$(getconf CLK_TCK)" -v rps="$(awk '/Requests\/sec/ {print $2}' "$d/cpu-wrk.txt")" 'BEGIN {
     split(a, x, " "); split(b, y, " "); u = (y[1] - x[1]) / hz; s = (y[2] - x[2]) / hz
     printf "%s: %.0f req/s, CPU per request %.1f us (user %.1f, sys %.1f)\n", t, rps, 1e6 * (u + s) / n, 1e6 * u / n, 1e6 * s / n }' >>"$REPORT"
+  [[ $QUICK == 1 ]] && continue
   # system calls per request: strace attached around a 5 s wrk run, counts divided by its requests
   strace -c -f -p "$pid" -o "$d/strace.txt" >/dev/null 2>&1 &
   spid=$!
@@ -159,6 +165,7 @@ for target in gateway nginx; do
   set -o pipefail
 done
 
+[[ $QUICK == 1 ]] && { cat "$REPORT"; exit 0; }
 # JFR of the gateway in steady state
 load $GWP 25 "$OUT_DIR/gateway/jfr-wrk.txt" &
 wpid=$!

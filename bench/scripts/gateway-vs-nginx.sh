@@ -24,7 +24,7 @@
 # Environment (defaults):
 #   RUNS=5 DURATION=20s WARMUP=20s CONNS=64 WRK_THREADS=2
 #   TARGETS="gw-io1-g1 nginx-w1 gw-io1-par gw-io2-g1 nginx-auto gw-io2-par"
-#           (gw-io<N>-<g1|par>, nginx-w<N>, nginx-auto; each 1-loop gateway runs next to nginx-w1, each
+#           (gw-io<N>-<g1|par>[-<pooled|adaptive|unpooled>], nginx-w<N>, nginx-auto; each 1-loop gateway runs next to nginx-w1, each
 #           2-loop gateway next to nginx-auto, so the same-CPU-budget pairs are measured back to back)
 #   PORT_BASE=28000   SKIP_BUILD=0   MAX_WAIT=900 (s, per run)   QUIET_PATTERN=(see below)
 #   FOREIGN_MAX=20      (% of one core that processes not ours may use when a run starts)
@@ -238,14 +238,22 @@ start_target() { # name
       start_nginx "$name" "$dir/nginx.conf"
       ;;
     gw-io*)
-      local spec=${name#gw-io} io gc gcflag
+      local spec=${name#gw-io} io gc gcflag rest extra=()
       io=${spec%%-*}
-      gc=${spec#*-}
+      rest=${spec#*-}
+      gc=${rest%%-*}
       case $gc in
         g1) gcflag=-XX:+UseG1GC ;;
         par) gcflag=-XX:+UseParallelGC ;;
         *) die "unknown GC in target $name (g1|par)" ;;
       esac
+      # optional third part: the Netty allocator (adaptive is Netty 4.2's default)
+      if [[ $rest == *-* ]]; then
+        case ${rest#*-} in
+          pooled | adaptive | unpooled) extra+=("-Dio.netty.allocator.type=${rest#*-}") ;;
+          *) die "unknown allocator in target $name (pooled|adaptive|unpooled)" ;;
+        esac
+      fi
       KIND[$name]=gateway
       cat >"$dir/gateway.yaml" <<EOF
 listeners:
@@ -265,7 +273,7 @@ static-instances:
     - {id: b2, host: 127.0.0.1, port: ${BACKEND_PORTS[1]}}
     - {id: b3, host: 127.0.0.1, port: ${BACKEND_PORTS[2]}}
 EOF
-      local cmd=(java -Xmx512m "$gcflag" "-Dio.netty.eventLoopThreads=$io"
+      local cmd=(java -Xmx512m "$gcflag" "-Dio.netty.eventLoopThreads=$io" "${extra[@]}"
         -cp "$GW_CP" io.muster.gateway.Main --config "$dir/gateway.yaml")
       printf '%q ' "${cmd[@]}" | sed "s#$GW_CP#\$GW_CP#" >"$dir/command.txt"
       "${cmd[@]}" >"$dir/gateway.log" 2>&1 &
