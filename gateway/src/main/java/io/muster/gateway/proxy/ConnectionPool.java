@@ -39,20 +39,35 @@ final class ConnectionPool {
     this.maxIdlePerLoop = maxIdlePerLoop;
   }
 
-  /** An idle connection of {@code loop}, or a new one. Must be called on {@code loop}. */
-  Future<Channel> acquire(EventLoop loop, Duration connectTimeout) {
+  /**
+   * An idle open connection of {@code loop}, or null (the common case of {@link #acquire} without a
+   * future). Must be called on {@code loop}.
+   */
+  Channel pollIdle(EventLoop loop) {
     if (closed) {
-      return loop.newFailedFuture(new PoolUnavailableException("endpoint " + endpoint + " is closed"));
+      return null;
     }
     ArrayDeque<Channel> deque = idle.get(loop);
     if (deque != null) {
       Channel ch;
       while ((ch = deque.pollLast()) != null) {
         if (ch.isActive()) {
-          return loop.newSucceededFuture(ch);
+          return ch;
         }
         ch.close();
       }
+    }
+    return null;
+  }
+
+  /** An idle connection of {@code loop}, or a new one. Must be called on {@code loop}. */
+  Future<Channel> acquire(EventLoop loop, Duration connectTimeout) {
+    if (closed) {
+      return loop.newFailedFuture(new PoolUnavailableException("endpoint " + endpoint + " is closed"));
+    }
+    Channel pooled = pollIdle(loop);
+    if (pooled != null) {
+      return loop.newSucceededFuture(pooled);
     }
     if (open.incrementAndGet() > maxConnections) {
       open.decrementAndGet();

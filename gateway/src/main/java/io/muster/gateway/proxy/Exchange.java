@@ -89,6 +89,11 @@ final class Exchange implements ExchangeTimer.Expiry {
       return;
     }
     connections = pool;
+    Channel pooled = pool.pollIdle(client.eventLoop());
+    if (pooled != null) {
+      onConnected(myAttempt, pool, pooled);
+      return;
+    }
     pool.acquire(client.eventLoop(), route.connectTimeout()).addListener(f -> {
       if (f.isSuccess()) {
         onConnected(myAttempt, pool, (Channel) f.getNow());
@@ -193,7 +198,7 @@ final class Exchange implements ExchangeTimer.Expiry {
     attempts.finish(status >= 500 ? Outcome.FAILURE : Outcome.SUCCESS, response.headLatencyNanos());
     boolean reusable = upstreamRequest.complete() && upstreamRequest.allWritten() && response.backendKeepAlive();
     releaseBackend(reusable);
-    terminate(Integer.toString(status));
+    terminate(status);
     frontend.exchangeDone(response.clientKeepAlive());
   }
 
@@ -304,7 +309,7 @@ final class Exchange implements ExchangeTimer.Expiry {
     if (!keepAlive) {
       f.addListener(ChannelFutureListener.CLOSE);
     }
-    terminate(Integer.toString(status));
+    terminate(status);
     frontend.exchangeDone(keepAlive);
   }
 
@@ -312,7 +317,7 @@ final class Exchange implements ExchangeTimer.Expiry {
   private void abort() {
     releaseBackend(false);
     client.close();
-    terminate("aborted");
+    terminate(ProxyMetrics.ABORTED);
     frontend.exchangeDone(false);
   }
 
@@ -324,17 +329,16 @@ final class Exchange implements ExchangeTimer.Expiry {
       attempts.finish(Outcome.NEUTRAL, -1);
     }
     releaseBackend(false);
-    terminate("499");
+    terminate(ProxyMetrics.CLIENT_CLOSED);
   }
 
-  private void terminate(String status) {
+  private void terminate(int status) {
     done = true;
     if (timer != null) {
       timer.cancel();
     }
     upstreamRequest.releasePending();
-    px.metrics().request(route == null ? "none" : route.name(), route == null ? "none" : route.service(), status,
-        px.nanoClock().getAsLong() - startNanos);
+    px.metrics().request(route, status, px.nanoClock().getAsLong() - startNanos);
     px.inFlight().decrement();
   }
 

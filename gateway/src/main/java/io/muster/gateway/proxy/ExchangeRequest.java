@@ -45,10 +45,11 @@ final class ExchangeRequest {
       // rewrites head's headers in place: computed once, a retry sends the same head again
       upstreamHead = ProxyHeaders.toUpstream(head, uri, client);
     }
-    ch.write(upstreamHead);
+    // void promises: no per-write future; a failed write reaches BackendHandler.exceptionCaught
+    ch.write(upstreamHead, ch.voidPromise());
     if (pending.isEmpty()) {
       if (complete) {
-        ch.write(LastHttpContent.EMPTY_LAST_CONTENT); // a retry of a request without body
+        ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise()); // a retry of a request without body
       }
     } else {
       HttpContent c;
@@ -79,7 +80,7 @@ final class ExchangeRequest {
     if (c.content().isReadable()) {
       bodyWritten = true;
     }
-    backend.write(c);
+    backend.write(c, backend.voidPromise());
   }
 
   void flush() {

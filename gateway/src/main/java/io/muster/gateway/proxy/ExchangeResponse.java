@@ -60,16 +60,18 @@ final class ExchangeResponse {
       clientKeepAlive = out.keepAlive();
       heldHead = null;
       started = true;
-      client.write(out.response());
+      // void promises: no per-write future; a failed write reaches FrontendHandler.exceptionCaught
+      client.write(out.response(), client.voidPromise());
     }
     if (c instanceof LastHttpContent) {
-      var f = client.writeAndFlush(c);
-      if (!clientKeepAlive) {
-        f.addListener(ChannelFutureListener.CLOSE);
+      if (clientKeepAlive) {
+        client.writeAndFlush(c, client.voidPromise());
+      } else {
+        client.writeAndFlush(c).addListener(ChannelFutureListener.CLOSE);
       }
       return true;
     }
-    client.write(c);
+    client.write(c, client.voidPromise());
     return false;
   }
 

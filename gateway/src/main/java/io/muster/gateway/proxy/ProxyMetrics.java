@@ -4,8 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.muster.gateway.pool.Endpoint;
+import io.muster.gateway.route.Route;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The proxy's meters: requests by route and status with a latency histogram, upstream errors by
@@ -14,21 +16,44 @@ import java.util.concurrent.TimeUnit;
 public final class ProxyMetrics {
 
   private final MeterRegistry registry;
-  private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<RouteKey, AtomicReferenceArray<Timer>> requestTimers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
 
   public ProxyMetrics(MeterRegistry registry) {
     this.registry = registry;
   }
 
-  /** One finished request; {@code status} is the code sent, or e.g. {@code 499} / {@code aborted}. */
-  void request(String route, String service, String status, long nanos) {
-    timers.computeIfAbsent(route + '\0' + service + '\0' + status, k -> Timer.builder("muster.gateway.requests")
-            .description("Requests through the gateway, by route and response status")
-            .tag("route", route).tag("service", service).tag("status", status)
-            .publishPercentileHistogram(true)
-            .register(registry))
-        .record(nanos, TimeUnit.NANOSECONDS);
+  /** {@link #request} status of an exchange aborted after response bytes went out. */
+  static final int ABORTED = -1;
+  /** {@link #request} status of an exchange whose client went away (nginx's 499). */
+  static final int CLIENT_CLOSED = 499;
+  private static final int SLOTS = 601; // status codes 0..599, and ABORTED
+
+  private record RouteKey(String route, String service) {}
+
+  /**
+   * One finished request.
+   *
+   * @param route its route, or null when none matched
+   * @param status the code sent, {@link #CLIENT_CLOSED} or {@link #ABORTED}
+   */
+  void request(Route route, int status, long nanos) {
+    String name = route == null ? "none" : route.name();
+    String service = route == null ? "none" : route.service();
+    AtomicReferenceArray<Timer> slots = requestTimers.computeIfAbsent(new RouteKey(name, service),
+        k -> new AtomicReferenceArray<>(SLOTS));
+    int slot = status >= 0 && status < SLOTS - 1 ? status : SLOTS - 1;
+    Timer t = slots.get(slot);
+    if (t == null) {
+      // registering is idempotent: a race stores the same meter twice
+      t = Timer.builder("muster.gateway.requests")
+          .description("Requests through the gateway, by route and response status")
+          .tag("route", name).tag("service", service).tag("status", status == ABORTED ? "aborted" : Integer.toString(status))
+          .publishPercentileHistogram(true)
+          .register(registry);
+      slots.set(slot, t);
+    }
+    t.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** {@code kind}: connect, reset, timeout, status_5xx. */
