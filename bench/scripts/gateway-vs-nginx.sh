@@ -24,7 +24,7 @@
 # Environment (defaults):
 #   RUNS=5 DURATION=20s WARMUP=20s CONNS=64 WRK_THREADS=2
 #   TARGETS="gw-io1-g1 nginx-w1 gw-io1-par gw-io2-g1 nginx-auto gw-io2-par"
-#           (gw-io<N>-<g1|par>[-<pooled|adaptive|unpooled>], nginx-w<N>, nginx-auto; each 1-loop gateway runs next to nginx-w1, each
+#           (gw-io<N>-<g1|par>[-<pooled|adaptive|unpooled>][-noleak], nginx-w<N>, nginx-auto; each 1-loop gateway runs next to nginx-w1, each
 #           2-loop gateway next to nginx-auto, so the same-CPU-budget pairs are measured back to back)
 #   PORT_BASE=28000   SKIP_BUILD=0   MAX_WAIT=900 (s, per run)   QUIET_PATTERN=(see below)
 #   FOREIGN_MAX=20      (% of one core that processes not ours may use when a run starts)
@@ -247,12 +247,17 @@ start_target() { # name
         par) gcflag=-XX:+UseParallelGC ;;
         *) die "unknown GC in target $name (g1|par)" ;;
       esac
-      # optional third part: the Netty allocator (adaptive is Netty 4.2's default)
+      # optional further parts: the Netty allocator (adaptive is Netty 4.2's default), noleak
+      # (-Dio.netty.leakDetection.level=disabled)
       if [[ $rest == *-* ]]; then
-        case ${rest#*-} in
-          pooled | adaptive | unpooled) extra+=("-Dio.netty.allocator.type=${rest#*-}") ;;
-          *) die "unknown allocator in target $name (pooled|adaptive|unpooled)" ;;
-        esac
+        local opt
+        for opt in $(tr '-' ' ' <<<"${rest#*-}"); do
+          case $opt in
+            pooled | adaptive | unpooled) extra+=("-Dio.netty.allocator.type=$opt") ;;
+            noleak) extra+=("-Dio.netty.leakDetection.level=disabled") ;;
+            *) die "unknown option '$opt' in target $name (pooled|adaptive|unpooled|noleak)" ;;
+          esac
+        done
       fi
       KIND[$name]=gateway
       cat >"$dir/gateway.yaml" <<EOF
