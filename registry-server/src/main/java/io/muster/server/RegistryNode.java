@@ -19,6 +19,7 @@ import io.muster.server.api.Forwarder;
 import io.muster.server.api.KeepAliveHandler;
 import io.muster.server.api.PeerDirectory;
 import io.muster.server.api.RegistryService;
+import io.muster.server.api.SharedWatchResponses;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
@@ -83,11 +84,12 @@ public final class RegistryNode implements AutoCloseable {
         this.config = config;
         String id = config.self().id();
         this.scheduler = new ScheduledThreadPoolExecutor(2, new DefaultThreadFactory("muster-" + id + "-sched", true));
-        this.watchExecutor = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS,
+        int watchThreads = 2;
+        this.watchExecutor = new ThreadPoolExecutor(watchThreads, watchThreads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(config.maxWatchers() + 1024), new DefaultThreadFactory("muster-" + id + "-watch", true));
         this.snapshotExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("muster-" + id + "-snapshot", true));
         this.grpcExecutor = Executors.newCachedThreadPool(new DefaultThreadFactory("muster-" + id + "-grpc", true));
-        this.watchHub = new WatchHub(catalog, config.historySize(), watchExecutor, scheduler, System::nanoTime, id, config.maxWatchers());
+        this.watchHub = new WatchHub(catalog, config.historySize(), watchExecutor, watchThreads, scheduler, System::nanoTime, id, config.maxWatchers());
         catalog.addListener(watchHub);
         this.raft = new RaftNode(new RaftNode.Options(config.self().raftAddress(),
                 config.peers().stream().map(PeerSpec::raftAddress).toList(), config.dataDir().resolve("raft"),
@@ -149,7 +151,7 @@ public final class RegistryNode implements AutoCloseable {
                 .executor(grpcExecutor)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
-                .addService(ServerInterceptors.intercept(registry, forwarded, metered))
+                .addService(ServerInterceptors.intercept(SharedWatchResponses.bind(registry), forwarded, metered))
                 .addService(ServerInterceptors.intercept(cluster, forwarded, metered))
                 .addService(ServerInterceptors.intercept(internal, forwarded))
                 .addService(health.getHealthService())

@@ -6,6 +6,7 @@ import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.CatalogListener;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,22 +15,31 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves watches from this node's applied state.
  *
  * <p>The apply thread appends each event to the {@link EventHistory} and wakes the watchers whose
  * filter matches; it never waits for a watcher. Watchers drain on {@code executor}. A periodic tick
- * sends PROGRESS to idle watchers.
+ * sends PROGRESS to idle watchers. Watchers with the same filter at the same position share one
+ * EVENTS message instance ({@link EventBatches}), so an event is built once per filter, not once
+ * per watcher.
  */
 public final class WatchHub implements CatalogListener, AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(WatchHub.class);
+
     private final Catalog catalog;
     private final EventHistory history;
+    private final EventBatches batches = new EventBatches(64);
     private final Executor executor;
+    private final int fanOutTasks;
     private final LongSupplier nanoTime;
     private final String memberId;
     private final int maxWatchers;
@@ -40,11 +50,20 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
     private final ScheduledFuture<?> ticker;
     final LongAdder compactedWatchers = new LongAdder();
 
-    public WatchHub(Catalog catalog, int historySize, Executor executor, ScheduledExecutorService scheduler,
+    /**
+     * @param executor where watchers drain
+     * @param fanOutTasks how many tasks share the draining of the watchers an event wakes (the
+     *        executor's thread count)
+     */
+    public WatchHub(Catalog catalog, int historySize, Executor executor, int fanOutTasks, ScheduledExecutorService scheduler,
                     LongSupplier nanoTime, String memberId, int maxWatchers) {
+        if (fanOutTasks < 1) {
+            throw new IllegalArgumentException("fanOutTasks: " + fanOutTasks + " (expected: >= 1)");
+        }
         this.catalog = catalog;
         this.history = new EventHistory(historySize);
         this.executor = executor;
+        this.fanOutTasks = fanOutTasks;
         this.nanoTime = nanoTime;
         this.memberId = memberId;
         this.maxWatchers = maxWatchers;
@@ -53,6 +72,10 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
 
     public EventHistory history() {
         return history;
+    }
+
+    EventBatches batches() {
+        return batches;
     }
 
     public int watcherCount() {
@@ -121,18 +144,60 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
         for (Event e : events) {
             history.append(e);
         }
-        for (Event e : events) {
-            Set<Watcher> set = byService.get(e.getInstance().getService());
+        List<Watcher> woken = new ArrayList<>(everything);
+        if (events.size() == 1) {
+            Set<Watcher> set = byService.get(events.get(0).getInstance().getService());
             if (set != null) {
-                set.forEach(Watcher::wake);
+                woken.addAll(set);
+            }
+        } else {
+            Set<String> services = new HashSet<>();
+            for (Event e : events) {
+                String service = e.getInstance().getService();
+                Set<Watcher> set = services.add(service) ? byService.get(service) : null;
+                if (set != null) {
+                    woken.addAll(set);
+                }
             }
         }
-        everything.forEach(Watcher::wake);
+        if (!woken.isEmpty()) {
+            fanOut(woken.toArray(new Watcher[0]));
+        }
+    }
+
+    /**
+     * Drains {@code watchers} on {@code fanOutTasks} executor tasks that claim them one by one. One
+     * executor hand-off per task instead of one per watcher: the apply thread stays cheap and the
+     * draining threads do not park and unpark between watchers.
+     */
+    private void fanOut(Watcher[] watchers) {
+        AtomicInteger cursor = new AtomicInteger();
+        Runnable task = () -> {
+            for (int i = cursor.getAndIncrement(); i < watchers.length; i = cursor.getAndIncrement()) {
+                watchers[i].drainHere();
+            }
+        };
+        int tasks = Math.min(fanOutTasks, watchers.length);
+        for (int t = 0; t < tasks; t++) {
+            try {
+                executor.execute(task);
+            } catch (RuntimeException e) {
+                // the tasks already queued still claim every watcher; with none queued, wake one by one
+                log.warn("watch executor rejected a fan-out task ({} watchers)", watchers.length, e);
+                if (t == 0) {
+                    for (Watcher w : watchers) {
+                        w.wake();
+                    }
+                }
+                return;
+            }
+        }
     }
 
     @Override
     public void onReset(Collection<Instance> instances, long revision) {
         history.reset(revision);
+        batches.clear();
         // watchers behind the new state learn it through a COMPACTED answer
         all.forEach(Watcher::wake);
     }

@@ -3,7 +3,6 @@ package io.muster.server.watch;
 import io.muster.api.v1.Event;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.WatchResponse;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -35,6 +34,9 @@ public final class Watcher {
     private final long progressIntervalNanos;
     private final AtomicInteger wip = new AtomicInteger();
     private final WatchHub hub;
+    private final EventBatches batches;
+    private final int servicesHash;
+    private final Runnable drainTask = this::drainLoop;
 
     // touched only inside drain (serialized)
     private long next;
@@ -55,6 +57,8 @@ public final class Watcher {
         this.progressIntervalNanos = progressIntervalNanos;
         this.lastSentNanos = nowNanos;
         this.hub = hub;
+        this.batches = hub.batches();
+        this.servicesHash = services.hashCode();
     }
 
     public long id() {
@@ -89,12 +93,22 @@ public final class Watcher {
     public void wake() {
         if (wip.getAndIncrement() == 0) {
             try {
-                executor.execute(this::drainLoop);
+                executor.execute(drainTask);
             } catch (RuntimeException e) {
                 wip.set(0);
                 log.warn("watch executor rejected watcher {}: closing it", id, e);
                 close();
             }
+        }
+    }
+
+    /**
+     * Drains on the calling thread (an executor thread of the hub's fan-out), unless a drain is
+     * already running elsewhere, in which case that drain picks the new events up. Never blocks.
+     */
+    void drainHere() {
+        if (wip.getAndIncrement() == 0) {
+            drainLoop();
         }
     }
 
@@ -143,27 +157,42 @@ public final class Watcher {
                 compacted(oldest);
                 return;
             }
-            List<Event> batch = new ArrayList<>();
-            long rev = next;
-            for (; rev <= latest && batch.size() < MAX_EVENTS_PER_MESSAGE; rev++) {
-                Event e = history.get(rev);
-                if (e == null) {
+            EventBatches.Batch batch = batches.get(services, servicesHash, next, latest);
+            if (batch == null) {
+                batch = buildBatch(latest);
+                if (batch == null) {
                     compacted(history.oldestAvailable());
                     return;
                 }
-                if (matches(e.getInstance())) {
-                    batch.add(e);
-                }
+                batches.put(batch, servicesHash);
             }
-            next = rev;
-            if (!batch.isEmpty()) {
-                send(WatchResponse.newBuilder()
-                        .setKind(WatchResponse.Kind.EVENTS)
-                        .setRevision(rev - 1)
-                        .addAllEvents(batch)
-                        .build());
+            next = batch.next();
+            if (batch.response() != null) {
+                send(batch.response());
             }
         }
+    }
+
+    /** The events after {@code next} up to {@code latest} that match, or null if part of the range is gone. */
+    private EventBatches.Batch buildBatch(long latest) {
+        WatchResponse.Builder response = null;
+        int count = 0;
+        long rev = next;
+        for (; rev <= latest && count < MAX_EVENTS_PER_MESSAGE; rev++) {
+            Event e = history.get(rev);
+            if (e == null) {
+                return null;
+            }
+            if (matches(e.getInstance())) {
+                if (response == null) {
+                    response = WatchResponse.newBuilder().setKind(WatchResponse.Kind.EVENTS);
+                }
+                response.addEvents(e);
+                count++;
+            }
+        }
+        return new EventBatches.Batch(services, next, latest,
+                response == null ? null : response.setRevision(rev - 1).build(), rev);
     }
 
     private void sendSnapshot() {
