@@ -117,4 +117,29 @@ class RegisterOnAnyNodeTest {
             assertThat(s.getHealthy()).isEqualTo(1);
         });
     }
+
+    @Test
+    void concurrentRegistrationsShareLogEntriesAndEachGetsItsOwnRevision() throws Exception {
+        RegistryNode leader = cluster.awaitLeader();
+        int n = 300;
+        long entriesBefore = leader.raft().lastLogIndex();
+        var stub = io.muster.api.v1.RegistryGrpc.newFutureStub(cluster.channel(leader.id()))
+                .withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS);
+        java.util.List<com.google.common.util.concurrent.ListenableFuture<RegisterResponse>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            calls.add(stub.register(io.muster.api.v1.RegisterRequest.newBuilder()
+                    .setInstance(Api.instance("batched", "b-" + i, 10_000 + i)).build()));
+        }
+        java.util.List<Long> revisions = new java.util.ArrayList<>();
+        for (var call : calls) {
+            revisions.add(call.get(30, java.util.concurrent.TimeUnit.SECONDS).getRevision());
+        }
+        long entries = leader.raft().lastLogIndex() - entriesBefore;
+        assertThat(revisions).doesNotHaveDuplicates();
+        assertThat(entries).as("log entries for %d registrations (group commit)", n).isLessThan(n);
+        for (String id : cluster.ids()) {
+            assertThat(Api.discover(cluster.channel(id), "batched", Consistency.LINEARIZABLE).getInstancesList())
+                    .as("instances on %s", id).hasSize(n);
+        }
+    }
 }

@@ -28,6 +28,9 @@ public final class InternalService extends InternalGrpc.InternalImplBase {
         if (command.getOpCase() == Command.OpCase.OP_NOT_SET) {
             return CompletableFuture.failedFuture(Validation.invalid("command", "no operation", "one operation"));
         }
+        if (command.hasBatch()) {
+            return CompletableFuture.failedFuture(Validation.invalid("command", "batch", "one operation other than batch"));
+        }
         return forwarder.onLeader(InternalGrpc.getProposeMethod(), command,
                 () -> raft.propose(command).thenApply(InternalService::toResponse));
     }

@@ -71,6 +71,7 @@ public final class Catalog {
                     resetTo(command.getRestore().getSnapshot().toBuilder().clearMembers().addAllMembers(members.values()).build());
                     yield new ApplyResult(revision, true, null, false);
                 }
+                case BATCH -> throw new IllegalArgumentException("a batch is applied command by command");
                 case OP_NOT_SET -> throw new IllegalArgumentException("command without an operation");
             };
         } finally {

@@ -19,6 +19,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -77,11 +78,15 @@ final class CatalogStateMachine extends StateMachineAdapter {
     public void onApply(Iterator iter) {
         while (iter.hasNext()) {
             Closure done = iter.done();
-            Command command;
-            ApplyResult result;
+            List<ApplyResult> results;
             try {
-                command = done instanceof ProposeClosure pc ? pc.command() : Command.parseFrom(iter.getData());
-                result = catalog.apply(command);
+                // the leader that proposed the entry still has its commands: no need to parse them
+                List<Command> commands = done instanceof ProposalBatcher.BatchClosure bc
+                        ? bc.commands() : unwrap(Command.parseFrom(iter.getData()));
+                results = new ArrayList<>(commands.size());
+                for (Command command : commands) {
+                    results.add(catalog.apply(command));
+                }
             } catch (InvalidProtocolBufferException | RuntimeException e) {
                 log.error("cannot apply log entry index={} term={}: stopping the state machine", iter.getIndex(), iter.getTerm(), e);
                 iter.setErrorAndRollback(1, new Status(RaftError.ESTATEMACHINE,
@@ -89,12 +94,26 @@ final class CatalogStateMachine extends StateMachineAdapter {
                 return;
             }
             appliedIndex.set(iter.getIndex());
-            if (done instanceof ProposeClosure pc) {
-                pc.result(result);
+            if (done instanceof ProposalBatcher.BatchClosure bc) {
+                bc.results(results);
                 done.run(Status.OK());
             }
             iter.next();
         }
+    }
+
+    /** The commands of one log entry: a batch's, in order, or the entry's single command. */
+    static List<Command> unwrap(Command entry) {
+        if (!entry.hasBatch()) {
+            return List.of(entry);
+        }
+        List<Command> commands = entry.getBatch().getCommandsList();
+        for (Command c : commands) {
+            if (c.hasBatch()) {
+                throw new IllegalArgumentException("nested batch in a log entry");
+            }
+        }
+        return commands;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.muster.server.raft;
 
+import com.alipay.sofa.jraft.Closure;
 import com.alipay.sofa.jraft.Node;
 import com.alipay.sofa.jraft.RaftGroupService;
 import com.alipay.sofa.jraft.Status;
@@ -33,6 +34,11 @@ public final class RaftNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
     private static final String GROUP = "muster";
+    // group commit: entries replicating at once, and what one batch entry may carry
+    private static final int BATCH_IN_FLIGHT = 2;
+    private static final int BATCH_MAX_COMMANDS = 256;
+    private static final int BATCH_MAX_BYTES = 256 * 1024;
+    private static final int BATCH_MAX_QUEUED = 20_000;
 
     /** Raft settings of one node. */
     public record Options(String raftAddress, List<String> initialPeers, Path dataDir, int electionTimeoutMs,
@@ -47,7 +53,7 @@ public final class RaftNode implements AutoCloseable {
     private RaftGroupService group;
     private Node node;
 
-    private final Executor completer;
+    private final ProposalBatcher batcher;
 
     /**
      * @param completer where proposals' futures complete (off the apply thread)
@@ -55,7 +61,8 @@ public final class RaftNode implements AutoCloseable {
     public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor, Executor completer) {
         this.options = options;
         this.stateMachine = new CatalogStateMachine(catalog, snapshotExecutor);
-        this.completer = completer;
+        this.batcher = new ProposalBatcher(this::apply, stateMachine::leaderTerm, completer,
+                BATCH_IN_FLIGHT, BATCH_MAX_COMMANDS, BATCH_MAX_BYTES, BATCH_MAX_QUEUED);
     }
 
     public void addLeadershipListener(LeadershipListener listener) {
@@ -99,16 +106,16 @@ public final class RaftNode implements AutoCloseable {
 
     /** Proposes a command; completes with its apply result once committed and applied here. */
     public CompletableFuture<ApplyResult> propose(Command command) {
-        CompletableFuture<ApplyResult> future = new CompletableFuture<>();
-        long term = stateMachine.leaderTerm();
-        if (term <= 0) {
-            future.completeExceptionally(new NotLeaderException(leaderRaftAddress(), "not the leader"));
-            return future;
+        if (stateMachine.leaderTerm() <= 0) {
+            return CompletableFuture.failedFuture(new NotLeaderException(leaderRaftAddress(), "not the leader"));
         }
-        Task task = new Task(ByteBuffer.wrap(command.toByteArray()), new ProposeClosure(command, future, completer));
-        task.setExpectedTerm(term);
+        return batcher.submit(command);
+    }
+
+    private void apply(Command entry, long expectedTerm, Closure done) {
+        Task task = new Task(ByteBuffer.wrap(entry.toByteArray()), done);
+        task.setExpectedTerm(expectedTerm);
         node.apply(task);
-        return future;
     }
 
     /** Completes when this node has applied everything committed before the call (ReadIndex). */

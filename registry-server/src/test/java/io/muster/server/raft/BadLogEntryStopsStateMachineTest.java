@@ -1,11 +1,13 @@
 package io.muster.server.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.alipay.sofa.jraft.Closure;
 import com.alipay.sofa.jraft.Iterator;
 import com.alipay.sofa.jraft.Status;
 import io.muster.api.v1.Instance;
+import io.muster.internal.v1.Batch;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.server.catalog.Catalog;
@@ -103,6 +105,40 @@ class BadLogEntryStopsStateMachineTest {
         ListIterator it = new ListIterator(List.of(ByteBuffer.wrap(Command.newBuilder().setNowMs(1).build().toByteArray()), register("b")));
         fsm.onApply(it);
         assertThat(it.error).isNotNull();
+        assertThat(catalog.revision()).isZero();
+    }
+
+    static Command registerCmd(String id) {
+        return Command.newBuilder().setRegister(RegisterCmd.newBuilder().setInstance(
+                Instance.newBuilder().setService("s").setId(id).setHost("h").setPort(1).setLeaseTtlMs(1000))).build();
+    }
+
+    @Test
+    void aBatchEntryFromTheLogAppliesEachCommandInOrderWithItsOwnRevision() {
+        Catalog catalog = new Catalog();
+        CatalogStateMachine fsm = new CatalogStateMachine(catalog, Runnable::run);
+        Command batch = Command.newBuilder().setBatch(Batch.newBuilder()
+                .addCommands(registerCmd("a")).addCommands(registerCmd("b")).addCommands(registerCmd("c"))).build();
+        ListIterator it = new ListIterator(List.of(ByteBuffer.wrap(batch.toByteArray()), register("d")));
+        fsm.onApply(it);
+        assertThat(it.error).isNull();
+        assertThat(catalog.revision()).isEqualTo(4);
+        assertThat(fsm.appliedIndex()).isEqualTo(2);
+        assertThat(List.copyOf(catalog.read(v -> v.instances("s"))))
+                .extracting(Instance::getId, Instance::getCreateRevision)
+                .containsExactlyInAnyOrder(tuple("a", 1L), tuple("b", 2L), tuple("c", 3L), tuple("d", 4L));
+    }
+
+    @Test
+    void aNestedBatchStopsTheStateMachine() {
+        Catalog catalog = new Catalog();
+        CatalogStateMachine fsm = new CatalogStateMachine(catalog, Runnable::run);
+        Command inner = Command.newBuilder().setBatch(Batch.newBuilder().addCommands(registerCmd("x"))).build();
+        Command outer = Command.newBuilder().setBatch(Batch.newBuilder().addCommands(registerCmd("a")).addCommands(inner)).build();
+        ListIterator it = new ListIterator(List.of(ByteBuffer.wrap(outer.toByteArray()), register("b")));
+        fsm.onApply(it);
+        assertThat(it.error).isNotNull();
+        assertThat(it.error.getErrorMsg()).contains("nested batch");
         assertThat(catalog.revision()).isZero();
     }
 }

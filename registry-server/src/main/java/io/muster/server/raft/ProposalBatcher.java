@@ -1,0 +1,207 @@
+package io.muster.server.raft;
+
+import com.alipay.sofa.jraft.Closure;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.error.RaftError;
+import io.muster.internal.v1.Batch;
+import io.muster.internal.v1.Command;
+import io.muster.server.catalog.ApplyResult;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.LongSupplier;
+
+/**
+ * Group commit on the leader: proposals that arrive while {@code maxInFlight} log entries are being
+ * replicated wait, and go together as one {@link Batch} entry when one of those commits. Under load
+ * one Raft entry (one replication round, one RocksDB write, one apply call per member) carries many
+ * registrations; a lone proposal on an idle leader is proposed at once, unwrapped.
+ *
+ * <p>Thread-safe. {@code submit} never blocks: the queue is bounded and a full queue fails the
+ * proposal with {@link RaftUnavailableException} (the caller's retry policy decides).
+ */
+final class ProposalBatcher {
+
+    /** Where batches go: a jraft {@code Node.apply} with the expected term. */
+    interface Sink {
+        void apply(Command command, long expectedTerm, Closure done);
+    }
+
+    private record Pending(Command command, CompletableFuture<ApplyResult> future, int size) {}
+
+    private final Sink sink;
+    private final LongSupplier leaderTerm;
+    private final Executor completer;
+    private final int maxInFlight;
+    private final int maxCommands;
+    private final int maxBytes;
+    private final int maxQueued;
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private int inFlight;
+
+    /**
+     * @param leaderTerm the term this node leads, or a value {@code <= 0} when it does not lead
+     * @param completer  completes proposal futures, so that callers' continuations never run on
+     *                   jraft's apply thread
+     * @param maxInFlight log entries proposed and not yet applied here, at least 1
+     * @param maxCommands commands per batch entry
+     * @param maxBytes    serialized size per batch entry (a larger single command still goes alone)
+     * @param maxQueued   proposals waiting; beyond, a proposal fails at once
+     */
+    ProposalBatcher(Sink sink, LongSupplier leaderTerm, Executor completer, int maxInFlight, int maxCommands,
+                    int maxBytes, int maxQueued) {
+        if (maxInFlight < 1 || maxCommands < 1 || maxBytes < 1 || maxQueued < 1) {
+            throw new IllegalArgumentException("batcher limits must be >= 1");
+        }
+        this.sink = sink;
+        this.leaderTerm = leaderTerm;
+        this.completer = completer;
+        this.maxInFlight = maxInFlight;
+        this.maxCommands = maxCommands;
+        this.maxBytes = maxBytes;
+        this.maxQueued = maxQueued;
+    }
+
+    /** Queues {@code command}; completes with its own apply result once its entry is applied here. */
+    CompletableFuture<ApplyResult> submit(Command command) {
+        if (command.hasBatch()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("a batch cannot be proposed from outside"));
+        }
+        CompletableFuture<ApplyResult> future = new CompletableFuture<>();
+        List<Pending> batch;
+        synchronized (this) {
+            if (queue.size() >= maxQueued) {
+                future.completeExceptionally(new RaftUnavailableException(
+                        "leader busy: " + queue.size() + " proposals waiting (limit " + maxQueued + ")"));
+                return future;
+            }
+            queue.add(new Pending(command, future, command.getSerializedSize()));
+            if (inFlight >= maxInFlight) {
+                return future; // goes with the next batch, when an entry in flight is applied
+            }
+            inFlight++;
+            batch = drainLocked();
+        }
+        propose(batch);
+        return future;
+    }
+
+    /** Proposals waiting for an entry in flight (for metrics and tests). */
+    synchronized int queued() {
+        return queue.size();
+    }
+
+    private List<Pending> drainLocked() {
+        List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxCommands));
+        int bytes = 0;
+        Pending p;
+        while (batch.size() < maxCommands && (p = queue.peek()) != null) {
+            if (!batch.isEmpty() && bytes + p.size() > maxBytes) {
+                break;
+            }
+            batch.add(queue.poll());
+            bytes += p.size();
+        }
+        return batch;
+    }
+
+    private void propose(List<Pending> batch) {
+        long term = leaderTerm.getAsLong();
+        BatchClosure done = new BatchClosure(batch);
+        if (term <= 0) {
+            done.run(new Status(RaftError.EPERM, "not the leader"));
+            return;
+        }
+        Command entry;
+        if (batch.size() == 1) {
+            entry = batch.get(0).command();
+        } else {
+            Batch.Builder b = Batch.newBuilder();
+            for (Pending p : batch) {
+                b.addCommands(p.command());
+            }
+            entry = Command.newBuilder().setBatch(b).build();
+        }
+        try {
+            sink.apply(entry, term, done);
+        } catch (RuntimeException e) {
+            done.run(new Status(RaftError.EINTERNAL, "apply failed: %s", e));
+        }
+    }
+
+    /** An entry in flight ended (applied, or failed): the next waiting proposals go. */
+    private void entryDone() {
+        List<Pending> next;
+        synchronized (this) {
+            if (queue.isEmpty()) {
+                inFlight--;
+                return;
+            }
+            next = drainLocked();
+        }
+        propose(next);
+    }
+
+    /** The closure of one log entry: completes each proposal in it with its own result. */
+    final class BatchClosure implements Closure {
+        private final List<Pending> proposals;
+        private List<ApplyResult> results;
+        private boolean ran;
+
+        BatchClosure(List<Pending> proposals) {
+            this.proposals = proposals;
+        }
+
+        /** The commands of this entry, in log order (the apply thread takes them from here, not the log). */
+        List<Command> commands() {
+            List<Command> commands = new ArrayList<>(proposals.size());
+            for (Pending p : proposals) {
+                commands.add(p.command());
+            }
+            return commands;
+        }
+
+        /** Set on the apply thread before {@link #run}: one result per command, in order. */
+        void results(List<ApplyResult> results) {
+            this.results = results;
+        }
+
+        @Override
+        public void run(Status status) {
+            if (ran) {
+                return;
+            }
+            ran = true;
+            try {
+                if (status.isOk() && results != null && results.size() == proposals.size()) {
+                    List<ApplyResult> r = results;
+                    complete(() -> {
+                        for (int i = 0; i < proposals.size(); i++) {
+                            proposals.get(i).future().complete(r.get(i));
+                        }
+                    });
+                } else {
+                    RuntimeException error = status.getRaftError() == RaftError.EPERM
+                            ? new NotLeaderException(null, "leadership lost: " + status.getErrorMsg())
+                            : new RaftUnavailableException("proposal failed: " + status);
+                    for (Pending p : proposals) {
+                        p.future().completeExceptionally(error);
+                    }
+                }
+            } finally {
+                entryDone();
+            }
+        }
+
+        private void complete(Runnable r) {
+            try {
+                completer.execute(r);
+            } catch (RejectedExecutionException e) {
+                r.run();
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.muster.server.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.alipay.sofa.jraft.Closure;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.error.RaftError;
+import io.muster.api.v1.Instance;
+import io.muster.internal.v1.Batch;
+import io.muster.internal.v1.Command;
+import io.muster.internal.v1.RegisterCmd;
+import io.muster.server.catalog.ApplyResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Group commit: what goes into one log entry, and how each proposal learns its own outcome. */
+class ProposalBatcherTest {
+
+    private record Entry(Command command, long term, ProposalBatcher.BatchClosure done) {}
+
+    private final List<Entry> entries = new ArrayList<>();
+    private final AtomicLong term = new AtomicLong(7);
+
+    private ProposalBatcher batcher(int maxInFlight, int maxCommands, int maxBytes, int maxQueued) {
+        return new ProposalBatcher((c, t, done) -> entries.add(new Entry(c, t, (ProposalBatcher.BatchClosure) done)),
+                term::get, Runnable::run, maxInFlight, maxCommands, maxBytes, maxQueued);
+    }
+
+    private static Command register(String id) {
+        return Command.newBuilder().setRegister(RegisterCmd.newBuilder().setInstance(
+                Instance.newBuilder().setService("s").setId(id).setHost("h").setPort(1))).build();
+    }
+
+    /** What the state machine does for an entry: one result per command, revisions counting from {@code first}. */
+    private static void applied(Entry e, long first) {
+        List<ApplyResult> results = new ArrayList<>();
+        for (int i = 0; i < e.done().commands().size(); i++) {
+            results.add(new ApplyResult(first + i, true, null, false));
+        }
+        e.done().results(results);
+        e.done().run(Status.OK());
+    }
+
+    @Test
+    void aLoneProposalOnAnIdleLeaderGoesAtOnceUnwrapped() throws Exception {
+        ProposalBatcher b = batcher(2, 256, 1 << 20, 100);
+        CompletableFuture<ApplyResult> f = b.submit(register("a"));
+        assertThat(entries).hasSize(1);
+        assertThat(entries.get(0).command()).isEqualTo(register("a"));
+        assertThat(entries.get(0).term()).isEqualTo(7);
+        applied(entries.get(0), 11);
+        assertThat(f.get().revision()).isEqualTo(11);
+    }
+
+    @Test
+    void proposalsArrivingWhileEntriesReplicateShareTheNextEntryInOrderAndEachGetsItsOwnResult() throws Exception {
+        ProposalBatcher b = batcher(1, 256, 1 << 20, 100);
+        CompletableFuture<ApplyResult> first = b.submit(register("a"));
+        List<CompletableFuture<ApplyResult>> waiting = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            waiting.add(b.submit(register("w" + i)));
+        }
+        assertThat(entries).as("in flight limit 1: the others wait").hasSize(1);
+        assertThat(b.queued()).isEqualTo(5);
+
+        applied(entries.get(0), 1);
+        assertThat(first.get().revision()).isEqualTo(1);
+        assertThat(entries).hasSize(2);
+        Command batch = entries.get(1).command();
+        assertThat(batch.hasBatch()).isTrue();
+        assertThat(batch.getBatch().getCommandsList()).extracting(c -> c.getRegister().getInstance().getId())
+                .containsExactly("w0", "w1", "w2", "w3", "w4");
+
+        applied(entries.get(1), 2);
+        for (int i = 0; i < 5; i++) {
+            assertThat(waiting.get(i).get().revision()).isEqualTo(2 + i);
+        }
+        assertThat(b.queued()).isZero();
+        // idle again: the next one goes alone, at once
+        b.submit(register("z"));
+        assertThat(entries).hasSize(3);
+        assertThat(entries.get(2).command().hasBatch()).isFalse();
+    }
+
+    @Test
+    void aBatchIsCutAtTheCommandAndByteLimits() {
+        int size = register("w00").getSerializedSize();
+        ProposalBatcher b = batcher(1, 3, 2 * size, 100);
+        b.submit(register("a00"));
+        for (int i = 0; i < 5; i++) {
+            b.submit(register("w0" + i));
+        }
+        applied(entries.get(0), 1);
+        assertThat(entries.get(1).command().getBatch().getCommandsCount()).as("byte limit: two fit").isEqualTo(2);
+        applied(entries.get(1), 2);
+        assertThat(entries.get(2).command().getBatch().getCommandsCount()).isEqualTo(2);
+        applied(entries.get(2), 4);
+        assertThat(entries.get(3).command().hasBatch()).as("the last one alone").isFalse();
+
+        ProposalBatcher counted = batcher(1, 3, 1 << 20, 100);
+        entries.clear();
+        counted.submit(register("a"));
+        for (int i = 0; i < 5; i++) {
+            counted.submit(register("c" + i));
+        }
+        applied(entries.get(0), 1);
+        assertThat(entries.get(1).command().getBatch().getCommandsCount()).as("command limit").isEqualTo(3);
+    }
+
+    @Test
+    void aFailedEntryFailsEveryProposalInItAndTheWaitingOnesStillGo() {
+        ProposalBatcher b = batcher(1, 256, 1 << 20, 100);
+        CompletableFuture<ApplyResult> first = b.submit(register("a"));
+        CompletableFuture<ApplyResult> second = b.submit(register("b"));
+        CompletableFuture<ApplyResult> third = b.submit(register("c"));
+        entries.get(0).done().run(new Status(RaftError.EPERM, "stepped down"));
+        assertThatThrownBy(first::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotLeaderException.class);
+        assertThat(entries).hasSize(2);
+        entries.get(1).done().run(new Status(RaftError.EIO, "disk"));
+        assertThatThrownBy(second::get).hasCauseInstanceOf(RaftUnavailableException.class);
+        assertThatThrownBy(third::get).hasCauseInstanceOf(RaftUnavailableException.class);
+        assertThat(b.queued()).isZero();
+    }
+
+    @Test
+    void waitingProposalsFailAtOnceWhenLeadershipIsGoneByTheirTurn() {
+        ProposalBatcher b = batcher(1, 256, 1 << 20, 100);
+        b.submit(register("a"));
+        CompletableFuture<ApplyResult> waiting = b.submit(register("b"));
+        term.set(-1);
+        applied(entries.get(0), 1);
+        assertThat(entries).as("nothing proposed without a term").hasSize(1);
+        assertThatThrownBy(waiting::get).hasCauseInstanceOf(NotLeaderException.class);
+        // and the in-flight count is back to zero: a new term proposes at once
+        term.set(8);
+        b.submit(register("c"));
+        assertThat(entries).hasSize(2);
+        assertThat(entries.get(1).term()).isEqualTo(8);
+    }
+
+    @Test
+    void aFullQueueRefusesAtOnceAndABatchCannotBeProposedFromOutside() {
+        ProposalBatcher b = batcher(1, 256, 1 << 20, 2);
+        b.submit(register("a"));
+        b.submit(register("b"));
+        b.submit(register("c"));
+        assertThatThrownBy(() -> b.submit(register("d")).get()).hasCauseInstanceOf(RaftUnavailableException.class)
+                .hasMessageContaining("limit 2");
+        Command batch = Command.newBuilder().setBatch(Batch.newBuilder().addCommands(register("x"))).build();
+        assertThatThrownBy(() -> b.submit(batch).get()).hasCauseInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aClosureThatRunsTwiceCompletesOnce() throws Exception {
+        ProposalBatcher b = batcher(1, 256, 1 << 20, 100);
+        CompletableFuture<ApplyResult> f = b.submit(register("a"));
+        Closure done = entries.get(0).done();
+        applied(entries.get(0), 5);
+        done.run(new Status(RaftError.EIO, "late"));
+        assertThat(f.get().revision()).isEqualTo(5);
+        b.submit(register("b"));
+        b.submit(register("c"));
+        assertThat(entries).as("in flight count not decremented twice: c waits behind b").hasSize(2);
+    }
+}
