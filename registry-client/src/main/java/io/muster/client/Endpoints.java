@@ -1,6 +1,14 @@
 package io.muster.client;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,22 +18,68 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One gRPC channel per registry member. Callers use the current one and {@link #failover} away from
  * a member that answered UNAVAILABLE; every member serves every call, so any one will do.
+ *
+ * <p>Writes prefer the leader: members name it in the {@code muster-leader} response header of
+ * writes, and when that address is one of the targets, {@link #writerIndex} points at it, which saves
+ * the forwarding hop through another member. A failed write forgets it.
  */
 final class Endpoints implements AutoCloseable {
+    static final Metadata.Key<String> LEADER = Metadata.Key.of("muster-leader", Metadata.ASCII_STRING_MARSHALLER);
     private final List<String> targets;
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final AtomicInteger current = new AtomicInteger();
+    private final AtomicInteger leader = new AtomicInteger(-1);
 
     Endpoints(List<String> targets) {
         this.targets = List.copyOf(targets);
+        ClientInterceptor leaderHints = new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void start(Listener<R> listener, Metadata headers) {
+                        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                            @Override
+                            public void onHeaders(Metadata responseHeaders) {
+                                String hint = responseHeaders.get(LEADER);
+                                if (hint != null) {
+                                    learnLeader(hint);
+                                }
+                                super.onHeaders(responseHeaders);
+                            }
+                        }, headers);
+                    }
+                };
+            }
+        };
         for (String t : this.targets) {
             channels.add(NettyChannelBuilder.forTarget(t)
                     .usePlaintext()
                     .keepAliveTime(30, TimeUnit.SECONDS)
                     .keepAliveTimeout(10, TimeUnit.SECONDS)
                     .keepAliveWithoutCalls(true)
+                    .intercept(leaderHints)
                     .build());
         }
+    }
+
+    /** A member named {@code grpcAddress} as the leader: writes go there if it is one of the targets. */
+    void learnLeader(String grpcAddress) {
+        int index = targets.indexOf(grpcAddress);
+        if (index >= 0) {
+            leader.set(index);
+        }
+    }
+
+    /** Where the next write goes: the known leader, else the current member. */
+    int writerIndex() {
+        int l = leader.get();
+        return l >= 0 ? l : current.get();
+    }
+
+    /** A write to {@code index} failed: stop preferring it (a later answer names the new leader). */
+    void forgetLeader(int index) {
+        leader.compareAndSet(index, -1);
     }
 
     int size() {

@@ -129,12 +129,24 @@ public final class RegistryClient implements AutoCloseable {
      * retryable errors until the policy's total timeout.
      */
     <T> T call(Function<ManagedChannel, T> attempt) {
+        return call(attempt, false);
+    }
+
+    /** A write: goes to the leader when a member named it (see {@link Endpoints}), else like any call. */
+    <T> T write(Function<ManagedChannel, T> attempt) {
+        return call(attempt, true);
+    }
+
+    private <T> T call(Function<ManagedChannel, T> attempt, boolean write) {
         long deadline = System.nanoTime() + retry.totalTimeout().toNanos();
         for (int n = 1; ; n++) {
-            int index = endpoints.currentIndex();
+            int index = write ? endpoints.writerIndex() : endpoints.currentIndex();
             try {
                 return attempt.apply(endpoints.channel(index));
             } catch (StatusRuntimeException e) {
+                if (write) {
+                    endpoints.forgetLeader(index);
+                }
                 if (!RetryPolicy.retryable(e.getStatus().getCode()) || io.grpc.Context.current().isCancelled()) {
                     throw e;
                 }
@@ -159,7 +171,7 @@ public final class RegistryClient implements AutoCloseable {
     /** Registers (or updates) an instance once, without keeping its lease alive. */
     public RegisterResponse registerOnce(Instance instance) {
         RegisterRequest req = RegisterRequest.newBuilder().setInstance(instance).build();
-        return call(ch -> registryStub(ch).register(req));
+        return write(ch -> registryStub(ch).register(req));
     }
 
     /**
@@ -177,7 +189,7 @@ public final class RegistryClient implements AutoCloseable {
 
     public DeregisterResponse deregister(String service, String instanceId) {
         DeregisterRequest req = DeregisterRequest.newBuilder().setService(service).setInstanceId(instanceId).build();
-        return call(ch -> registryStub(ch).deregister(req));
+        return write(ch -> registryStub(ch).deregister(req));
     }
 
     /** Instances of {@code service} matching {@code filter}. */

@@ -17,6 +17,7 @@ import io.muster.server.api.ForwardedInterceptor;
 import io.muster.server.api.InternalService;
 import io.muster.server.api.Forwarder;
 import io.muster.server.api.KeepAliveHandler;
+import io.muster.server.api.LeaderHintInterceptor;
 import io.muster.server.api.PeerDirectory;
 import io.muster.server.api.RegistryService;
 import io.muster.server.api.SharedWatchResponses;
@@ -154,7 +155,8 @@ public final class RegistryNode implements AutoCloseable {
                 .directExecutor()
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
-                .addService(ServerInterceptors.intercept(SharedWatchResponses.bind(registry), forwarded, metered))
+                .addService(ServerInterceptors.intercept(SharedWatchResponses.bind(registry), forwarded, metered,
+                        new LeaderHintInterceptor(forwarder)))
                 .addService(ServerInterceptors.intercept(cluster, forwarded, metered))
                 .addService(ServerInterceptors.intercept(internal, forwarded))
                 .addService(health.getHealthService())

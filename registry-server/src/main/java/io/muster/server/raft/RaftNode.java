@@ -35,7 +35,7 @@ public final class RaftNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
     private static final String GROUP = "muster";
     // group commit: entries replicating at once, and what one batch entry may carry
-    private static final int BATCH_IN_FLIGHT = 2;
+    private static final int BATCH_IN_FLIGHT = 2; // 4 measured no better (RegisterBench, docs/benchmarks.md)
     private static final int BATCH_MAX_COMMANDS = 256;
     private static final int BATCH_MAX_BYTES = 256 * 1024;
     private static final int BATCH_MAX_QUEUED = 20_000;
