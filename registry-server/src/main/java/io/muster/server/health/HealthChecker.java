@@ -59,8 +59,9 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
      * Settings of a member's health checking.
      *
      * @param selfId              this member's id
-     * @param threads             health pool size (scheduling and result handling; probes are async);
-     *                            HTTP and TCP probes run on {@code max(1, threads / 2)} event loop threads
+     * @param threads             health pool size (catalog events, proposals, gRPC and plugin probes);
+     *                            HTTP and TCP probes are scheduled, run and handled on
+     *                            {@code max(1, threads / 2)} event loop threads
      * @param memberProbeInterval how often each other member's gRPC health service is probed
      * @param memberProbeTimeout  deadline of one member probe
      * @param missesToDead        consecutive missed member probes after which a member is dead

@@ -5,17 +5,20 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -25,9 +28,11 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +44,12 @@ import javax.net.ssl.SSLParameters;
  * HTTP checks: {@code GET scheme://host:port/path}; healthy on any 2xx, or on exactly the expected
  * status if one is set. Probes of one target share a pool of keep-alive HTTP/1.1 connections, so a
  * member probing thousands of instances behind a few servers keeps a handful of connections open
- * instead of opening one per probe. Everything runs on the health event loop; nothing blocks.
+ * instead of opening one per probe.
+ *
+ * <p>Threading: each target's pool lives on one event loop ({@link Probe#eventLoop()}): its idle
+ * connections, every exchange on them and every request timer are touched by that thread only, so
+ * a probe started there costs no lock and no hand-off between threads. {@link Probe#run()} called
+ * from another thread hops to the loop once. Nothing blocks.
  *
  * <p>A kept-alive connection the server closed while it sat in the pool fails the next request
  * before any answer: that request is retried once on a new connection (GET is idempotent), so an
@@ -48,7 +58,9 @@ import javax.net.ssl.SSLParameters;
 final class HttpProber implements AutoCloseable {
 
     static final int MAX_IDLE_PER_TARGET = 32;
-    private static final AttributeKey<Exchange> EXCHANGE = AttributeKey.valueOf("muster.health.http.exchange");
+    /** Results of the statuses seen, so a steady probe allocates no reason string. */
+    private static final ProbeResult[] PASS = new ProbeResult[600];
+    private static final ProbeResult[] FAIL = new ProbeResult[600];
 
     private final EventLoopGroup group;
     private final Addresses addresses;
@@ -67,14 +79,29 @@ final class HttpProber implements AutoCloseable {
         String path = check.getPath().isEmpty() ? "/health" : check.getPath();
         int expected = check.getExpectedStatus();
         long timeoutMs = timeout.toMillis();
+        // the same headers for every request of this check; only read by the encoder
+        HttpHeaders headers = new DefaultHttpHeaders()
+                .set(HttpHeaderNames.HOST, pool.authority)
+                .set(HttpHeaderNames.USER_AGENT, "muster-health-check")
+                .set(HttpHeaderNames.ACCEPT, "*/*")
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         return new Probe() {
             private boolean closed;
 
             @Override
             public CompletableFuture<ProbeResult> run() {
-                Exchange x = new Exchange(pool, path, expected, timeoutMs);
-                x.start();
+                Exchange x = new Exchange(pool, path, headers, expected, timeoutMs);
+                if (pool.loop.inEventLoop()) {
+                    x.start();
+                } else {
+                    pool.loop.execute(x::start);
+                }
                 return x.result;
+            }
+
+            @Override
+            public EventLoop eventLoop() {
+                return pool.loop;
             }
 
             @Override
@@ -88,7 +115,7 @@ final class HttpProber implements AutoCloseable {
     }
 
     private synchronized Pool acquire(String key, String host, int port, boolean https) {
-        Pool p = pools.computeIfAbsent(key, k -> new Pool(host, port, https));
+        Pool p = pools.computeIfAbsent(key, k -> new Pool(group.next(), host, port, https));
         p.refs++;
         return p;
     }
@@ -124,24 +151,40 @@ final class HttpProber implements AutoCloseable {
         pools.clear();
     }
 
-    /** Idle keep-alive connections to one target. */
+    static ProbeResult resultOf(int status, int expected) {
+        boolean ok = expected == 0 ? status >= 200 && status < 300 : status == expected;
+        if (status < 100 || status >= 600) {
+            return ok ? ProbeResult.pass("HTTP " + status) : ProbeResult.fail("HTTP " + status);
+        }
+        ProbeResult[] cache = ok ? PASS : FAIL;
+        ProbeResult r = cache[status];
+        if (r == null) {
+            // racy but benign: a record's fields are final, so any thread sees a complete one
+            r = ok ? ProbeResult.pass("HTTP " + status) : ProbeResult.fail("HTTP " + status);
+            cache[status] = r;
+        }
+        return r;
+    }
+
+    /** Idle keep-alive connections to one target, all on {@link #loop}. */
     private final class Pool {
+        final EventLoop loop;
         final String host;
         final int port;
-        final boolean https;
         final String authority;
-        final java.util.Deque<Channel> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
         final Bootstrap bootstrap;
-        int refs;
+        // event loop only
+        final ArrayDeque<Connection> idle = new ArrayDeque<>();
+        int refs; // guarded by HttpProber.this
         volatile boolean closed;
 
-        Pool(String host, int port, boolean https) {
+        Pool(EventLoop loop, String host, int port, boolean https) {
+            this.loop = loop;
             this.host = host;
             this.port = port;
-            this.https = https;
             this.authority = Addresses.authority(host, port);
             this.bootstrap = new Bootstrap()
-                    .group(group)
+                    .group(loop)
                     .channel(NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .handler(new ChannelInitializer<>() {
@@ -154,71 +197,72 @@ final class HttpProber implements AutoCloseable {
                                 tls.engine().setSSLParameters(params);
                                 ch.pipeline().addLast(tls);
                             }
-                            ch.pipeline().addLast(new HttpClientCodec(), ResponseHandler.INSTANCE);
+                            ch.pipeline().addLast(new HttpClientCodec(), new Connection());
                         }
                     });
         }
 
-        CompletableFuture<java.net.InetSocketAddress> resolve() {
+        CompletableFuture<InetSocketAddress> resolve() {
             return addresses.resolve(host, port);
         }
 
-        Channel pollIdle() {
-            Channel ch;
-            while ((ch = idle.pollFirst()) != null) {
-                if (ch.isActive()) {
-                    return ch;
+        Connection pollIdle() {
+            Connection c;
+            while ((c = idle.pollFirst()) != null) {
+                if (c.channel.isActive()) {
+                    return c;
                 }
             }
             return null;
         }
 
-        void offer(Channel ch) {
+        void offer(Connection c) {
             if (closed || idle.size() >= MAX_IDLE_PER_TARGET) {
-                ch.close();
+                c.channel.close();
                 return;
             }
-            idle.offerFirst(ch);
-            if (closed) {
-                // raced with close(): drain again
-                close();
-            }
+            idle.offerFirst(c);
         }
 
         void close() {
             closed = true;
-            Channel ch;
-            while ((ch = idle.pollFirst()) != null) {
-                ch.close();
-            }
+            loop.execute(() -> {
+                Connection c;
+                while ((c = idle.pollFirst()) != null) {
+                    c.channel.close();
+                }
+            });
         }
     }
 
-    /** One probe: a GET on a pooled or new connection, bounded by the timeout. */
-    private static final class Exchange {
+    /** One probe: a GET on a pooled or new connection, bounded by the timeout. Event loop only. */
+    private static final class Exchange implements Runnable {
         final CompletableFuture<ProbeResult> result = new CompletableFuture<>();
         final Pool pool;
         final String path;
+        final HttpHeaders headers;
         final int expected;
         final long timeoutMs;
         final long deadline;
-        volatile int status = -1;
-        volatile boolean keepAlive;
-        volatile boolean reused;
-        volatile io.netty.util.concurrent.ScheduledFuture<?> timer;
+        int status = -1;
+        boolean keepAlive;
+        boolean reused;
+        Connection connection;
+        ScheduledFuture<?> timer;
 
-        Exchange(Pool pool, String path, int expected, long timeoutMs) {
+        Exchange(Pool pool, String path, HttpHeaders headers, int expected, long timeoutMs) {
             this.pool = pool;
             this.path = path;
+            this.headers = headers;
             this.expected = expected;
             this.timeoutMs = timeoutMs;
             this.deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         }
 
         void start() {
-            Channel ch = pool.pollIdle();
-            if (ch != null) {
-                send(ch, true);
+            Connection c = pool.pollIdle();
+            if (c != null) {
+                send(c, true);
             } else {
                 connect();
             }
@@ -243,8 +287,12 @@ final class HttpProber implements AutoCloseable {
                     pool.bootstrap.clone()
                             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) left)
                             .connect(address).addListener((ChannelFutureListener) f -> {
-                                if (f.isSuccess()) {
-                                    send(f.channel(), false);
+                                Connection c = f.channel().pipeline().get(Connection.class);
+                                if (f.isSuccess() && c != null) {
+                                    send(c, false);
+                                } else if (f.isSuccess()) {
+                                    f.channel().close();
+                                    result.complete(ProbeResult.fail("connection closed before a complete response"));
                                 } else {
                                     result.complete(TcpProber.failure(f.cause(), timeoutMs));
                                 }
@@ -253,50 +301,53 @@ final class HttpProber implements AutoCloseable {
             });
         }
 
-        private void send(Channel ch, boolean reused) {
+        private void send(Connection c, boolean reused) {
             long left = remainingMs();
             if (left <= 0) {
-                pool.offer(ch);
+                pool.offer(c);
                 result.complete(timedOut());
                 return;
             }
+            Channel ch = c.channel;
             this.reused = reused;
-            ch.attr(EXCHANGE).set(this);
-            timer = ch.eventLoop().schedule(() -> {
-                if (ch.attr(EXCHANGE).compareAndSet(this, null)) {
-                    ch.close();
-                    result.complete(timedOut());
-                }
-            }, left, TimeUnit.MILLISECONDS);
-            DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
-            req.headers().set(HttpHeaderNames.HOST, pool.authority)
-                    .set(HttpHeaderNames.USER_AGENT, "muster-health-check")
-                    .set(HttpHeaderNames.ACCEPT, "*/*")
-                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            ch.writeAndFlush(req).addListener(f -> {
-                if (!f.isSuccess() && ch.attr(EXCHANGE).compareAndSet(this, null)) {
-                    ch.close();
-                    closed(f.cause());
-                }
-            });
+            this.connection = c;
+            c.exchange = this;
+            timer = pool.loop.schedule(this, left, TimeUnit.MILLISECONDS);
+            ch.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER,
+                    headers, EmptyHttpHeaders.INSTANCE)).addListener(f -> {
+                        if (!f.isSuccess() && c.exchange == this) {
+                            c.exchange = null;
+                            ch.close();
+                            closed(f.cause());
+                        }
+                    });
+        }
+
+        /** The request timer: no complete answer in time. */
+        @Override
+        public void run() {
+            Connection c = connection;
+            if (c.exchange == this) {
+                c.exchange = null;
+                c.channel.close();
+                result.complete(timedOut());
+            }
         }
 
         /** The whole response arrived: the connection goes back to the pool if the server keeps it. */
-        void finished(Channel ch) {
-            cancelTimer();
+        void finished(Connection c) {
+            timer.cancel(false);
             if (keepAlive) {
-                pool.offer(ch);
+                pool.offer(c);
             } else {
-                ch.close();
+                c.channel.close();
             }
-            int s = status;
-            boolean ok = expected == 0 ? s >= 200 && s < 300 : s == expected;
-            result.complete(ok ? ProbeResult.pass("HTTP " + s) : ProbeResult.fail("HTTP " + s));
+            result.complete(resultOf(status, expected));
         }
 
         /** The connection ended (or failed) before the whole response. */
         void closed(Throwable cause) {
-            cancelTimer();
+            timer.cancel(false);
             if (reused && status < 0 && remainingMs() > 0) {
                 // the server dropped an idle pooled connection: retry once on a new one
                 reused = false;
@@ -307,27 +358,25 @@ final class HttpProber implements AutoCloseable {
                     : ProbeResult.fail("HTTP request failed: " + Failures.describe(Failures.unwrap(cause))));
         }
 
-        private void cancelTimer() {
-            var t = timer;
-            if (t != null) {
-                t.cancel(false);
-            }
-        }
-
         private ProbeResult timedOut() {
             return ProbeResult.fail("timeout after " + timeoutMs + "ms");
         }
     }
 
-    /** Reads responses for the exchange attached to the channel; one instance for every connection. */
-    @ChannelHandler.Sharable
-    private static final class ResponseHandler extends ChannelInboundHandlerAdapter {
-        static final ResponseHandler INSTANCE = new ResponseHandler();
+    /** One connection's reader: routes responses to the exchange in progress on it. Event loop only. */
+    private static final class Connection extends ChannelInboundHandlerAdapter {
+        Channel channel;
+        Exchange exchange;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
-                Exchange x = ctx.channel().attr(EXCHANGE).get();
+                Exchange x = exchange;
                 if (x == null) {
                     ctx.close(); // nothing asked: a confused or hostile server
                     return;
@@ -339,8 +388,9 @@ final class HttpProber implements AutoCloseable {
                     x.keepAlive = HttpUtil.isKeepAlive(r);
                     x.status = r.status().code();
                 }
-                if (msg instanceof LastHttpContent && x.status >= 0 && ctx.channel().attr(EXCHANGE).compareAndSet(x, null)) {
-                    x.finished(ctx.channel());
+                if (msg instanceof LastHttpContent && x.status >= 0) {
+                    exchange = null;
+                    x.finished(this);
                 }
             } finally {
                 ReferenceCountUtil.release(msg);
@@ -349,7 +399,8 @@ final class HttpProber implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            Exchange x = ctx.channel().attr(EXCHANGE).getAndSet(null);
+            Exchange x = exchange;
+            exchange = null;
             if (x != null) {
                 x.closed(null);
             }
@@ -357,7 +408,8 @@ final class HttpProber implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            Exchange x = ctx.channel().attr(EXCHANGE).getAndSet(null);
+            Exchange x = exchange;
+            exchange = null;
             ctx.close();
             if (x != null) {
                 x.closed(cause);

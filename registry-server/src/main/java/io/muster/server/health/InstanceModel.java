@@ -40,6 +40,11 @@ final class InstanceModel {
     private HealthStatus replicated;
     private long replicatedModRevision;
     private HealthStatus inFlight;
+    /**
+     * The last {@link #decide} found nothing to propose and no input that could change that has
+     * arrived since: a steady probe then costs no aggregation.
+     */
+    private boolean quiet;
 
     /** Starts from the instance's replicated status, with fresh counters and TTL deadlines. */
     InstanceModel(Instance instance, long nowNanos) {
@@ -79,8 +84,14 @@ final class InstanceModel {
 
     /** Result of a probe of a probed (non-TTL) check. */
     Optional<Verdict> onProbe(String check, ProbeResult result) {
-        require(check).state.record(result);
+        record(require(check), result);
         return decide();
+    }
+
+    private void record(Check c, ProbeResult result) {
+        if (c.state.record(result).isPresent()) {
+            quiet = false;
+        }
     }
 
     /** A TTL report (from UpdateHealth or a keep-alive stream); takes effect at once. */
@@ -90,7 +101,7 @@ final class InstanceModel {
             throw new IllegalArgumentException("check '" + check + "' of " + key + " is not a TTL check");
         }
         c.ttl.reported(nowNanos);
-        c.state.record(TtlDeadline.fromReport(result, note));
+        record(c, TtlDeadline.fromReport(result, note));
         return decide();
     }
 
@@ -98,7 +109,7 @@ final class InstanceModel {
     Optional<Verdict> onTtlTimer(String check, long nowNanos) {
         Check c = require(check);
         if (c.ttl != null && c.ttl.takeExpiry(nowNanos)) {
-            c.state.record(c.ttl.expiry());
+            record(c, c.ttl.expiry());
         }
         return decide();
     }
@@ -114,6 +125,7 @@ final class InstanceModel {
         if (instance.getCreateRevision() == createRevision && instance.getModRevision() > replicatedModRevision) {
             replicated = instance.getHealth();
             replicatedModRevision = instance.getModRevision();
+            quiet = false;
         }
     }
 
@@ -126,6 +138,7 @@ final class InstanceModel {
      */
     Optional<Verdict> proposalDone(Instance result) {
         inFlight = null;
+        quiet = false; // after a failure, the next input retries
         if (result == null) {
             return Optional.empty();
         }
@@ -135,13 +148,14 @@ final class InstanceModel {
 
     /** The transition due now, if any; marks it in flight. */
     Optional<Verdict> decide() {
-        if (inFlight != null) {
+        if (inFlight != null || quiet) {
             return Optional.empty();
         }
         List<Aggregation.Named> named = new ArrayList<>(checks.size());
         checks.forEach((name, c) -> named.add(new Aggregation.Named(name, c.state.status(), c.state.reason())));
         Optional<Verdict> v = Aggregation.of(named);
         if (v.isEmpty() || v.get().status() == replicated) {
+            quiet = true;
             return Optional.empty();
         }
         inFlight = v.get().status();

@@ -9,15 +9,14 @@ import io.muster.internal.v1.ProposeResponse;
 import io.muster.internal.v1.SetHealthCmd;
 import io.muster.server.catalog.InstanceKey;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +25,13 @@ import org.slf4j.LoggerFactory;
  * (first probe jittered over the interval), a deadline timer per TTL check, and the proposals of
  * the transitions its {@link InstanceModel} decides.
  *
- * <p>Threading: every method locks this object briefly; probes run outside the lock, results and
- * proposal outcomes come back on the health pool. After {@link #close} nothing more is started or
- * proposed.
+ * <p>Threading: every method locks this object briefly (uncontended: one instance's inputs rarely
+ * meet); probes run outside the lock. A probe with an event loop ({@link Probe#eventLoop()}: HTTP,
+ * TCP) is scheduled on that loop by its {@link ProbeScheduler} (in rounds shared with the other
+ * probes due in the same tick) and its result handled there, so a steady probe costs no hand-off
+ * between threads; other probes are scheduled on the health pool and their results come back
+ * there. Proposals (transitions only) are made from the health pool, never from an event loop.
+ * After {@link #close} nothing more is started or proposed.
  */
 final class OwnedInstance {
 
@@ -38,9 +41,8 @@ final class OwnedInstance {
     private final CheckEnv env;
     private final Instance instance;
     private final InstanceModel model;
-    private final Map<String, Probe> probes = new HashMap<>();
+    private final Map<String, Probed> probes = new HashMap<>();
     private final Map<String, ScheduledFuture<?>> timers = new HashMap<>();
-    private final Set<String> probing = new HashSet<>();
     private CompletableFuture<ProposeResponse> proposal;
     private ScheduledFuture<?> retry;
     private boolean closed;
@@ -73,40 +75,72 @@ final class OwnedInstance {
                 ProbeResult cannot = ProbeResult.fail("cannot probe: " + Failures.describe(e));
                 p = () -> CompletableFuture.completedFuture(cannot);
             }
-            probes.put(name, p);
+            Probed probed = new Probed(name, p);
+            probes.put(name, probed);
             long interval = c.getIntervalMs();
-            timers.put(name, env.scheduler().scheduleAtFixedRate(() -> tick(name),
-                    env.firstDelayMs().applyAsLong(interval), interval, TimeUnit.MILLISECONDS));
+            probed.schedule = env.probers().scheduler(p).scheduleAtFixedRate(probed,
+                    TimeUnit.MILLISECONDS.toNanos(env.firstDelayMs().applyAsLong(interval)), TimeUnit.MILLISECONDS.toNanos(interval));
         }
     }
 
-    private void tick(String check) {
-        Probe p;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            if (!probing.add(check)) {
-                // the previous probe has not finished: never two probes of one check at once
-                env.stats().probesSkipped.increment();
-                return;
-            }
-            p = probes.get(check);
+    /** One probed check: its schedule's task and its result callback (no allocation per probe but the probe's own). */
+    private final class Probed implements Runnable, BiConsumer<ProbeResult, Throwable> {
+        final String name;
+        final Probe probe;
+        final boolean onLoop;
+        ProbeScheduler.Handle schedule; // guarded by OwnedInstance.this
+        boolean running; // guarded by OwnedInstance.this
+
+        Probed(String name, Probe probe) {
+            this.name = name;
+            this.probe = probe;
+            this.onLoop = probe.eventLoop() != null;
         }
-        env.stats().probes.increment();
-        p.run().whenCompleteAsync((r, e) -> onProbe(check, e == null ? r
-                : ProbeResult.fail("probe failed: " + Failures.describe(Failures.unwrap(e)))), env.scheduler());
+
+        /** The schedule fired. */
+        @Override
+        public void run() {
+            synchronized (OwnedInstance.this) {
+                if (closed) {
+                    return;
+                }
+                if (running) {
+                    // the previous probe has not finished: never two probes of one check at once
+                    env.stats().probesSkipped.increment();
+                    return;
+                }
+                running = true;
+            }
+            env.stats().probes.increment();
+            CompletableFuture<ProbeResult> f;
+            try {
+                f = probe.run();
+            } catch (RuntimeException e) {
+                f = CompletableFuture.failedFuture(e);
+            }
+            if (onLoop) {
+                f.whenComplete(this);
+            } else {
+                f.whenCompleteAsync(this, env.scheduler());
+            }
+        }
+
+        /** The probe finished. */
+        @Override
+        public void accept(ProbeResult r, Throwable e) {
+            onProbe(this, e == null ? r : ProbeResult.fail("probe failed: " + Failures.describe(Failures.unwrap(e))));
+        }
     }
 
-    private synchronized void onProbe(String check, ProbeResult result) {
-        probing.remove(check);
+    private synchronized void onProbe(Probed check, ProbeResult result) {
+        check.running = false;
         if (closed) {
             return;
         }
         if (!result.ok()) {
             env.stats().probeFailures.increment();
         }
-        model.onProbe(check, result).ifPresent(this::propose);
+        model.onProbe(check.name, result).ifPresent(this::propose);
     }
 
     /**
@@ -170,12 +204,18 @@ final class OwnedInstance {
         env.stats().proposals.increment();
         CompletableFuture<ProposeResponse> f;
         try {
-            f = env.proposer().apply(cmd);
-        } catch (RuntimeException e) {
+            // possibly called on a probe's event loop: the proposer (a Raft apply or a call to the
+            // leader) runs on the health pool, so no I/O thread ever waits on it
+            f = CompletableFuture.completedFuture(cmd).thenComposeAsync(env.proposer(), env.scheduler());
+        } catch (RejectedExecutionException e) {
             f = CompletableFuture.failedFuture(e);
         }
         proposal = f;
-        f.whenCompleteAsync((r, e) -> proposed(v, from, r, e), env.scheduler());
+        try {
+            f.whenCompleteAsync((r, e) -> proposed(v, from, r, e), env.scheduler());
+        } catch (RejectedExecutionException e) {
+            // the member is stopping
+        }
     }
 
     private synchronized void proposed(Verdict v, HealthStatus from, ProposeResponse r, Throwable error) {
@@ -238,7 +278,12 @@ final class OwnedInstance {
         if (retry != null) {
             retry.cancel(false);
         }
-        probes.values().forEach(Probe::close);
+        probes.values().forEach(p -> {
+            if (p.schedule != null) {
+                p.schedule.cancel();
+            }
+            p.probe.close();
+        });
         probes.clear();
     }
 }

@@ -1,5 +1,6 @@
 package io.muster.server.health;
 
+import io.netty.channel.EventLoop;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -10,6 +11,14 @@ interface Probe extends AutoCloseable {
 
     /** Starts one probe; never blocks, never completes exceptionally. */
     CompletableFuture<ProbeResult> run();
+
+    /**
+     * The event loop this probe's I/O runs on, or null if it has none. Scheduling the probe on it
+     * (and taking the result there) costs no hand-off between threads per probe.
+     */
+    default EventLoop eventLoop() {
+        return null;
+    }
 
     @Override
     default void close() {

@@ -2,12 +2,16 @@ package io.muster.server.health;
 
 import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.Instance;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,8 +26,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class Probers implements AutoCloseable {
 
+    /** Probes due within this much of each other run in one wake-up of their thread. */
+    static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     private final ScheduledExecutorService timer;
     private final EventLoopGroup io;
+    private final Map<EventExecutor, ProbeScheduler> loopSchedulers = new IdentityHashMap<>();
+    private final ProbeScheduler poolScheduler;
     private final HttpProber http;
     private final TcpProber tcp;
     private final GrpcProber grpc;
@@ -42,6 +51,22 @@ final class Probers implements AutoCloseable {
         this.tcp = new TcpProber(io, addresses);
         this.grpc = new GrpcProber();
         this.plugins = plugins;
+        for (EventExecutor loop : io) {
+            loopSchedulers.put(loop, new ProbeScheduler(threadPrefix + "-nio", loop, TICK_NANOS, System::nanoTime));
+        }
+        this.poolScheduler = new ProbeScheduler(threadPrefix, timer, TICK_NANOS, System::nanoTime);
+    }
+
+    /** Where {@code probe} is scheduled: on its event loop if it has one, else on the health pool. */
+    ProbeScheduler scheduler(Probe probe) {
+        EventLoop loop = probe.eventLoop();
+        ProbeScheduler s = loop == null ? null : loopSchedulers.get(loop);
+        return s != null ? s : poolScheduler;
+    }
+
+    /** Wake-ups of the probe schedulers so far. */
+    long rounds() {
+        return poolScheduler.rounds() + loopSchedulers.values().stream().mapToLong(ProbeScheduler::rounds).sum();
     }
 
     /** Opens the probe of a non-TTL check of {@code instance}. */
@@ -89,6 +114,11 @@ final class Probers implements AutoCloseable {
                     out.complete(e == null ? r : ProbeResult.fail("probe failed: " + Failures.describe(Failures.unwrap(e))));
                 });
                 return out;
+            }
+
+            @Override
+            public io.netty.channel.EventLoop eventLoop() {
+                return probe.eventLoop();
             }
 
             @Override

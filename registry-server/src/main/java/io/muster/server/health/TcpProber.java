@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.ConnectException;
@@ -26,10 +27,14 @@ final class TcpProber {
         static final NoOp INSTANCE = new NoOp();
     }
 
+    private static final ProbeResult CONNECTED = ProbeResult.pass("connected");
+
+    private final EventLoopGroup group;
     private final Bootstrap bootstrap;
     private final Addresses addresses;
 
     TcpProber(EventLoopGroup group, Addresses addresses) {
+        this.group = group;
         this.addresses = addresses;
         this.bootstrap = new Bootstrap()
                 .group(group)
@@ -42,21 +47,31 @@ final class TcpProber {
 
     Probe open(String host, int port, Duration timeout) {
         int timeoutMs = (int) timeout.toMillis();
-        return () -> addresses.resolve(host, port).thenCompose(address -> {
-            CompletableFuture<ProbeResult> result = new CompletableFuture<>();
-            ChannelFuture connect = bootstrap.clone()
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMs)
-                    .connect(address);
-            connect.addListener(f -> {
-                if (f.isSuccess()) {
-                    connect.channel().close();
-                    result.complete(ProbeResult.pass("connected"));
-                } else {
-                    result.complete(failure(f.cause(), timeoutMs));
-                }
-            });
-            return result;
-        }).exceptionally(e -> failure(e, timeoutMs));
+        EventLoop loop = group.next();
+        Bootstrap connector = bootstrap.clone(loop).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMs);
+        return new Probe() {
+            @Override
+            public CompletableFuture<ProbeResult> run() {
+                return addresses.resolve(host, port).thenCompose(address -> {
+                    CompletableFuture<ProbeResult> result = new CompletableFuture<>();
+                    ChannelFuture connect = connector.connect(address);
+                    connect.addListener(f -> {
+                        if (f.isSuccess()) {
+                            connect.channel().close();
+                            result.complete(CONNECTED);
+                        } else {
+                            result.complete(failure(f.cause(), timeoutMs));
+                        }
+                    });
+                    return result;
+                }).exceptionally(e -> failure(e, timeoutMs));
+            }
+
+            @Override
+            public EventLoop eventLoop() {
+                return loop;
+            }
+        };
     }
 
     static ProbeResult failure(Throwable error, long timeoutMs) {
