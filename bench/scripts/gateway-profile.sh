@@ -44,40 +44,25 @@ trap 'exit 130' INT TERM
 wait_port() { for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 B1=$((PORT_BASE + 1)) B2=$((PORT_BASE + 2)) B3=$((PORT_BASE + 3)) GWP=$((PORT_BASE + 10)) NGP=$((PORT_BASE + 11))
-common() {
-  cat <<EOF
-daemon off;
-master_process on;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-worker_processes 1;
-events { worker_connections 4096; }
-EOF
-}
-http_common() {
-  cat <<EOF
-  access_log off;
-  client_body_temp_path $1/client_body;
-  proxy_temp_path $1/proxy;
-  fastcgi_temp_path $1/fastcgi;
-  uwsgi_temp_path $1/uwsgi;
-  scgi_temp_path $1/scgi;
-  default_type text/plain;
-  keepalive_requests 1000000;
-EOF
+# shellcheck source=nginx-common.sh
+source "$REPO/bench/scripts/nginx-common.sh"
+common() { # prefix: one worker
+  nginx_common "$1"
+  echo "worker_processes 1;"
+  echo "events { worker_connections 4096; }"
 }
 mkdir -p "$OUT_DIR/backends" "$OUT_DIR/nginx" "$OUT_DIR/gateway"
 {
   common "$OUT_DIR/backends"
   echo "http {"
-  http_common "$OUT_DIR/backends"
+  nginx_http_common "$OUT_DIR/backends"
   for p in $B1 $B2 $B3; do echo "  server { listen 127.0.0.1:$p backlog=4096; location / { return 200 \"hello\\n\"; } }"; done
   echo "}"
 } >"$OUT_DIR/backends/nginx.conf"
 {
   common "$OUT_DIR/nginx"
   echo "http {"
-  http_common "$OUT_DIR/nginx"
+  nginx_http_common "$OUT_DIR/nginx"
   echo "  upstream backends { server 127.0.0.1:$B1; server 127.0.0.1:$B2; server 127.0.0.1:$B3; keepalive 64; keepalive_requests 1000000; }"
   echo "  server { listen 127.0.0.1:$NGP backlog=4096; location / { proxy_pass http://backends; proxy_http_version 1.1;"
   echo "    proxy_set_header Connection \"\"; proxy_set_header Host \$http_host;"

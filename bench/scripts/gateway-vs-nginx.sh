@@ -144,28 +144,9 @@ machine_ticks() {
 BACKEND_PORTS=($((PORT_BASE + 1)) $((PORT_BASE + 2)) $((PORT_BASE + 3)))
 for p in "${BACKEND_PORTS[@]}"; do port_free "$p" || die "port $p busy (set PORT_BASE)"; done
 
-nginx_common() { # prefix
-  cat <<EOF
-daemon off;
-master_process on;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-worker_rlimit_nofile 16384;
-EOF
-}
-nginx_http_common() { # prefix
-  cat <<EOF
-  access_log off;
-  client_body_temp_path $1/client_body;
-  proxy_temp_path $1/proxy;
-  fastcgi_temp_path $1/fastcgi;
-  uwsgi_temp_path $1/uwsgi;
-  scgi_temp_path $1/scgi;
-  default_type text/plain;
-  keepalive_requests 1000000;
-  keepalive_timeout 60s;
-EOF
-}
+# nginx_common / nginx_http_common
+# shellcheck source=nginx-common.sh
+source "$REPO/bench/scripts/nginx-common.sh"
 
 start_nginx() { # name config-file
   local name=$1 conf=$2 prefix
