@@ -4,6 +4,7 @@ import io.muster.api.v1.HttpCheck;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -57,7 +58,14 @@ import javax.net.ssl.SSLParameters;
  */
 final class HttpProber implements AutoCloseable {
 
-    static final int MAX_IDLE_PER_TARGET = 32;
+    /**
+     * Connections open (or connecting) per target. A probe that finds none idle and the cap reached
+     * waits for one, within its timeout, instead of opening more: with a slow server, opening a
+     * connection per probe and closing the surplus after each answer made connects the slow path
+     * and turned a busy server into a storm of false timeouts.
+     */
+    static final int MAX_CONNECTIONS_PER_TARGET = 32;
+    static final int MAX_IDLE_PER_TARGET = MAX_CONNECTIONS_PER_TARGET;
     /** Results of the statuses seen, so a steady probe allocates no reason string. */
     private static final ProbeResult[] PASS = new ProbeResult[600];
     private static final ProbeResult[] FAIL = new ProbeResult[600];
@@ -175,6 +183,8 @@ final class HttpProber implements AutoCloseable {
         final Bootstrap bootstrap;
         // event loop only
         final ArrayDeque<Connection> idle = new ArrayDeque<>();
+        final ArrayDeque<Exchange> waiting = new ArrayDeque<>();
+        int open; // connections open or connecting
         int refs; // guarded by HttpProber.this
         volatile boolean closed;
 
@@ -216,12 +226,41 @@ final class HttpProber implements AutoCloseable {
             return null;
         }
 
+        /** A connection is free again: the longest-waiting probe takes it, else it goes idle. */
         void offer(Connection c) {
-            if (closed || idle.size() >= MAX_IDLE_PER_TARGET) {
+            if (closed) {
+                c.channel.close();
+                return;
+            }
+            Exchange next = waiting.pollFirst();
+            if (next != null) {
+                next.handOver(c);
+                return;
+            }
+            if (idle.size() >= MAX_IDLE_PER_TARGET) {
                 c.channel.close();
                 return;
             }
             idle.offerFirst(c);
+        }
+
+        /** May {@code x} open a connection? Otherwise it waits for one. */
+        boolean reserveConnection() {
+            if (open < MAX_CONNECTIONS_PER_TARGET) {
+                open++;
+                return true;
+            }
+            return false;
+        }
+
+        /** A connection closed, or a connect failed: a waiting probe may open one. */
+        void connectionGone() {
+            open--;
+            Exchange next = waiting.pollFirst();
+            if (next != null && !closed) {
+                next.waitTimer.cancel(false);
+                next.start();
+            }
         }
 
         void close() {
@@ -230,6 +269,10 @@ final class HttpProber implements AutoCloseable {
                 Connection c;
                 while ((c = idle.pollFirst()) != null) {
                     c.channel.close();
+                }
+                Exchange x;
+                while ((x = waiting.pollFirst()) != null) {
+                    x.abandon("HTTP prober closed");
                 }
             });
         }
@@ -259,46 +302,78 @@ final class HttpProber implements AutoCloseable {
             this.deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         }
 
+        ScheduledFuture<?> waitTimer;
+
         void start() {
             Connection c = pool.pollIdle();
             if (c != null) {
                 send(c, true);
-            } else {
+            } else if (pool.reserveConnection()) {
                 connect();
+            } else if (remainingMs() <= 0) {
+                result.complete(timedOut());
+            } else {
+                pool.waiting.addLast(this);
+                waitTimer = pool.loop.schedule(() -> {
+                    if (pool.waiting.remove(this)) {
+                        result.complete(timedOut());
+                    }
+                }, remainingMs(), TimeUnit.MILLISECONDS);
             }
+        }
+
+        /** Took a free pooled connection after waiting for it. */
+        void handOver(Connection c) {
+            waitTimer.cancel(false);
+            send(c, true);
+        }
+
+        void abandon(String why) {
+            if (waitTimer != null) {
+                waitTimer.cancel(false);
+            }
+            result.complete(ProbeResult.fail(why));
         }
 
         private long remainingMs() {
             return TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         }
 
+        /** Opens a connection under a reservation made with {@link Pool#reserveConnection()}. */
         private void connect() {
             if (remainingMs() <= 0) {
+                pool.connectionGone();
                 result.complete(timedOut());
                 return;
             }
-            pool.resolve().whenComplete((address, err) -> {
+            pool.resolve().whenCompleteAsync((address, err) -> {
                 long left = remainingMs();
                 if (err != null) {
+                    pool.connectionGone();
                     result.complete(TcpProber.failure(err, timeoutMs));
                 } else if (left <= 0) {
+                    pool.connectionGone();
                     result.complete(timedOut());
                 } else {
-                    pool.bootstrap.clone()
+                    ChannelFuture cf = pool.bootstrap.clone()
                             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) left)
-                            .connect(address).addListener((ChannelFutureListener) f -> {
-                                Connection c = f.channel().pipeline().get(Connection.class);
-                                if (f.isSuccess() && c != null) {
-                                    send(c, false);
-                                } else if (f.isSuccess()) {
-                                    f.channel().close();
-                                    result.complete(ProbeResult.fail("connection closed before a complete response"));
-                                } else {
-                                    result.complete(TcpProber.failure(f.cause(), timeoutMs));
-                                }
-                            });
+                            .connect(address);
+                    // from here the channel's end gives the reservation back, however it ends
+                    cf.channel().closeFuture().addListener(f -> pool.connectionGone());
+                    cf.addListener((ChannelFutureListener) f -> {
+                        Connection c = f.channel().pipeline().get(Connection.class);
+                        if (f.isSuccess() && c != null) {
+                            send(c, false);
+                        } else if (f.isSuccess()) {
+                            f.channel().close();
+                            result.complete(ProbeResult.fail("connection closed before a complete response"));
+                        } else {
+                            f.channel().close();
+                            result.complete(TcpProber.failure(f.cause(), timeoutMs));
+                        }
+                    });
                 }
-            });
+            }, pool.loop);
         }
 
         private void send(Connection c, boolean reused) {
@@ -349,9 +424,10 @@ final class HttpProber implements AutoCloseable {
         void closed(Throwable cause) {
             timer.cancel(false);
             if (reused && status < 0 && remainingMs() > 0) {
-                // the server dropped an idle pooled connection: retry once on a new one
+                // the server dropped an idle pooled connection: retry once on a new one (its own
+                // connection's close gives back its place under the cap)
                 reused = false;
-                connect();
+                start();
                 return;
             }
             result.complete(cause == null ? ProbeResult.fail("connection closed before a complete response")

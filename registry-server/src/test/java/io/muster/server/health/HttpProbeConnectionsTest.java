@@ -21,10 +21,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -151,6 +153,52 @@ class HttpProbeConnectionsTest {
         assertThat(exactly503.run().get()).isEqualTo(ProbeResult.pass("HTTP 503"));
         server.stop(0);
         assertThat(any2xx.run().get(5, TimeUnit.SECONDS)).isEqualTo(ProbeResult.fail("connect refused"));
+    }
+
+    @Test
+    void aBusyTargetGetsAtMostTheCapOfConnectionsAndWaitingProbesTakeTheFreedOnes() throws Exception {
+        CountDownLatch answer = new CountDownLatch(1);
+        // keep-alive server that holds every answer until the test lets it go
+        RawServer server = new RawServer(s -> {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            while (readHeadersOrEof(in)) {
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+        });
+        servers.add(server);
+        int cap = HttpProber.MAX_CONNECTIONS_PER_TARGET;
+        Probe p = prober.open("127.0.0.1", server.port(), check("/"), Duration.ofSeconds(10));
+        List<CompletableFuture<ProbeResult>> probes = new ArrayList<>();
+        for (int i = 0; i < 3 * cap; i++) {
+            probes.add(p.run());
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.connections.get() == cap);
+        // the other probes wait for a connection instead of opening more
+        Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> server.connections.get() == cap);
+        answer.countDown();
+        for (CompletableFuture<ProbeResult> f : probes) {
+            assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(ProbeResult.pass("HTTP 200"));
+        }
+        assertThat(server.connections.get()).as("connections opened for %d probes", 3 * cap).isEqualTo(cap);
+    }
+
+    /** Reads one request head; false at the end of the stream. */
+    private static boolean readHeadersOrEof(InputStream in) throws IOException {
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        int b = 0;
+        while (matched < 4 && (b = in.read()) >= 0) {
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return matched == 4;
     }
 
     private static void readHeaders(InputStream in) throws IOException {
