@@ -65,7 +65,6 @@ final class HttpProber implements AutoCloseable {
      * and turned a busy server into a storm of false timeouts.
      */
     static final int MAX_CONNECTIONS_PER_TARGET = 32;
-    static final int MAX_IDLE_PER_TARGET = MAX_CONNECTIONS_PER_TARGET;
     /** Results of the statuses seen, so a steady probe allocates no reason string. */
     private static final ProbeResult[] PASS = new ProbeResult[600];
     private static final ProbeResult[] FAIL = new ProbeResult[600];
@@ -237,14 +236,10 @@ final class HttpProber implements AutoCloseable {
                 next.handOver(c);
                 return;
             }
-            if (idle.size() >= MAX_IDLE_PER_TARGET) {
-                c.channel.close();
-                return;
-            }
-            idle.offerFirst(c);
+            idle.offerFirst(c); // bounded: idle connections count towards the cap
         }
 
-        /** May {@code x} open a connection? Otherwise it waits for one. */
+        /** Takes a place under the cap for a new connection; false when the cap is reached (the probe waits). */
         boolean reserveConnection() {
             if (open < MAX_CONNECTIONS_PER_TARGET) {
                 open++;
