@@ -15,6 +15,9 @@ LOGS=$RUN/logs
 PIDS=$RUN/pids
 JAVA=${JAVA:-java}
 JOPTS=(-Xmx256m -XX:+UseSerialGC -Dsofa.middleware.log.disable=true -Dcom.google.protobuf.use_unsafe_pre22_gencode=true "-Djava.io.tmpdir=$RUN/tmp")
+# registry nodes and the gateway: the whole heap committed and touched at start (in huge pages where
+# the kernel offers them), so no GC pause pays first-touch page faults later (docs/operations.md)
+SERVER_JOPTS=(-Xms256m -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages)
 PEERS=n1=127.0.0.1:7001/127.0.0.1:9001,n2=127.0.0.1:7002/127.0.0.1:9002,n3=127.0.0.1:7003/127.0.0.1:9003
 TARGETS=127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003
 
@@ -29,10 +32,12 @@ build() {
 
 start() { # name main-class module args...
   local name=$1 main=$2 module=$3; shift 3
+  local extra=()
+  [[ $module == registry-server || $module == gateway ]] && extra=("${SERVER_JOPTS[@]}")
   if [[ -f $PIDS/$name.pid ]] && kill -0 "$(cat "$PIDS/$name.pid")" 2>/dev/null; then
     echo "  $name already running (pid $(cat "$PIDS/$name.pid"))"; return
   fi
-  nohup "$JAVA" "${JOPTS[@]}" -Dmuster.log.file="$LOGS/$name.log" -cp "$(cp_of "$module")" "$main" "$@" >>"$LOGS/$name.log" 2>&1 &
+  nohup "$JAVA" "${JOPTS[@]}" ${extra[@]+"${extra[@]}"} -Dmuster.log.file="$LOGS/$name.log" -cp "$(cp_of "$module")" "$main" "$@" >>"$LOGS/$name.log" 2>&1 &
   echo $! >"$PIDS/$name.pid"
   echo "  $name pid $! (log $LOGS/$name.log)"
 }

@@ -66,6 +66,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class HealthCheckBench {
 
+    private static final List<Node> NODES = new ArrayList<>();
     private static int INTERVAL_MS = 1000;
     private static int TIMEOUT_MS = 500;
     private static final int FALL = 2;
@@ -77,7 +78,7 @@ public final class HealthCheckBench {
         TIMEOUT_MS = Math.min(500, INTERVAL_MS);
         Path out = args.length > 3 ? Path.of(args[3]) : null;
         Path base = Files.createTempDirectory(Path.of("target"), "health-bench-");
-        List<Node> nodes = new ArrayList<>();
+        List<Node> nodes = NODES;
         String peers = String.join(",", List.of("n1", "n2", "n3").stream().map(id -> {
             Node n = new Node(id, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), base);
             nodes.add(n);
@@ -159,7 +160,9 @@ public final class HealthCheckBench {
         }
         backend.stop();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(30L * INTERVAL_MS + 30_000);
-        while (watch.unhealthyAt.size() < expected && System.nanoTime() < deadline) {
+        // only this backend's instances count: others may flap meanwhile
+        while (watch.unhealthyAt.keySet().stream().filter(id -> Integer.parseInt(id.substring(2)) % backends == index).count() < expected
+                && System.nanoTime() < deadline) {
             Thread.sleep(50); // a benchmark driver, not a test: polling the counter is fine
         }
         List<Double> lat = new ArrayList<>();
@@ -202,7 +205,7 @@ public final class HealthCheckBench {
                 .append(" ms, rise 1, fall ").append(FALL).append("\n\n");
         b.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, shared with other builds (load average at the end: ")
                 .append(loadAverage()).append("); nodes are ")
-                .append("separate JVMs (-Xmx512m, SerialGC, 2 health threads); leader ").append(leader).append(".\n\n");
+                .append("separate JVMs (-Xms512m -Xmx512m, heap pre-touched with transparent huge pages, SerialGC, 2 health threads); leader ").append(leader).append(".\n\n");
         b.append("| node | CPU idle cluster (% of one core) | CPU with ").append(instances).append(" checks (% of one core) |\n");
         b.append("|---|---:|---:|\n");
         for (int i = 0; i < idle.length - 1; i++) {
@@ -288,17 +291,65 @@ public final class HealthCheckBench {
 
     private static void awaitHealthy(Node node, int instances, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long nextReport = System.nanoTime();
         int healthy = 0;
         while (System.nanoTime() < deadline) {
-            healthy = RegistryGrpc.newBlockingStub(node.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .listServices(ListServicesRequest.newBuilder().setConsistency(Consistency.LOCAL).build())
-                    .getServicesList().stream().filter(s -> s.getName().equals("bench")).mapToInt(s -> s.getHealthy()).sum();
+            healthy = healthy(node);
             if (healthy == instances) {
                 return;
             }
+            if (System.nanoTime() >= nextReport) {
+                // every node's own view: how many it sees healthy and how far it has applied
+                StringBuilder b = new StringBuilder("converging:");
+                for (Node n : NODES) {
+                    try {
+                        var r = list(n);
+                        b.append(' ').append(n.id).append(" healthy ").append(healthyIn(r)).append(" rev ").append(r.getRevision()).append(';');
+                    } catch (RuntimeException e) {
+                        b.append(' ').append(n.id).append(' ').append(e.getMessage()).append(';');
+                    }
+                }
+                log(b.toString());
+                nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            }
             Thread.sleep(200);
         }
+        diagnose(node.base);
         throw new IllegalStateException("only " + healthy + " of " + instances + " healthy after " + seconds + " s");
+    }
+
+    private static io.muster.api.v1.ListServicesResponse list(Node node) {
+        return RegistryGrpc.newBlockingStub(node.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .listServices(ListServicesRequest.newBuilder().setConsistency(Consistency.LOCAL).build());
+    }
+
+    private static int healthyIn(io.muster.api.v1.ListServicesResponse r) {
+        return r.getServicesList().stream().filter(s -> s.getName().equals("bench")).mapToInt(s -> s.getHealthy()).sum();
+    }
+
+    private static int healthy(Node node) {
+        return healthyIn(list(node));
+    }
+
+    /** Thread dumps and health metrics of every node, into {@code base}, for a run that did not converge. */
+    private static void diagnose(Path base) {
+        for (ProcessHandle p : ProcessHandle.current().children().toList()) {
+            try {
+                Path dump = base.resolve("jstack-" + p.pid() + ".txt");
+                new ProcessBuilder("jstack", String.valueOf(p.pid())).redirectOutput(dump.toFile()).start().waitFor(30, TimeUnit.SECONDS);
+                log("thread dump of " + p.pid() + " in " + dump);
+            } catch (IOException | InterruptedException e) {
+                log("no thread dump of " + p.pid() + ": " + e);
+            }
+        }
+        for (Node n : NODES) {
+            try (var in = java.net.URI.create("http://127.0.0.1:" + n.metricsPort + "/metrics").toURL().openStream()) {
+                String metrics = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                metrics.lines().filter(l -> l.startsWith("muster_health")).forEach(l -> log(n.id + " " + l));
+            } catch (IOException e) {
+                log(n.id + ": no metrics: " + e);
+            }
+        }
     }
 
     private static String awaitLeader(List<Node> nodes) throws InterruptedException {
@@ -355,6 +406,7 @@ public final class HealthCheckBench {
         final String raft;
         final String grpc;
         final Path base;
+        final int metricsPort = freePort();
         Process process;
         ManagedChannel channel;
 
@@ -372,12 +424,14 @@ public final class HealthCheckBench {
         void start(String peers) throws IOException {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Files.createDirectories(base.resolve("tmp"));
-            process = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
+            process = new ProcessBuilder(java, "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-XX:+UseTransparentHugePages",
+                    "-XX:+UseSerialGC",
+                    "-Xlog:gc:file=" + base.resolve(id + "-gc.log"),
                     "-Djava.io.tmpdir=" + base.resolve("tmp"), "-Dsofa.middleware.log.disable=true",
                     "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true",
                     "-cp", System.getProperty("java.class.path"), "io.muster.server.Main",
                     "--id", id, "--raft", raft, "--grpc", grpc, "--peers", peers,
-                    "--data-dir", base.resolve(id).toString())
+                    "--data-dir", base.resolve(id).toString(), "--metrics-port", String.valueOf(metricsPort))
                     .redirectErrorStream(true)
                     .redirectOutput(base.resolve(id + ".log").toFile())
                     .start();

@@ -14,8 +14,10 @@ import java.util.function.LongUnaryOperator;
  * time and randomness (both injected).
  *
  * @param firstDelayMs maps a check interval to the delay of its first probe (jitter)
+ * @param stalls       this member's stalls: a timeout across one does not count
  */
 record CheckEnv(String selfId, ScheduledExecutorService scheduler, Probers probers,
                 Function<Command, CompletableFuture<ProposeResponse>> proposer,
-                LongSupplier nanoTime, Clock clock, LongUnaryOperator firstDelayMs, HealthStats stats) {
+                LongSupplier nanoTime, Clock clock, LongUnaryOperator firstDelayMs, HealthStats stats,
+                StallMonitor stalls) {
 }

@@ -84,7 +84,7 @@ final class GrpcProber implements AutoCloseable {
 
     static ProbeResult failure(Status s, String service, long timeoutMs) {
         return switch (s.getCode()) {
-            case DEADLINE_EXCEEDED -> ProbeResult.fail("timeout after " + timeoutMs + "ms");
+            case DEADLINE_EXCEEDED -> ProbeResult.timeout(timeoutMs);
             case UNIMPLEMENTED -> ProbeResult.fail("gRPC health service not implemented");
             case NOT_FOUND -> ProbeResult.fail("gRPC service unknown: '" + service + "'");
             case UNAVAILABLE -> hasConnectException(s.getCause()) ? ProbeResult.fail("connect refused")

@@ -54,6 +54,9 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
     /** Above this many queued catalog events the checker drops them and re-reads the catalog. */
     static final int MAX_PENDING_EVENTS = 100_000;
+    /** The stall monitor wakes this often and records wake-ups later than the threshold. */
+    static final Duration STALL_TICK = Duration.ofMillis(10);
+    static final Duration STALL_THRESHOLD = Duration.ofMillis(50);
 
     /**
      * Settings of a member's health checking.
@@ -96,7 +99,7 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
 
     /** Counters, for diagnostics and benchmarks. */
     public record Stats(int owned, int tracked, int liveMembers, long probes, long probeFailures, long probesSkipped,
-                        long proposals, long proposalFailures, long transitions, long reports, long reportsForwarded,
+                        long timeoutsExcused, long proposals, long proposalFailures, long transitions, long reports, long reportsForwarded,
                         long resyncs) {
     }
 
@@ -109,6 +112,7 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
     private final Probers probers;
     private final CheckEnv env;
     private final HealthStats stats = new HealthStats();
+    private final StallMonitor stalls;
     private final MemberLiveness liveness;
     private final ReportRouter reports;
     // written on the control context only
@@ -135,11 +139,13 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
         this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.blocking = Executors.newCachedThreadPool(new DefaultThreadFactory(prefix + "-io", true));
         this.control = new SerialExecutor(scheduler);
+        this.stalls = StallMonitor.start(prefix + "-stall-monitor", STALL_TICK, STALL_THRESHOLD);
         this.probers = new Probers(prefix, options.ioThreads(), scheduler, blocking, Plugins.load(HealthChecker.class.getClassLoader()));
         this.env = new CheckEnv(options.selfId(), scheduler, probers, this::propose, System::nanoTime, clock,
-                interval -> ThreadLocalRandom.current().nextLong(interval), stats);
+                interval -> ThreadLocalRandom.current().nextLong(interval), stats, stalls);
         this.liveness = new MemberLiveness(options.selfId(), members, scheduler, options.memberProbeInterval(),
-                options.memberProbeTimeout(), options.missesToDead(), set -> control.execute(() -> reassign(set)));
+                options.memberProbeTimeout(), options.missesToDead(), stalls, System::nanoTime, stats,
+                set -> control.execute(() -> reassign(set)));
         this.reports = new ReportRouter(options.selfId(), catalog, control, this::ownerOf, owned::get,
                 liveness::channel, stats);
     }
@@ -412,5 +418,6 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
         scheduler.shutdownNow();
         blocking.shutdownNow();
         probers.close();
+        stalls.close();
     }
 }

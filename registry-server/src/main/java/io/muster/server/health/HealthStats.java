@@ -9,6 +9,7 @@ final class HealthStats {
     final LongAdder probes = new LongAdder();
     final LongAdder probeFailures = new LongAdder();
     final LongAdder probesSkipped = new LongAdder();
+    final LongAdder timeoutsExcused = new LongAdder();
     final LongAdder proposals = new LongAdder();
     final LongAdder proposalFailures = new LongAdder();
     final LongAdder transitions = new LongAdder();
@@ -40,6 +41,6 @@ final class HealthStats {
 
     HealthChecker.Stats snapshot(int owned, int tracked, int liveMembers) {
         return new HealthChecker.Stats(owned, tracked, liveMembers, probes.sum(), probeFailures.sum(), probesSkipped.sum(),
-                proposals.sum(), proposalFailures.sum(), transitions.sum(), reports.sum(), reportsForwarded.sum(), resyncs.sum());
+                timeoutsExcused.sum(), proposals.sum(), proposalFailures.sum(), transitions.sum(), reports.sum(), reportsForwarded.sum(), resyncs.sum());
     }
 }

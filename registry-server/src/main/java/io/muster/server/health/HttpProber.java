@@ -430,7 +430,7 @@ final class HttpProber implements AutoCloseable {
         }
 
         private ProbeResult timedOut() {
-            return ProbeResult.fail("timeout after " + timeoutMs + "ms");
+            return ProbeResult.timeout(timeoutMs);
         }
     }
 

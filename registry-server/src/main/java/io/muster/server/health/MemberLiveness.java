@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * Which members are alive, as seen from this one: every {@code interval} it calls each other
  * member's {@code grpc.health.v1.Health/Check} with a short deadline. A member that answers SERVING
  * is alive; one that misses {@code misses} probes in a row (no answer, an error, or NOT_SERVING
- * while it shuts down) is dead, and is alive again only after answering as many probes in a row. Members start dead and the first live set is published once the
+ * while it shuts down) is dead, and is alive again only after answering as many probes in a row. A miss
+ * while this member itself was stalled ({@link StallMonitor}) does not count, up to {@code misses}
+ * times in a row, so a GC pause here does not declare the others dead. Members start dead and the first live set is published once the
  * first round of probes has finished, so a starting member neither claims every check nor leaves
  * them unowned.
  *
@@ -48,6 +51,7 @@ final class MemberLiveness implements AutoCloseable {
         final ManagedChannel channel;
         int misses;
         int successes;
+        int excusedInARow;
         boolean alive;
         boolean seenAlive;
         boolean probing;
@@ -63,6 +67,9 @@ final class MemberLiveness implements AutoCloseable {
     private final long timeoutMs;
     private final int missesToDead;
     private final Consumer<Set<String>> listener;
+    private final StallMonitor stalls;
+    private final LongSupplier nanoTime;
+    private final HealthStats stats;
     private final Map<String, Peer> peers = new HashMap<>();
     private final ScheduledFuture<?> ticker;
     private boolean selfMember;
@@ -71,8 +78,12 @@ final class MemberLiveness implements AutoCloseable {
     private Set<String> published = Set.of();
 
     MemberLiveness(String selfId, Supplier<Collection<Member>> members, ScheduledExecutorService scheduler,
-                   Duration interval, Duration timeout, int missesToDead, Consumer<Set<String>> listener) {
+                   Duration interval, Duration timeout, int missesToDead, StallMonitor stalls, LongSupplier nanoTime,
+                   HealthStats stats, Consumer<Set<String>> listener) {
         this.selfId = selfId;
+        this.stalls = stalls;
+        this.nanoTime = nanoTime;
+        this.stats = stats;
         this.members = members;
         this.timeoutMs = timeout.toMillis();
         this.missesToDead = missesToDead;
@@ -165,6 +176,7 @@ final class MemberLiveness implements AutoCloseable {
         if (p.channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
             p.channel.resetConnectBackoff();
         }
+        long started = nanoTime.getAsLong();
         HealthGrpc.newStub(p.channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
                 .check(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
                     @Override
@@ -186,6 +198,7 @@ final class MemberLiveness implements AutoCloseable {
                         synchronized (MemberLiveness.this) {
                             peer.probing = false;
                             if (ok) {
+                                peer.excusedInARow = 0;
                                 peer.misses = 0;
                                 peer.successes++;
                                 // a member seen dead must answer as many probes in a row as it missed before it
@@ -195,7 +208,14 @@ final class MemberLiveness implements AutoCloseable {
                                     peer.alive = true;
                                     peer.seenAlive = true;
                                 }
+                            } else if (peer.excusedInARow < missesToDead
+                                    && stalls.excuses(started, nanoTime.getAsLong(), TimeUnit.MILLISECONDS.toNanos(timeoutMs))) {
+                                // this member was paused or starved for much of the wait: the miss says
+                                // nothing about the peer (only so many times in a row, though)
+                                peer.excusedInARow++;
+                                stats.timeoutsExcused.increment();
                             } else {
+                                peer.excusedInARow = 0;
                                 peer.successes = 0;
                                 peer.misses++;
                                 // members start dead, so a member never seen alive stays dead

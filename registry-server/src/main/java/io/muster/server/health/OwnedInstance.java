@@ -75,7 +75,7 @@ final class OwnedInstance {
                 ProbeResult cannot = ProbeResult.fail("cannot probe: " + Failures.describe(e));
                 p = () -> CompletableFuture.completedFuture(cannot);
             }
-            Probed probed = new Probed(name, p);
+            Probed probed = new Probed(name, p, TimeUnit.MILLISECONDS.toNanos(c.getTimeoutMs()), Math.max(1, c.getFall()));
             probes.put(name, probed);
             long interval = c.getIntervalMs();
             probed.schedule = env.probers().scheduler(p).scheduleAtFixedRate(probed,
@@ -88,13 +88,20 @@ final class OwnedInstance {
         final String name;
         final Probe probe;
         final boolean onLoop;
+        final long timeoutNanos;
+        /** Timeouts in a row that a stall of this member may excuse; the next one counts. */
+        final int maxExcused;
         ProbeScheduler.Handle schedule; // guarded by OwnedInstance.this
         boolean running; // guarded by OwnedInstance.this
+        long startedNanos; // guarded by OwnedInstance.this
+        int excusedInARow; // guarded by OwnedInstance.this
 
-        Probed(String name, Probe probe) {
+        Probed(String name, Probe probe, long timeoutNanos, int maxExcused) {
             this.name = name;
             this.probe = probe;
             this.onLoop = probe.eventLoop() != null;
+            this.timeoutNanos = timeoutNanos;
+            this.maxExcused = maxExcused;
         }
 
         /** The schedule fired. */
@@ -110,6 +117,7 @@ final class OwnedInstance {
                     return;
                 }
                 running = true;
+                startedNanos = env.nanoTime().getAsLong();
             }
             env.stats().probes.increment();
             CompletableFuture<ProbeResult> f;
@@ -137,6 +145,15 @@ final class OwnedInstance {
         if (closed) {
             return;
         }
+        if (result.timedOut() && check.excusedInARow < check.maxExcused
+                && env.stalls().excuses(check.startedNanos, env.nanoTime().getAsLong(), check.timeoutNanos)) {
+            // this member was paused or starved for much of the wait: the timeout says nothing about
+            // the target, so it counts neither way (but only so many times in a row)
+            check.excusedInARow++;
+            env.stats().timeoutsExcused.increment();
+            return;
+        }
+        check.excusedInARow = 0;
         if (!result.ok()) {
             env.stats().probeFailures.increment();
         }

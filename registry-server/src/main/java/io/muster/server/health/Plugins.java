@@ -20,6 +20,17 @@ final class Plugins implements AutoCloseable {
         this.byType = Map.copyOf(byType);
     }
 
+    /** Exactly these plugins (an embedding server's own, or a test's), by their types. */
+    static Plugins of(HealthCheckPlugin... plugins) {
+        Map<String, HealthCheckPlugin> byType = new LinkedHashMap<>();
+        for (HealthCheckPlugin p : plugins) {
+            if (byType.putIfAbsent(p.type(), p) != null) {
+                throw new IllegalArgumentException("plugins: two serve type '" + p.type() + "'");
+            }
+        }
+        return new Plugins(byType);
+    }
+
     static Plugins load(ClassLoader loader) {
         Map<String, HealthCheckPlugin> found = new LinkedHashMap<>();
         ServiceLoader<HealthCheckPlugin> sl = ServiceLoader.load(HealthCheckPlugin.class, loader);

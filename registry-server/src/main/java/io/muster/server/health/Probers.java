@@ -93,7 +93,7 @@ final class Probers implements AutoCloseable {
     }
 
     private Probe bounded(Probe probe, long timeoutMs) {
-        ProbeResult timedOut = ProbeResult.fail("timeout after " + timeoutMs + "ms");
+        ProbeResult timedOut = ProbeResult.timeout(timeoutMs);
         return new Probe() {
             @Override
             public CompletableFuture<ProbeResult> run() {

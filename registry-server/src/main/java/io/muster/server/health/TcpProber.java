@@ -77,7 +77,7 @@ final class TcpProber {
     static ProbeResult failure(Throwable error, long timeoutMs) {
         Throwable t = Failures.unwrap(error);
         if (t instanceof ConnectTimeoutException) {
-            return ProbeResult.fail("timeout after " + timeoutMs + "ms");
+            return ProbeResult.timeout(timeoutMs);
         }
         if (t instanceof ConnectException) {
             return ProbeResult.fail("connect refused");

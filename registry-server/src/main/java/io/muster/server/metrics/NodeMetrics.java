@@ -40,6 +40,11 @@ public final class NodeMetrics {
         Gauge.builder("muster.health.live.members", h, c -> c.stats().liveMembers()).register(r);
         FunctionCounter.builder("muster.health.probes", h, c -> c.stats().probes()).description("probes run").register(r);
         FunctionCounter.builder("muster.health.probe.failures", h, c -> c.stats().probeFailures()).register(r);
+        FunctionCounter.builder("muster.health.probes.skipped", h, c -> c.stats().probesSkipped())
+                .description("scheduled probes skipped because the previous probe of the check had not finished").register(r);
+        FunctionCounter.builder("muster.health.timeouts.excused", h, c -> c.stats().timeoutsExcused())
+                .description("probe timeouts not counted because this member was stalled meanwhile").register(r);
+        FunctionCounter.builder("muster.health.proposals", h, c -> c.stats().proposals()).description("transitions proposed").register(r);
         FunctionCounter.builder("muster.health.transitions", h, c -> c.stats().transitions()).description("transitions proposed and applied").register(r);
         FunctionCounter.builder("muster.health.proposal.failures", h, c -> c.stats().proposalFailures()).register(r);
         FunctionCounter.builder("muster.health.reports", h, c -> c.stats().reports()).description("TTL-check reports received").register(r);
