@@ -231,7 +231,7 @@ final class HttpProber implements AutoCloseable {
                 c.channel.close();
                 return;
             }
-            Exchange next = waiting.pollFirst();
+            Exchange next = nextWaiting();
             if (next != null) {
                 next.handOver(c);
                 return;
@@ -251,11 +251,32 @@ final class HttpProber implements AutoCloseable {
         /** A connection closed, or a connect failed: a waiting probe may open one. */
         void connectionGone() {
             open--;
-            Exchange next = waiting.pollFirst();
-            if (next != null && !closed) {
+            if (closed) {
+                return; // close() abandons the waiting exchanges
+            }
+            Exchange next = nextWaiting();
+            if (next != null) {
                 next.waitTimer.cancel(false);
                 next.start();
             }
+        }
+
+        /**
+         * The longest-waiting exchange that still has time left; those past their deadline are
+         * completed as timed out here, in a loop. (Handing a connection down a queue of expired
+         * exchanges one call deeper each used to recurse once per exchange: after a stall with
+         * thousands waiting, a StackOverflowError.)
+         */
+        Exchange nextWaiting() {
+            Exchange next;
+            while ((next = waiting.pollFirst()) != null) {
+                if (next.remainingMs() > 0) {
+                    return next;
+                }
+                next.waitTimer.cancel(false);
+                next.result.complete(next.timedOut());
+            }
+            return null;
         }
 
         void close() {

@@ -100,25 +100,31 @@ final class ProbeScheduler {
         rounds.increment();
         long now = nanoTime.getAsLong();
         long horizon = now + tickNanos;
-        Entry e;
-        while ((e = queue.peek()) != null && e.due <= horizon) {
-            queue.poll();
-            if (e.cancelled) {
-                continue;
+        Entry e = null;
+        try {
+            while ((e = queue.peek()) != null && e.due <= horizon) {
+                queue.poll();
+                if (e.cancelled) {
+                    continue;
+                }
+                e.due += e.period;
+                if (e.due <= horizon) {
+                    e.due += ((horizon - e.due) / e.period + 1) * e.period; // a stall: skip the missed rounds
+                }
+                queue.add(e);
+                try {
+                    e.task.run();
+                } catch (RuntimeException | Error ex) {
+                    // an Error too (a StackOverflowError, say): it must not end the rounds of every other probe
+                    log.error("{}: probe task failed; it stays scheduled", name, ex);
+                }
             }
-            e.due += e.period;
-            if (e.due <= horizon) {
-                e.due += ((horizon - e.due) / e.period + 1) * e.period; // a stall: skip the missed rounds
+        } finally {
+            // whatever happened above, the loop wakes again for the next probe due
+            Entry next = queue.peek();
+            if (next != null) {
+                arm(next.due);
             }
-            queue.add(e);
-            try {
-                e.task.run();
-            } catch (RuntimeException ex) {
-                log.error("{}: probe task failed; it stays scheduled", name, ex);
-            }
-        }
-        if (e != null) {
-            arm(e.due);
         }
     }
 

@@ -104,6 +104,20 @@ class ProbeSchedulerRoundsTest {
     }
 
     @Test
+    void aProbeThatThrowsAnErrorDoesNotStopTheRounds() {
+        // a round used to catch only RuntimeException: an Error (a StackOverflowError from a deep
+        // hand-over chain) left the scheduler unarmed, and every probe of the loop stopped silently
+        AtomicInteger erroringRuns = new AtomicInteger();
+        AtomicInteger otherRuns = new AtomicInteger();
+        scheduler.scheduleAtFixedRate(() -> {
+            erroringRuns.incrementAndGet();
+            throw new StackOverflowError("deep");
+        }, 0, PERIOD);
+        scheduler.scheduleAtFixedRate(otherRuns::incrementAndGet, PERIOD / 2, PERIOD);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> erroringRuns.get() >= 5 && otherRuns.get() >= 5);
+    }
+
+    @Test
     void nothingWakesTheLoopOnceEveryProbeIsCancelled() {
         List<ProbeScheduler.Handle> handles = new ArrayList<>();
         AtomicInteger runs = new AtomicInteger();
