@@ -56,6 +56,8 @@ public final class WatchFanoutBench implements Callable<Integer> {
     @Option(names = "--watch-on", defaultValue = "FOLLOWER",
             description = "Which node serves the watchers: FOLLOWER (it applies an entry when it learns the commit) or LEADER")
     WatchOn watchOn;
+    @Option(names = "--spread", description = "Also print, per run, when each event reached its first and its last watcher")
+    boolean spread;
     @Option(names = "--warmup-runs", defaultValue = "0",
             description = "Runs of the same shape before the measured ones, not recorded (JIT, heap sizing)")
     int warmupRuns;
@@ -217,6 +219,30 @@ public final class WatchFanoutBench implements Callable<Integer> {
                     h.recordValue(Math.min(h.getHighestTrackableValue(), Math.max(0, TimeUnit.NANOSECONDS.toMicros(d - ackNanos.get(i)))));
                 }
             }
+        }
+        if (spread) {
+            // per event: when its first and its last watcher got it (after the ack), and how many
+            // events had their first delivery later than 20 ms (a stall before the fan-out began)
+            Histogram first = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+            Histogram last = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+            for (int i = 0; i < events; i++) {
+                long lo = Long.MAX_VALUE;
+                long hi = Long.MIN_VALUE;
+                for (int w = 0; w < watchers; w++) {
+                    long d = delivery[i * watchers + w];
+                    if (d != 0) {
+                        lo = Math.min(lo, d);
+                        hi = Math.max(hi, d);
+                    }
+                }
+                if (lo != Long.MAX_VALUE) {
+                    first.recordValue(Math.min(first.getHighestTrackableValue(), Math.max(0, TimeUnit.NANOSECONDS.toMicros(lo - ackNanos.get(i)))));
+                    last.recordValue(Math.min(last.getHighestTrackableValue(), Math.max(0, TimeUnit.NANOSECONDS.toMicros(hi - ackNanos.get(i)))));
+                }
+            }
+            System.out.printf("      per event: first watcher p50 %.2f p90 %.2f p99 %.2f ms; last watcher p50 %.2f p90 %.2f p99 %.2f ms%n",
+                    first.getValueAtPercentile(50) / 1000.0, first.getValueAtPercentile(90) / 1000.0, first.getValueAtPercentile(99) / 1000.0,
+                    last.getValueAtPercentile(50) / 1000.0, last.getValueAtPercentile(90) / 1000.0, last.getValueAtPercentile(99) / 1000.0);
         }
         // distinct (watcher, event) pairs that arrived, so a duplicate cannot stand in for a loss
         return new Result(h.getTotalCount(), expected, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
