@@ -182,7 +182,9 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
         for (Watcher w : all) {
             if (w.executor() == executor) {
                 all[shared++] = w;
-            } else {
+            } else if (w.claimDrain()) {
+                // a watcher whose drain is already pending is left out: that drain sees this event,
+                // so a stalled loop holds at most one task entry per watcher
                 if (byLoop == null) {
                     byLoop = new IdentityHashMap<>();
                 }
@@ -201,13 +203,13 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
         try {
             loop.execute(() -> {
                 for (Watcher w : watchers) {
-                    w.drainHere();
+                    w.drainClaimed();
                 }
             });
         } catch (RuntimeException e) {
-            // the loop is shutting down (its connection's streams are ending): wake them one by one
-            log.debug("event loop rejected a fan-out task ({} watchers)", watchers.size(), e);
-            watchers.forEach(Watcher::wake);
+            // the loop is shutting down, and with it the streams of its connection
+            log.debug("event loop rejected a fan-out task: closing {} watchers", watchers.size(), e);
+            watchers.forEach(Watcher::close);
         }
     }
 

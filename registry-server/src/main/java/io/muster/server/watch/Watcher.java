@@ -118,6 +118,20 @@ public final class Watcher {
         }
     }
 
+    /**
+     * Claims the next drain for the caller, who must then call {@link #drainClaimed()} (on this
+     * watcher's executor). False when a drain is already pending or running: it will see the new
+     * events, so nothing more is needed. Never blocks.
+     */
+    boolean claimDrain() {
+        return wip.getAndIncrement() == 0;
+    }
+
+    /** Drains after a successful {@link #claimDrain()}. */
+    void drainClaimed() {
+        drainLoop();
+    }
+
     public void close() {
         if (!closed) {
             closed = true;
