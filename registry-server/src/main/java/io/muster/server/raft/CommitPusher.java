@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * 0 / 2 ms on the leader). {@link #request()} sends one heartbeat round, which carries the
  * leader's commit index; jraft's public API sends one as part of a ReadIndex on the leader.
  *
- * <p>At most one round is in flight: requests made meanwhile are merged into one more round after
- * it ends, so the extra traffic is bounded by one round trip per follower at a time however fast
+ * <p>At most one round is in flight: requests made meanwhile are merged into the rounds after it
+ * ends, so the extra traffic is bounded by one round trip per follower at a time however fast
  * entries commit (and under load the next entry usually carries the commit anyway: the batcher
  * requests a push only when nothing waits to be proposed).
  *
@@ -27,26 +27,30 @@ import org.slf4j.LoggerFactory;
 final class CommitPusher {
 
     private static final Logger log = LoggerFactory.getLogger(CommitPusher.class);
-    private static final int IDLE = 0;
-    private static final int IN_FLIGHT = 1;
-    private static final int IN_FLIGHT_AND_AGAIN = 2;
 
     private final Consumer<Runnable> round;
-    private final AtomicInteger state = new AtomicInteger(IDLE);
+    // rounds still to run, the one in flight included (0: idle)
+    private final AtomicInteger owed = new AtomicInteger();
 
     CommitPusher(Consumer<Runnable> round) {
         this.round = round;
     }
 
-    /** Pushes the current commit index to the followers, now or right after the round in flight. */
+    /**
+     * Pushes the current commit index to the followers: two rounds that start after this call.
+     * The second one is for a follower whose acknowledgment of the entry the leader had not yet
+     * processed when the first round left (the quorum can be the leader and the other follower):
+     * jraft caps the commit index a heartbeat carries at what it knows the follower has.
+     */
     void request() {
         while (true) {
-            int s = state.get();
-            if (s == IN_FLIGHT_AND_AGAIN) {
+            int s = owed.get();
+            int target = s == 0 ? 2 : 3;
+            if (s >= target) {
                 return;
             }
-            if (state.compareAndSet(s, s + 1)) {
-                if (s == IDLE) {
+            if (owed.compareAndSet(s, target)) {
+                if (s == 0) {
                     start();
                 }
                 return;
@@ -59,15 +63,13 @@ final class CommitPusher {
             round.accept(this::roundEnded);
         } catch (RuntimeException e) {
             log.warn("could not push the commit index to the followers", e);
-            state.set(IDLE);
+            owed.set(0);
         }
     }
 
     private void roundEnded() {
-        if (state.compareAndSet(IN_FLIGHT_AND_AGAIN, IN_FLIGHT)) {
+        if (owed.decrementAndGet() > 0) {
             start();
-        } else {
-            state.compareAndSet(IN_FLIGHT, IDLE);
         }
     }
 }

@@ -6,34 +6,38 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** At most one heartbeat round in flight; requests made meanwhile become exactly one more round. */
+/** At most one heartbeat round in flight; every request is followed by two rounds that start after it, no more. */
 class CommitPusherCoalescesRoundsTest {
 
     private final List<Runnable> rounds = new ArrayList<>();
     private final CommitPusher pusher = new CommitPusher(rounds::add);
 
     @Test
-    void aRequestOnAnIdlePusherStartsARoundAtOnce() {
+    void aRequestOnAnIdlePusherStartsARoundAtOnceAndOneMoreAfterIt() {
         pusher.request();
         assertThat(rounds).hasSize(1);
         rounds.get(0).run();
+        assertThat(rounds).as("the follow-up round").hasSize(2);
+        rounds.get(1).run();
+        assertThat(rounds).as("idle").hasSize(2);
         pusher.request();
-        assertThat(rounds).as("idle again after the round ended").hasSize(2);
+        assertThat(rounds).hasSize(3);
     }
 
     @Test
-    void requestsDuringARoundAreMergedIntoOneMoreRoundAfterIt() {
+    void requestsDuringARoundAreMergedIntoTwoMoreRoundsAfterIt() {
         pusher.request();
-        pusher.request();
-        pusher.request();
-        pusher.request();
-        assertThat(rounds).hasSize(1);
         rounds.get(0).run();
-        assertThat(rounds).as("one more round for the three requests").hasSize(2);
-        rounds.get(1).run();
-        assertThat(rounds).as("nothing asked since: idle").hasSize(2);
         pusher.request();
+        pusher.request();
+        pusher.request();
+        assertThat(rounds).as("one in flight at a time").hasSize(2);
+        rounds.get(1).run();
         assertThat(rounds).hasSize(3);
+        rounds.get(2).run();
+        assertThat(rounds).as("two rounds started after the requests").hasSize(4);
+        rounds.get(3).run();
+        assertThat(rounds).as("nothing asked since: idle").hasSize(4);
     }
 
     @Test
