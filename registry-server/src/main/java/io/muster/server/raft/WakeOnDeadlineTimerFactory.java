@@ -11,9 +11,9 @@ import com.alipay.sofa.jraft.util.timer.Timer;
  *
  * <p>jraft's default factory gives each of a node's four timers its own {@code HashedWheelTimer}
  * with a 1 ms tick: 4,000 thread wake-ups a second per node whether anything is due or not. On the
- * 2-core machine the benchmarks run on, those wake-ups cost 1.5–2 % of a core per timer (~7 % per
- * node, ~20 % for a 3-node cluster, measured per thread from {@code /proc}) and preempt the threads
- * that do real work. The timers here are jraft's own {@link DefaultTimer} (a one-thread
+ * 2-core machine the benchmarks run on, those wake-ups cost 1.4–2.2 % of a core per running timer
+ * (~15 % for a 3-node cluster, measured per thread from {@code /proc}) and preempt the threads that
+ * do real work. The timers here are jraft's own {@link DefaultTimer} (a one-thread
  * {@code ScheduledThreadPoolExecutor}): a thread wakes when a timeout is due, which for a Raft
  * node is a few times per election timeout. Deadlines are also exact rather than rounded to a tick.
  *
