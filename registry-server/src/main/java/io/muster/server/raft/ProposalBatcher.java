@@ -28,6 +28,13 @@ final class ProposalBatcher {
     /** Where batches go: a jraft {@code Node.apply} with the expected term. */
     interface Sink {
         void apply(Command command, long expectedTerm, Closure done);
+
+        /**
+         * An entry was applied and no proposal waits, so no next entry will carry the new commit
+         * index to the followers soon (called on the thread that ran the entry's closure).
+         */
+        default void idle() {
+        }
     }
 
     private record Pending(Command command, CompletableFuture<ApplyResult> future, int size) {}
@@ -136,13 +143,18 @@ final class ProposalBatcher {
     private void entryDone() {
         List<Pending> next;
         synchronized (this) {
-            if (queue.isEmpty()) {
+            if (!queue.isEmpty()) {
+                next = drainLocked();
+            } else {
                 inFlight--;
-                return;
+                next = null;
             }
-            next = drainLocked();
         }
-        propose(next);
+        if (next != null) {
+            propose(next);
+        } else {
+            sink.idle();
+        }
     }
 
     /** The closure of one log entry: completes each proposal in it with its own result. */

@@ -25,10 +25,21 @@ class ProposalBatcherTest {
 
     private final List<Entry> entries = new ArrayList<>();
     private final AtomicLong term = new AtomicLong(7);
+    private int idleCalls;
 
     private ProposalBatcher batcher(int maxInFlight, int maxCommands, int maxBytes, int maxQueued) {
-        return new ProposalBatcher((c, t, done) -> entries.add(new Entry(c, t, (ProposalBatcher.BatchClosure) done)),
-                term::get, Runnable::run, maxInFlight, maxCommands, maxBytes, maxQueued);
+        ProposalBatcher.Sink sink = new ProposalBatcher.Sink() {
+            @Override
+            public void apply(Command c, long t, Closure done) {
+                entries.add(new Entry(c, t, (ProposalBatcher.BatchClosure) done));
+            }
+
+            @Override
+            public void idle() {
+                idleCalls++;
+            }
+        };
+        return new ProposalBatcher(sink, term::get, Runnable::run, maxInFlight, maxCommands, maxBytes, maxQueued);
     }
 
     private static Command register(String id) {
@@ -85,6 +96,21 @@ class ProposalBatcherTest {
         b.submit(register("z"));
         assertThat(entries).hasSize(3);
         assertThat(entries.get(2).command().hasBatch()).isFalse();
+    }
+
+    @Test
+    void theSinkHearsOfIdleOnlyWhenAnAppliedEntryLeavesNothingToPropose() {
+        ProposalBatcher b = batcher(1, 256, 1 << 20, 100);
+        b.submit(register("a"));
+        b.submit(register("b"));
+        applied(entries.get(0), 1);
+        assertThat(idleCalls).as("the next entry carries the commit").isZero();
+        applied(entries.get(1), 2);
+        assertThat(idleCalls).as("nothing follows: the commit must be pushed").isEqualTo(1);
+
+        b.submit(register("c"));
+        entries.get(2).done().run(new Status(RaftError.EPERM, "lost"));
+        assertThat(idleCalls).isEqualTo(2);
     }
 
     @Test
