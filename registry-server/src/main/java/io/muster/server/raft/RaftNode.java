@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,9 +57,10 @@ public final class RaftNode implements AutoCloseable {
     private final ProposalBatcher batcher;
 
     /**
-     * @param completer where proposals' futures complete (off the apply thread)
+     * @param completer called on the proposing thread: where that proposal's future completes (never
+     *                  jraft's apply thread)
      */
-    public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor, Executor completer) {
+    public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor, Supplier<Executor> completer) {
         this.options = options;
         this.stateMachine = new CatalogStateMachine(catalog, snapshotExecutor);
         CommitPusher pusher = new CommitPusher(this::heartbeatRound);
