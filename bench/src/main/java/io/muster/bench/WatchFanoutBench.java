@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
 /**
  * Watch fan-out: N watchers on one follower, registrations at a fixed rate on the leader; latency
  * from the Register acknowledgment to delivery at each watcher (clamped at 0 when the event arrives
- * before the acknowledgment). Prints a table per run and the median over runs.
+ * before the acknowledgment). Prints a table per run and the median over runs. By default one
+ * unrecorded warm-up run of the same shape comes first (the first run of a fresh cluster is
+ * dominated by JIT compilation and heap sizing): the figures are steady state.
  */
 @Command(name = "watch-fanout-bench", mixinStandardHelpOptions = true)
 public final class WatchFanoutBench implements Callable<Integer> {
@@ -50,9 +52,25 @@ public final class WatchFanoutBench implements Callable<Integer> {
             description = "How watchers decode responses: IDS (only each event's instance id, no objects) or FULL (WatchResponse objects)")
     Decode decode;
 
+    @Option(names = "--node-jvm-opts", defaultValue = "-Xmx512m", split = " ",
+            description = "JVM options of the three nodes (space-separated)")
+    List<String> nodeJvmOpts;
+    @Option(names = "--watch-on", defaultValue = "FOLLOWER",
+            description = "Which node serves the watchers: FOLLOWER (it applies an entry when it learns the commit) or LEADER")
+    WatchOn watchOn;
+    @Option(names = "--spread", description = "Also print, per run, when each event reached its first and its last watcher")
+    boolean spread;
+    @Option(names = "--warmup-runs", defaultValue = "1",
+            description = "Runs of the same shape before the measured ones, not recorded (JIT, heap sizing)")
+    int warmupRuns;
+
     enum Decode { IDS, FULL }
 
-    record Result(long delivered, long expected, double p50, double p99, double p999, double max) {
+    enum WatchOn { FOLLOWER, LEADER }
+
+    /** Delivery latency (ack to watcher) and write latency (send to ack at the writer), in ms. */
+    record Result(long delivered, long expected, double p50, double p99, double p999, double max,
+                  double writeP50, double writeP99) {
     }
 
     @Override
@@ -64,11 +82,15 @@ public final class WatchFanoutBench implements Callable<Integer> {
                 .setRevision(5).setMemberId("n1").build(), 0, 1017, -1);
         Path dir = workDir != null ? workDir : Files.createTempDirectory("muster-watch-bench");
         System.out.println(MachineInfo.describe());
-        System.out.printf("watch fan-out: %d watchers on one follower over %d connections, %d registrations/run at %d/s, %d runs, decode %s%n",
-                watchers, channels, events, rate, runs, decode);
-        try (ProcessCluster cluster = ProcessCluster.start(3, dir, 1000, List.of("-Xmx512m"))) {
+        System.out.printf("watch fan-out: %d watchers on one %s over %d connections, %d registrations/run at %d/s, %d runs after %d warm-up runs, decode %s%n",
+                watchers, watchOn.name().toLowerCase(java.util.Locale.ROOT), channels, events, rate, runs, warmupRuns, decode);
+        System.out.printf("# node JVM options: %s%n# benchmark JVM options: %s%n", String.join(" ", nodeJvmOpts),
+                String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        try (ProcessCluster cluster = ProcessCluster.start(3, dir, 1000, nodeJvmOpts)) {
             ProcessCluster.NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
-            ProcessCluster.NodeProcess follower = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+            ProcessCluster.NodeProcess follower = watchOn == WatchOn.LEADER ? leader
+                    : cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+            System.out.printf("# leader %s, watchers on %s; node logs in %s%n", leader.id(), follower.id(), cluster.workDir());
             ManagedChannel writeChannel = NettyChannelBuilder.forTarget(leader.grpcAddress()).usePlaintext().build();
             List<ManagedChannel> watchChannels = new ArrayList<>();
             for (int i = 0; i < channels; i++) {
@@ -79,17 +101,24 @@ public final class WatchFanoutBench implements Callable<Integer> {
                         .directExecutor().disableRetry().build());
             }
             List<Result> results = new ArrayList<>();
-            System.out.printf("%-5s %10s %10s %9s %9s %9s %9s%n", "run", "delivered", "expected", "p50 ms", "p99 ms", "p99.9 ms", "max ms");
-            for (int run = 1; run <= runs; run++) {
-                Result r = runOnce(run, writeChannel, watchChannels);
-                results.add(r);
-                System.out.printf("%-5d %10d %10d %9.2f %9.2f %9.2f %9.2f%n", run, r.delivered(), r.expected(), r.p50(), r.p99(), r.p999(), r.max());
+            System.out.printf("%-5s %10s %10s %9s %9s %9s %9s %12s %12s%n", "run", "delivered", "expected", "p50 ms", "p99 ms",
+                    "p99.9 ms", "max ms", "write p50", "write p99");
+            for (int run = 1 - warmupRuns; run <= runs; run++) {
+                Result r = runOnce(run + warmupRuns, writeChannel, watchChannels);
+                String label = run <= 0 ? "w" + (run + warmupRuns) : Integer.toString(run);
+                if (run > 0) {
+                    results.add(r);
+                }
+                System.out.printf("%-5s %10d %10d %9.2f %9.2f %9.2f %9.2f %12.2f %12.2f%n", label, r.delivered(), r.expected(), r.p50(),
+                        r.p99(), r.p999(), r.max(), r.writeP50(), r.writeP99());
             }
-            System.out.printf("%-5s %10s %10s %9.2f %9.2f %9.2f %9.2f%n", "median", "", "",
+            System.out.printf("%-5s %10s %10s %9.2f %9.2f %9.2f %9.2f %12.2f %12.2f%n", "median", "", "",
                     median(results.stream().mapToDouble(Result::p50).toArray()),
                     median(results.stream().mapToDouble(Result::p99).toArray()),
                     median(results.stream().mapToDouble(Result::p999).toArray()),
-                    median(results.stream().mapToDouble(Result::max).toArray()));
+                    median(results.stream().mapToDouble(Result::max).toArray()),
+                    median(results.stream().mapToDouble(Result::writeP50).toArray()),
+                    median(results.stream().mapToDouble(Result::writeP99).toArray()));
             writeChannel.shutdownNow();
             watchChannels.forEach(ManagedChannel::shutdownNow);
         }
@@ -165,14 +194,18 @@ public final class WatchFanoutBench implements Callable<Integer> {
         Thread.sleep(2000);
         long periodNanos = TimeUnit.SECONDS.toNanos(1) / rate;
         long start = System.nanoTime();
+        Histogram writes = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         for (int i = 0; i < events; i++) {
             long due = start + i * periodNanos;
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
+            long sent = System.nanoTime();
             writer.withDeadlineAfter(5, TimeUnit.SECONDS).register(RegisterRequest.newBuilder().setInstance(instance(service, i)).build());
-            ackNanos.set(i, System.nanoTime());
+            long acked = System.nanoTime();
+            ackNanos.set(i, acked);
+            writes.recordValue(Math.min(writes.getHighestTrackableValue(), TimeUnit.NANOSECONDS.toMicros(acked - sent)));
         }
         long expected = (long) watchers * events;
         long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -189,9 +222,34 @@ public final class WatchFanoutBench implements Callable<Integer> {
                 }
             }
         }
+        if (spread) {
+            // per event: when its first and its last watcher got it (after the ack), and how many
+            // events had their first delivery later than 20 ms (a stall before the fan-out began)
+            Histogram first = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+            Histogram last = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+            for (int i = 0; i < events; i++) {
+                long lo = Long.MAX_VALUE;
+                long hi = Long.MIN_VALUE;
+                for (int w = 0; w < watchers; w++) {
+                    long d = delivery[i * watchers + w];
+                    if (d != 0) {
+                        lo = Math.min(lo, d);
+                        hi = Math.max(hi, d);
+                    }
+                }
+                if (lo != Long.MAX_VALUE) {
+                    first.recordValue(Math.min(first.getHighestTrackableValue(), Math.max(0, TimeUnit.NANOSECONDS.toMicros(lo - ackNanos.get(i)))));
+                    last.recordValue(Math.min(last.getHighestTrackableValue(), Math.max(0, TimeUnit.NANOSECONDS.toMicros(hi - ackNanos.get(i)))));
+                }
+            }
+            System.out.printf("      per event: first watcher p50 %.2f p90 %.2f p99 %.2f ms; last watcher p50 %.2f p90 %.2f p99 %.2f ms%n",
+                    first.getValueAtPercentile(50) / 1000.0, first.getValueAtPercentile(90) / 1000.0, first.getValueAtPercentile(99) / 1000.0,
+                    last.getValueAtPercentile(50) / 1000.0, last.getValueAtPercentile(90) / 1000.0, last.getValueAtPercentile(99) / 1000.0);
+        }
         // distinct (watcher, event) pairs that arrived, so a duplicate cannot stand in for a loss
         return new Result(h.getTotalCount(), expected, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
-                h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+                h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0,
+                writes.getValueAtPercentile(50) / 1000.0, writes.getValueAtPercentile(99) / 1000.0);
     }
 
     private static int parseOrMinusOne(String digits) {

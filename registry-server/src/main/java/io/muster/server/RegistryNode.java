@@ -35,6 +35,8 @@ import io.muster.server.raft.LeadershipListener;
 import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -42,6 +44,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -94,7 +97,8 @@ public final class RegistryNode implements AutoCloseable {
         catalog.addListener(watchHub);
         this.raft = new RaftNode(new RaftNode.Options(config.self().raftAddress(),
                 config.peers().stream().map(PeerSpec::raftAddress).toList(), config.dataDir().resolve("raft"),
-                config.electionTimeoutMs(), config.snapshotIntervalSecs(), config.syncLog()), catalog, snapshotExecutor, grpcExecutor);
+                config.electionTimeoutMs(), config.snapshotIntervalSecs(), config.syncLog()), catalog, snapshotExecutor,
+                this::proposalCompleter);
         this.leases = new LeaseManager(raft::propose, scheduler, System::nanoTime, clock, 100);
         catalog.addListener(leases);
         raft.addLeadershipListener(leases);
@@ -111,6 +115,17 @@ public final class RegistryNode implements AutoCloseable {
             public void onLeaderStop() {
             }
         });
+    }
+
+    /**
+     * Where a proposal's future completes: a proposal made on a Netty event loop (a gRPC handler, all
+     * of which run there) completes on that loop, so its response is written in place; one task per
+     * loop and log entry instead of a hand-off to the pool and another back to the loop per call.
+     * Anything else completes on the gRPC pool.
+     */
+    private Executor proposalCompleter() {
+        EventExecutor loop = ThreadExecutorMap.currentExecutor();
+        return loop != null ? loop : grpcExecutor;
     }
 
     /** Starts a node and returns once its gRPC server is bound and its Raft node is running. */

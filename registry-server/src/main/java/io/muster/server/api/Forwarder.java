@@ -78,6 +78,33 @@ public final class Forwarder implements AutoCloseable {
                 .build());
     }
 
+    /** The leader's gRPC address as last looked up, refreshed at most every {@link #HINT_REFRESH_NANOS}. */
+    private record LeaderHint(String raftAddress, String grpcAddress, long lookedUpAt) {}
+
+    private static final long HINT_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private volatile LeaderHint hint;
+
+    /**
+     * gRPC address of the current leader for the {@code muster-leader} response header, or null.
+     * Cheap enough for every write: the directory lookup (catalog read lock, a map of members) is
+     * redone only when the leader changes or the last lookup is a second old; on the leader itself
+     * the leader's address is its own, with no jraft lock taken.
+     */
+    public String leaderHint() {
+        String raftAddress = raft.isLeader() ? raft.raftAddress() : raft.leaderRaftAddress();
+        if (raftAddress == null) {
+            return null;
+        }
+        LeaderHint h = hint;
+        long now = System.nanoTime();
+        if (h == null || !h.raftAddress().equals(raftAddress) || now - h.lookedUpAt() > HINT_REFRESH_NANOS) {
+            String grpc = directory.byRaftAddress(raftAddress).map(Member::getGrpcAddress).filter(a -> !a.isEmpty()).orElse(null);
+            h = new LeaderHint(raftAddress, grpc, now);
+            hint = h;
+        }
+        return h.grpcAddress();
+    }
+
     /** gRPC address of the current leader, if known. */
     public Optional<Member> leader() {
         return directory.byRaftAddress(raft.leaderRaftAddress());

@@ -35,11 +35,10 @@ public final class LeaderHintInterceptor implements ServerInterceptor {
         return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void sendHeaders(Metadata responseHeaders) {
-                forwarder.leader().ifPresent(m -> {
-                    if (!m.getGrpcAddress().isEmpty()) {
-                        responseHeaders.put(LEADER, m.getGrpcAddress());
-                    }
-                });
+                String leader = forwarder.leaderHint();
+                if (leader != null) {
+                    responseHeaders.put(LEADER, leader);
+                }
                 super.sendHeaders(responseHeaders);
             }
         }, headers);

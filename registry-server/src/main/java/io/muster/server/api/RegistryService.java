@@ -29,12 +29,14 @@ import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
 import io.muster.server.watch.WatchSink;
 import io.muster.server.watch.Watcher;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /** The public {@code muster.v1.Registry} service. Any member serves any call. */
@@ -223,6 +225,10 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             observer.onError(GrpcErrors.toStatus(e));
             return;
         }
+        // handlers run on the connection's event loop (directExecutor): the watcher drains there too.
+        // Netty's (public, "internal"-package) map from thread to event loop; null elsewhere (e.g.
+        // the in-process transport), and then the watcher drains on the watch executor
+        Executor loop = ThreadExecutorMap.currentExecutor();
         Watcher[] holder = new Watcher[1];
         observer.setOnReadyHandler(() -> {
             Watcher w = holder[0];
@@ -250,6 +256,11 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             @Override
             public void complete() {
                 observer.onCompleted();
+            }
+
+            @Override
+            public Executor executor() {
+                return loop;
             }
         };
         try {

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Group commit on the leader: proposals that arrive while {@code maxInFlight} log entries are being
@@ -28,13 +29,21 @@ final class ProposalBatcher {
     /** Where batches go: a jraft {@code Node.apply} with the expected term. */
     interface Sink {
         void apply(Command command, long expectedTerm, Closure done);
+
+        /**
+         * An entry was applied and no proposal waits, so no next entry will carry the new commit
+         * index to the followers soon (called on the thread that ran the entry's closure).
+         */
+        default void idle() {
+        }
     }
 
-    private record Pending(Command command, CompletableFuture<ApplyResult> future, int size) {}
+    /** One proposal; {@code home} is where its future completes. */
+    private record Pending(Command command, CompletableFuture<ApplyResult> future, int size, Executor home) {}
 
     private final Sink sink;
     private final LongSupplier leaderTerm;
-    private final Executor completer;
+    private final Supplier<Executor> completer;
     private final int maxInFlight;
     private final int maxCommands;
     private final int maxBytes;
@@ -44,14 +53,16 @@ final class ProposalBatcher {
 
     /**
      * @param leaderTerm the term this node leads, or a value {@code <= 0} when it does not lead
-     * @param completer  completes proposal futures, so that callers' continuations never run on
-     *                   jraft's apply thread
+     * @param completer  called on the submitting thread: the executor that completes that proposal's
+     *                   future, so that callers' continuations never run on jraft's apply thread (the
+     *                   gRPC event loop that took the call, so its response is written without another
+     *                   hand-off; proposals of one entry with the same executor complete in one task)
      * @param maxInFlight log entries proposed and not yet applied here, at least 1
      * @param maxCommands commands per batch entry
      * @param maxBytes    serialized size per batch entry (a larger single command still goes alone)
      * @param maxQueued   proposals waiting; beyond, a proposal fails at once
      */
-    ProposalBatcher(Sink sink, LongSupplier leaderTerm, Executor completer, int maxInFlight, int maxCommands,
+    ProposalBatcher(Sink sink, LongSupplier leaderTerm, Supplier<Executor> completer, int maxInFlight, int maxCommands,
                     int maxBytes, int maxQueued) {
         if (maxInFlight < 1 || maxCommands < 1 || maxBytes < 1 || maxQueued < 1) {
             throw new IllegalArgumentException("batcher limits must be >= 1");
@@ -71,6 +82,7 @@ final class ProposalBatcher {
             return CompletableFuture.failedFuture(new IllegalArgumentException("a batch cannot be proposed from outside"));
         }
         CompletableFuture<ApplyResult> future = new CompletableFuture<>();
+        Executor home = completer.get();
         List<Pending> batch;
         synchronized (this) {
             if (queue.size() >= maxQueued) {
@@ -78,7 +90,7 @@ final class ProposalBatcher {
                         "leader busy: " + queue.size() + " proposals waiting (limit " + maxQueued + ")"));
                 return future;
             }
-            queue.add(new Pending(command, future, command.getSerializedSize()));
+            queue.add(new Pending(command, future, command.getSerializedSize(), home));
             if (inFlight >= maxInFlight) {
                 return future; // goes with the next batch, when an entry in flight is applied
             }
@@ -136,13 +148,18 @@ final class ProposalBatcher {
     private void entryDone() {
         List<Pending> next;
         synchronized (this) {
-            if (queue.isEmpty()) {
+            if (!queue.isEmpty()) {
+                next = drainLocked();
+            } else {
                 inFlight--;
-                return;
+                next = null;
             }
-            next = drainLocked();
         }
-        propose(next);
+        if (next != null) {
+            propose(next);
+        } else {
+            sink.idle();
+        }
     }
 
     /** The closure of one log entry: completes each proposal in it with its own result. */
@@ -177,12 +194,7 @@ final class ProposalBatcher {
             ran = true;
             try {
                 if (status.isOk() && results != null && results.size() == proposals.size()) {
-                    List<ApplyResult> r = results;
-                    complete(() -> {
-                        for (int i = 0; i < proposals.size(); i++) {
-                            proposals.get(i).future().complete(r.get(i));
-                        }
-                    });
+                    completeByHome(results);
                 } else {
                     RuntimeException error = status.getRaftError() == RaftError.EPERM
                             ? new NotLeaderException(null, "leadership lost: " + status.getErrorMsg())
@@ -196,12 +208,38 @@ final class ProposalBatcher {
             }
         }
 
-        private void complete(Runnable r) {
-            try {
-                completer.execute(r);
-            } catch (RejectedExecutionException e) {
-                r.run();
+        /** One task per distinct home executor (usually one: the event loop of the clients' connection). */
+        private void completeByHome(List<ApplyResult> r) {
+            List<Executor> homes = new ArrayList<>(2);
+            for (Pending p : proposals) {
+                if (!containsIdentical(homes, p.home())) {
+                    homes.add(p.home());
+                }
+            }
+            for (Executor home : homes) {
+                Runnable task = () -> {
+                    for (int i = 0; i < proposals.size(); i++) {
+                        Pending p = proposals.get(i);
+                        if (p.home() == home) {
+                            p.future().complete(r.get(i));
+                        }
+                    }
+                };
+                try {
+                    home.execute(task);
+                } catch (RejectedExecutionException e) {
+                    task.run();
+                }
             }
         }
+    }
+
+    private static boolean containsIdentical(List<Executor> list, Executor e) {
+        for (Executor x : list) {
+            if (x == e) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,12 +57,25 @@ public final class RaftNode implements AutoCloseable {
     private final ProposalBatcher batcher;
 
     /**
-     * @param completer where proposals' futures complete (off the apply thread)
+     * @param completer called on the proposing thread: where that proposal's future completes (never
+     *                  jraft's apply thread)
      */
-    public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor, Executor completer) {
+    public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor, Supplier<Executor> completer) {
         this.options = options;
         this.stateMachine = new CatalogStateMachine(catalog, snapshotExecutor);
-        this.batcher = new ProposalBatcher(this::apply, stateMachine::leaderTerm, completer,
+        CommitPusher pusher = new CommitPusher(this::heartbeatRound);
+        ProposalBatcher.Sink sink = new ProposalBatcher.Sink() {
+            @Override
+            public void apply(Command command, long expectedTerm, Closure done) {
+                RaftNode.this.apply(command, expectedTerm, done);
+            }
+
+            @Override
+            public void idle() {
+                pusher.request();
+            }
+        };
+        this.batcher = new ProposalBatcher(sink, stateMachine::leaderTerm, completer,
                 BATCH_IN_FLIGHT, BATCH_MAX_COMMANDS, BATCH_MAX_BYTES, BATCH_MAX_QUEUED);
     }
 
@@ -116,6 +130,25 @@ public final class RaftNode implements AutoCloseable {
         Task task = new Task(ByteBuffer.wrap(entry.toByteArray()), done);
         task.setExpectedTerm(expectedTerm);
         node.apply(task);
+    }
+
+    /**
+     * One heartbeat round from the leader to every follower, carrying its commit index (see
+     * {@link CommitPusher}). jraft has no public "send heartbeats now"; a ReadIndex on the leader
+     * (ReadOnlySafe, the default here) sends exactly that round. {@code ended} runs once.
+     */
+    private void heartbeatRound(Runnable ended) {
+        Node n = node;
+        if (n == null || !isLeader()) {
+            ended.run();
+            return;
+        }
+        n.readIndex(BytesUtil.EMPTY_BYTES, new ReadIndexClosure() {
+            @Override
+            public void run(Status status, long index, byte[] reqCtx) {
+                ended.run();
+            }
+        });
     }
 
     /** Completes when this node has applied everything committed before the call (ReadIndex). */

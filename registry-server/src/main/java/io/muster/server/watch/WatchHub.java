@@ -5,8 +5,10 @@ import io.muster.api.v1.Instance;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.CatalogListener;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The apply thread appends each event to the {@link EventHistory} and wakes the watchers whose
  * filter matches; it never waits for a watcher. Watchers drain on {@code executor}. A periodic tick
- * sends PROGRESS to idle watchers. Watchers with the same filter at the same position share one
+ * sends PROGRESS to idle watchers. A watcher whose stream names its event loop drains there (one
+ * task per loop and event); the others drain on {@code executor}. Watchers with the same filter at the same position share one
  * EVENTS message instance ({@link EventBatches}), so an event is built once per filter, not once
  * per watcher.
  */
@@ -170,7 +173,47 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
      * executor hand-off per task instead of one per watcher: the apply thread stays cheap and the
      * draining threads do not park and unpark between watchers.
      */
-    private void fanOut(Watcher[] watchers) {
+    private void fanOut(Watcher[] all) {
+        // watchers that drain on their stream's event loop: one task per loop drains them there,
+        // so their messages reach the transport without a hand-off per message and are flushed
+        // together; the others share the watch executor
+        Map<Executor, List<Watcher>> byLoop = null;
+        int shared = 0;
+        for (Watcher w : all) {
+            if (w.executor() == executor) {
+                all[shared++] = w;
+            } else if (w.claimDrain()) {
+                // a watcher whose drain is already pending is left out: that drain sees this event,
+                // so a stalled loop holds at most one task entry per watcher
+                if (byLoop == null) {
+                    byLoop = new IdentityHashMap<>();
+                }
+                byLoop.computeIfAbsent(w.executor(), k -> new ArrayList<>()).add(w);
+            }
+        }
+        if (byLoop != null) {
+            byLoop.forEach(this::drainOn);
+        }
+        if (shared > 0) {
+            fanOutShared(shared == all.length ? all : Arrays.copyOf(all, shared));
+        }
+    }
+
+    private void drainOn(Executor loop, List<Watcher> watchers) {
+        try {
+            loop.execute(() -> {
+                for (Watcher w : watchers) {
+                    w.drainClaimed();
+                }
+            });
+        } catch (RuntimeException e) {
+            // the loop is shutting down, and with it the streams of its connection
+            log.debug("event loop rejected a fan-out task: closing {} watchers", watchers.size(), e);
+            watchers.forEach(Watcher::close);
+        }
+    }
+
+    private void fanOutShared(Watcher[] watchers) {
         AtomicInteger cursor = new AtomicInteger();
         Runnable task = () -> {
             for (int i = cursor.getAndIncrement(); i < watchers.length; i = cursor.getAndIncrement()) {

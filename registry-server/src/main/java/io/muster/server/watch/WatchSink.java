@@ -1,6 +1,7 @@
 package io.muster.server.watch;
 
 import io.muster.api.v1.WatchResponse;
+import java.util.concurrent.Executor;
 
 /** Where a watcher's messages go (a gRPC server stream in production). Called from one thread at a time. */
 public interface WatchSink {
@@ -12,4 +13,13 @@ public interface WatchSink {
 
     /** Ends the stream normally (after a COMPACTED answer). */
     void complete();
+
+    /**
+     * The thread that owns this sink's transport (a gRPC stream's Netty event loop), where the
+     * watcher drains without handing each message to another thread; null to drain on the hub's
+     * watch executor. It must never block and must run tasks in order.
+     */
+    default Executor executor() {
+        return null;
+    }
 }

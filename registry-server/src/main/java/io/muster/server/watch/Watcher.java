@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * stops draining; when it resumes it catches up from history, or, if it fell behind the history,
  * gets a COMPACTED answer.
  *
- * <p>Threading: {@link #wake()} may be called from any thread; draining is serialized on the
- * executor with a work-in-progress counter, so the sink sees one thread at a time.
+ * <p>Threading: {@link #wake()} may be called from any thread; draining is serialized with a
+ * work-in-progress counter, so the sink sees one thread at a time. It drains on the sink's own
+ * executor (the stream's event loop) when the sink names one, else on the hub's watch executor.
  */
 public final class Watcher {
 
@@ -52,7 +53,7 @@ public final class Watcher {
         this.services = services;
         this.history = history;
         this.sink = sink;
-        this.executor = executor;
+        this.executor = sink.executor() != null ? sink.executor() : executor;
         this.memberId = memberId;
         this.progressIntervalNanos = progressIntervalNanos;
         this.lastSentNanos = nowNanos;
@@ -63,6 +64,11 @@ public final class Watcher {
 
     public long id() {
         return id;
+    }
+
+    /** Where this watcher drains: its transport's event loop, or the hub's watch executor. */
+    Executor executor() {
+        return executor;
     }
 
     /** Starts after a snapshot taken at {@code revision}. Called before the watcher is woken. */
@@ -110,6 +116,20 @@ public final class Watcher {
         if (wip.getAndIncrement() == 0) {
             drainLoop();
         }
+    }
+
+    /**
+     * Claims the next drain for the caller, who must then call {@link #drainClaimed()} (on this
+     * watcher's executor). False when a drain is already pending or running: it will see the new
+     * events, so nothing more is needed. Never blocks.
+     */
+    boolean claimDrain() {
+        return wip.getAndIncrement() == 0;
+    }
+
+    /** Drains after a successful {@link #claimDrain()}. */
+    void drainClaimed() {
+        drainLoop();
     }
 
     public void close() {

@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** Group commit: what goes into one log entry, and how each proposal learns its own outcome. */
@@ -25,10 +27,41 @@ class ProposalBatcherTest {
 
     private final List<Entry> entries = new ArrayList<>();
     private final AtomicLong term = new AtomicLong(7);
+    private int idleCalls;
 
     private ProposalBatcher batcher(int maxInFlight, int maxCommands, int maxBytes, int maxQueued) {
-        return new ProposalBatcher((c, t, done) -> entries.add(new Entry(c, t, (ProposalBatcher.BatchClosure) done)),
-                term::get, Runnable::run, maxInFlight, maxCommands, maxBytes, maxQueued);
+        return batcher(() -> Runnable::run, maxInFlight, maxCommands, maxBytes, maxQueued);
+    }
+
+    private ProposalBatcher batcher(Supplier<Executor> completer, int maxInFlight, int maxCommands, int maxBytes, int maxQueued) {
+        ProposalBatcher.Sink sink = new ProposalBatcher.Sink() {
+            @Override
+            public void apply(Command c, long t, Closure done) {
+                entries.add(new Entry(c, t, (ProposalBatcher.BatchClosure) done));
+            }
+
+            @Override
+            public void idle() {
+                idleCalls++;
+            }
+        };
+        return new ProposalBatcher(sink, term::get, completer, maxInFlight, maxCommands, maxBytes, maxQueued);
+    }
+
+    /** An executor that only queues: tasks run when the test says so. */
+    private static final class QueuedExecutor implements Executor {
+        final List<Runnable> tasks = new ArrayList<>();
+
+        @Override
+        public void execute(Runnable r) {
+            tasks.add(r);
+        }
+
+        void runAll() {
+            List<Runnable> run = new ArrayList<>(tasks);
+            tasks.clear();
+            run.forEach(Runnable::run);
+        }
     }
 
     private static Command register(String id) {
@@ -85,6 +118,63 @@ class ProposalBatcherTest {
         b.submit(register("z"));
         assertThat(entries).hasSize(3);
         assertThat(entries.get(2).command().hasBatch()).isFalse();
+    }
+
+    @Test
+    void theSinkHearsOfIdleOnlyWhenAnAppliedEntryLeavesNothingToPropose() {
+        ProposalBatcher b = batcher(1, 256, 1 << 20, 100);
+        b.submit(register("a"));
+        b.submit(register("b"));
+        applied(entries.get(0), 1);
+        assertThat(idleCalls).as("the next entry carries the commit").isZero();
+        applied(entries.get(1), 2);
+        assertThat(idleCalls).as("nothing follows: the commit must be pushed").isEqualTo(1);
+
+        b.submit(register("c"));
+        entries.get(2).done().run(new Status(RaftError.EPERM, "lost"));
+        assertThat(idleCalls).isEqualTo(2);
+    }
+
+    @Test
+    void eachProposalCompletesOnTheExecutorOfItsSubmitterWithOneTaskPerExecutorAndEntry() throws Exception {
+        QueuedExecutor loopA = new QueuedExecutor();
+        QueuedExecutor loopB = new QueuedExecutor();
+        Executor[] submitter = {loopA};
+        ProposalBatcher b = batcher(() -> submitter[0], 1, 256, 1 << 20, 100);
+        CompletableFuture<ApplyResult> first = b.submit(register("a"));
+        List<CompletableFuture<ApplyResult>> onA = new ArrayList<>();
+        List<CompletableFuture<ApplyResult>> onB = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            submitter[0] = i % 2 == 0 ? loopA : loopB;
+            (i % 2 == 0 ? onA : onB).add(b.submit(register("w" + i)));
+        }
+        applied(entries.get(0), 1);
+        assertThat(first).as("completes on its executor, not on the apply thread").isNotDone();
+        assertThat(loopA.tasks).hasSize(1);
+        loopA.runAll();
+        assertThat(first.get().revision()).isEqualTo(1);
+
+        applied(entries.get(1), 2);
+        assertThat(loopA.tasks).as("one task for the three proposals of loop A").hasSize(1);
+        assertThat(loopB.tasks).as("one task for the three proposals of loop B").hasSize(1);
+        loopB.runAll();
+        assertThat(onB).allMatch(CompletableFuture::isDone);
+        assertThat(onA).noneMatch(CompletableFuture::isDone);
+        loopA.runAll();
+        for (int i = 0; i < 3; i++) {
+            assertThat(onA.get(i).get().revision()).isEqualTo(2 + 2 * i);
+            assertThat(onB.get(i).get().revision()).isEqualTo(3 + 2 * i);
+        }
+    }
+
+    @Test
+    void aProposalWhoseExecutorRefusesCompletesInPlace() throws Exception {
+        ProposalBatcher b = batcher(() -> r -> {
+            throw new java.util.concurrent.RejectedExecutionException("shut down");
+        }, 1, 256, 1 << 20, 100);
+        CompletableFuture<ApplyResult> f = b.submit(register("a"));
+        applied(entries.get(0), 4);
+        assertThat(f.get().revision()).isEqualTo(4);
     }
 
     @Test

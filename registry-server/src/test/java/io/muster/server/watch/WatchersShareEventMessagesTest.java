@@ -159,6 +159,83 @@ class WatchersShareEventMessagesTest {
         }
     }
 
+    /** A sink whose stream lives on {@code loop} (a Netty event loop in production). */
+    static final class LoopRecorder implements WatchSink {
+        final List<WatchResponse> events = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.Executor loop;
+        final Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        LoopRecorder(java.util.concurrent.Executor loop) {
+            this.loop = loop;
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public void send(WatchResponse response) {
+            threads.add(Thread.currentThread());
+            if (response.getKind() == WatchResponse.Kind.EVENTS) {
+                events.add(response);
+            }
+        }
+
+        @Override
+        public void complete() {
+        }
+
+        @Override
+        public java.util.concurrent.Executor executor() {
+            return loop;
+        }
+    }
+
+    @Test
+    void watchersDrainOnTheirStreamsLoopsAndAStalledLoopDelaysOnlyItsOwn() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        ExecutorService[] loops = {Executors.newSingleThreadExecutor(), Executors.newSingleThreadExecutor()};
+        java.util.concurrent.CountDownLatch stall = new java.util.concurrent.CountDownLatch(1);
+        WatchHub looped = new WatchHub(catalog, 1024, pool, 2, scheduler, System::nanoTime, "n1", 1000);
+        catalog.addListener(looped);
+        try {
+            List<LoopRecorder> onFirst = new ArrayList<>();
+            List<LoopRecorder> onSecond = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                LoopRecorder r = new LoopRecorder(loops[i % 2]);
+                looped.open(i % 3 == 0 ? Set.of() : Set.of("svc"), 1, 60_000, r);
+                (i % 2 == 0 ? onFirst : onSecond).add(r);
+            }
+            Thread firstLoop = loops[0].submit(Thread::currentThread).get();
+            loops[1].execute(() -> {
+                try {
+                    stall.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            for (int i = 0; i < 50; i++) {
+                register("svc", "i" + i);
+            }
+            List<Long> all = LongStream.rangeClosed(1, 50).boxed().toList();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(onFirst).allSatisfy(r ->
+                    assertThat(r.events).flatExtracting(WatchResponse::getEventsList).extracting(Event::getRevision).containsExactlyElementsOf(all)));
+            assertThat(onFirst).allSatisfy(r -> assertThat(r.threads).containsExactly(firstLoop));
+            assertThat(onSecond).allSatisfy(r -> assertThat(r.events).isEmpty());
+
+            stall.countDown();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(onSecond).allSatisfy(r ->
+                    assertThat(r.events).flatExtracting(WatchResponse::getEventsList).extracting(Event::getRevision).containsExactlyElementsOf(all)));
+        } finally {
+            stall.countDown();
+            looped.close();
+            pool.shutdownNow();
+            loops[0].shutdownNow();
+            loops[1].shutdownNow();
+        }
+    }
+
     @Test
     void resetForgetsSharedBatches() {
         watch(Set.of("svc"), 1);
