@@ -64,9 +64,14 @@ class MetricsEndpointTest {
                     .extracting(io.grpc.reflection.v1.ServiceResponse::getName)
                     .contains("muster.v1.Registry", "muster.v1.Cluster", "grpc.health.v1.Health");
             requests.onCompleted();
-            String followerMetrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + cluster.node(follower).metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(followerMetrics).contains("method=\"muster.v1.Registry/Register\"", "code=\"OK\"");
+            // a method without a latency histogram before the fix: mixing kinds under one name broke the scrape
+            io.muster.api.v1.RegistryGrpc.newBlockingStub(cluster.channel(follower)).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .listServices(io.muster.api.v1.ListServicesRequest.getDefaultInstance());
+            HttpResponse<String> scraped = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + cluster.node(follower).metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(scraped.statusCode()).as(scraped.body()).isEqualTo(200);
+            assertThat(scraped.body()).contains("method=\"muster.v1.Registry/Register\"", "code=\"OK\"",
+                    "method=\"muster.v1.Registry/ListServices\"");
         }
     }
 }

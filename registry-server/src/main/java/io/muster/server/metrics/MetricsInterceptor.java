@@ -45,7 +45,9 @@ public final class MetricsInterceptor implements ServerInterceptor {
                     .description("gRPC calls served, by method and status")
                     .tag("method", method)
                     .tag("code", code.name())
-                    .publishPercentileHistogram(method.endsWith("Register") || method.endsWith("Discover"))
+                    // every series of one name must be the same kind: a histogram for some methods and a
+                    // summary for others made the Prometheus scrape fail (ClassCastException) once both existed
+                    .publishPercentileHistogram(true)
                     .register(registry);
             byCode[code.ordinal()] = t;
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 
 /** Serves {@code GET /metrics} (Prometheus text format) on its own small HTTP server. */
 public final class MetricsServer implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MetricsServer.class);
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -19,9 +20,19 @@ public final class MetricsServer implements AutoCloseable {
         executor = Executors.newSingleThreadExecutor(new io.netty.util.concurrent.DefaultThreadFactory("muster-metrics-http", true));
         server.setExecutor(executor);
         server.createContext("/metrics", ex -> {
-            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+            byte[] body;
+            int status;
+            try {
+                body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+                status = 200;
+            } catch (RuntimeException e) {
+                // the JDK server would just drop the connection: say what broke, in the log and the answer
+                log.warn("metrics scrape failed", e);
+                body = ("scrape failed: " + e).getBytes(StandardCharsets.UTF_8);
+                status = 500;
+            }
             ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            ex.sendResponseHeaders(200, body.length);
+            ex.sendResponseHeaders(status, body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
             }
