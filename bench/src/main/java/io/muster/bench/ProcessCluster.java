@@ -34,7 +34,8 @@ import java.util.stream.Collectors;
 public final class ProcessCluster implements AutoCloseable {
 
     /** One node process. */
-    public record NodeProcess(String id, String raftAddress, String grpcAddress, Path log, Path dataDir, Process process) {
+    public record NodeProcess(String id, String raftAddress, String grpcAddress, Path log, Path dataDir, Process process,
+                              int metricsPort) {
         public long pid() {
             return process.pid();
         }
@@ -63,7 +64,7 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     private void launch(int size, int electionTimeoutMs, List<String> jvmArgs) throws IOException {
-        List<Integer> ports = freePorts(2 * size);
+        List<Integer> ports = freePorts(3 * size);
         List<String> specs = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             specs.add("n" + (i + 1) + "=127.0.0.1:" + ports.get(2 * i) + "/127.0.0.1:" + ports.get(2 * i + 1));
@@ -75,6 +76,7 @@ public final class ProcessCluster implements AutoCloseable {
             String id = "n" + (i + 1);
             String raft = "127.0.0.1:" + ports.get(2 * i);
             String grpc = "127.0.0.1:" + ports.get(2 * i + 1);
+            int metricsPort = ports.get(2 * size + i);
             Path dataDir = workDir.resolve(id);
             Path tmpDir = workDir.resolve("tmp-" + id);
             Files.createDirectories(tmpDir);
@@ -93,14 +95,15 @@ public final class ProcessCluster implements AutoCloseable {
             cmd.add(classpath);
             cmd.add("io.muster.server.Main");
             cmd.addAll(List.of("--id", id, "--raft", raft, "--grpc", grpc, "--peers", peers,
-                    "--data-dir", dataDir.toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs)));
+                    "--data-dir", dataDir.toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs),
+                    "--metrics-port", Integer.toString(metricsPort)));
             Files.writeString(log, String.join(" ", cmd) + System.lineSeparator());
             Process p = new ProcessBuilder(cmd)
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-            nodes.add(new NodeProcess(id, raft, grpc, log, dataDir, p));
+            nodes.add(new NodeProcess(id, raft, grpc, log, dataDir, p, metricsPort));
         }
     }
 

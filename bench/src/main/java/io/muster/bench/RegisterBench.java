@@ -108,7 +108,42 @@ public final class RegisterBench implements Callable<Integer> {
     /** Result of one run. */
     record RunResult(int run, String leader, double seconds, long ok, long errors, Map<Status.Code, Long> errorCodes,
                      double throughput, double p50, double p99, double p999, double max, double mean,
-                     double[] nodeCpu, double benchCpu, double machineBusy) {
+                     double[] nodeCpu, double benchCpu, double machineBusy, RaftCounters raft) {
+    }
+
+    /**
+     * The leader's group-commit counters over a window (from its /metrics): log entries proposed,
+     * commands in them, and heartbeat rounds that pushed the commit index. Absent (-1) when the
+     * scrape failed.
+     */
+    record RaftCounters(double entries, double commands, double pushRounds) {
+        static final RaftCounters UNKNOWN = new RaftCounters(-1, -1, -1);
+
+        static RaftCounters scrape(ProcessCluster.NodeProcess n) {
+            try (var in = java.net.URI.create("http://127.0.0.1:" + n.metricsPort() + "/metrics").toURL().openStream()) {
+                String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                return new RaftCounters(value(text, "muster_raft_proposed_entries_total"),
+                        value(text, "muster_raft_proposed_commands_total"), value(text, "muster_raft_commit_push_rounds_total"));
+            } catch (IOException | RuntimeException e) {
+                return UNKNOWN;
+            }
+        }
+
+        private static double value(String text, String name) {
+            for (String line : text.split("\n")) {
+                if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            throw new IllegalStateException("no " + name);
+        }
+
+        RaftCounters minus(RaftCounters o) {
+            if (entries < 0 || o.entries < 0) {
+                return UNKNOWN;
+            }
+            return new RaftCounters(entries - o.entries, commands - o.commands, pushRounds - o.pushRounds);
+        }
     }
 
     public static void main(String[] args) {
@@ -201,6 +236,7 @@ public final class RegisterBench implements Callable<Integer> {
 
         List<ProcessCluster.NodeProcess> ns = cluster.nodes();
         CpuSample before = CpuSample.take(ns);
+        RaftCounters raftBefore = RaftCounters.scrape(leader);
         long start = System.nanoTime();
         phase = PHASE_MEASURE;
         long end = start + TimeUnit.SECONDS.toNanos(durationS);
@@ -218,6 +254,7 @@ public final class RegisterBench implements Callable<Integer> {
         phase = PHASE_STOP;
         long measuredNanos = System.nanoTime() - start;
         CpuSample after = CpuSample.take(ns);
+        RaftCounters raftDelta = RaftCounters.scrape(leader).minus(raftBefore);
         if (!stopped.await(deadlineMs + 5000, TimeUnit.MILLISECONDS)) {
             System.out.println("# warning: " + stopped.getCount() + " clients did not finish their last call");
         }
@@ -243,7 +280,7 @@ public final class RegisterBench implements Callable<Integer> {
                 merged.getValueAtPercentile(50) / 1000.0, merged.getValueAtPercentile(99) / 1000.0,
                 merged.getValueAtPercentile(99.9) / 1000.0, merged.getMaxValue() / 1000.0, merged.getMean() / 1000.0,
                 nodeCpu, CpuSample.percent(before.self, after.self, measuredNanos),
-                CpuSample.machinePercent(before, after));
+                CpuSample.machinePercent(before, after), raftDelta);
     }
 
     private static void sleepUntil(long nanoTime) throws InterruptedException {
@@ -396,8 +433,8 @@ public final class RegisterBench implements Callable<Integer> {
             h.append(" CPU ").append(n.id()).append(" % |");
             sep.append("---:|");
         }
-        h.append(" CPU bench % | CPU machine % | CPU other % |");
-        sep.append("---:|---:|---:|");
+        h.append(" CPU bench % | CPU machine % | CPU other % | entries/s | commands/entry | push rounds/s |");
+        sep.append("---:|---:|---:|---:|---:|---:|");
         System.out.println(h);
         System.out.println(sep);
         for (RunResult r : rs) {
@@ -408,6 +445,13 @@ public final class RegisterBench implements Callable<Integer> {
             }
             double other = r.machineBusy() - r.benchCpu() - Arrays.stream(r.nodeCpu()).sum();
             row.append(String.format(Locale.ROOT, " %.0f | %.0f | %.0f |", r.benchCpu(), r.machineBusy(), Math.max(0, other)));
+            RaftCounters rc = r.raft();
+            if (rc.entries() < 0) {
+                row.append(" ? | ? | ? |");
+            } else {
+                row.append(String.format(Locale.ROOT, " %,.0f | %.1f | %,.0f |", rc.entries() / r.seconds(),
+                        rc.entries() == 0 ? 0 : rc.commands() / rc.entries(), rc.pushRounds() / r.seconds()));
+            }
             System.out.println(row);
             if (!r.errorCodes().isEmpty()) {
                 System.out.println("  errors by code: " + r.errorCodes());

@@ -42,15 +42,57 @@ public final class Validation {
         return Status.INVALID_ARGUMENT.withDescription(field + ": " + v + " (expected: " + expected + ")").asRuntimeException();
     }
 
+    /** {@link #SERVICE} without a regex engine (this runs on every call's event loop). */
+    static boolean isServiceName(String s) {
+        int n = s.length();
+        if (n < 1 || n > 64 || !lowerAlnum(s.charAt(0)) || !lowerAlnum(s.charAt(n - 1))) {
+            return false;
+        }
+        for (int i = 1; i < n - 1; i++) {
+            char c = s.charAt(i);
+            if (!lowerAlnum(c) && c != '.' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@link #INSTANCE_ID}, {@link #HOST} or {@link #CHECK_NAME} without a regex engine. */
+    static boolean isName(String s, int maxLength, String punctuation) {
+        int n = s.length();
+        if (n < 1 || n > maxLength) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (!lowerAlnum(c) && !(c >= 'A' && c <= 'Z') && punctuation.indexOf(c) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static final String ID_PUNCTUATION = "._:-";
+    static final String HOST_PUNCTUATION = "._:[]%-";
+    static final String CHECK_NAME_PUNCTUATION = "._-";
+
+    private static boolean lowerAlnum(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    }
+
+    private static boolean isCheckName(String s) {
+        return isName(s, 64, CHECK_NAME_PUNCTUATION);
+    }
+
     public static String service(String field, String name) {
-        if (name == null || !SERVICE.matcher(name).matches()) {
+        if (name == null || !isServiceName(name)) {
             throw invalid(field, "'" + name + "'", SERVICE_RULE);
         }
         return name;
     }
 
     public static String instanceId(String field, String id) {
-        if (id == null || !INSTANCE_ID.matcher(id).matches()) {
+        if (id == null || !isName(id, 128, ID_PUNCTUATION)) {
             throw invalid(field, "'" + id + "'", "1-128 chars of [A-Za-z0-9._:-]");
         }
         return id;
@@ -70,7 +112,7 @@ public final class Validation {
         }
         service("instance.service", in.getService());
         String host = in.getHost();
-        if (!HOST.matcher(host).matches()) {
+        if (!isName(host, 253, HOST_PUNCTUATION)) {
             throw invalid("instance.host", "'" + host + "'", "an IP address or DNS name, 1-253 chars");
         }
         range("instance.port", in.getPort(), 1, 65535);
@@ -107,6 +149,9 @@ public final class Validation {
         if (in.getChecksCount() > MAX_CHECKS) {
             throw invalid("instance.checks", in.getChecksCount() + " checks", "at most " + MAX_CHECKS);
         }
+        if (in.getChecksCount() == 0 && alreadyNormal(in, id, weight, ttl)) {
+            return in; // nothing to fill in or clear: skip the copy (metadata map included)
+        }
         Instance.Builder b = in.toBuilder()
                 .setId(id)
                 .setWeight((int) weight)
@@ -123,6 +168,14 @@ public final class Validation {
             b.addChecks(c);
         }
         return b.build();
+    }
+
+    /** True if {@code in} already carries its defaults and none of the registry-owned fields. */
+    private static boolean alreadyNormal(Instance in, String id, long weight, long ttl) {
+        return in.getId().equals(id) && in.getWeight() == weight && in.getLeaseTtlMs() == ttl
+                && in.getLeaseId() == 0 && in.getHealthValue() == 0 && in.getHealthReason().isEmpty()
+                && in.getHealthChangedAtMs() == 0 && in.getCreateRevision() == 0 && in.getModRevision() == 0
+                && in.getRegisteredAtMs() == 0;
     }
 
     static HealthCheck check(String field, HealthCheck c) {
@@ -162,7 +215,7 @@ public final class Validation {
             }
             case CUSTOM -> {
                 kind = c.getCustom().getType();
-                if (!CHECK_NAME.matcher(kind).matches()) {
+                if (!isCheckName(kind)) {
                     throw invalid(field + ".custom.type", "'" + kind + "'", "1-64 chars of [A-Za-z0-9._-]");
                 }
                 if (c.getCustom().getConfigCount() > 32) {
@@ -172,7 +225,7 @@ public final class Validation {
             default -> throw invalid(field, "no kind", "one of http, tcp, grpc, ttl, custom");
         }
         String name = c.getName().isEmpty() ? kind : c.getName();
-        if (!CHECK_NAME.matcher(name).matches()) {
+        if (!isCheckName(name)) {
             throw invalid(field + ".name", "'" + name + "'", "1-64 chars of [A-Za-z0-9._-]");
         }
         long interval = c.getIntervalMs() == 0 ? 5_000 : range(field + ".interval_ms", c.getIntervalMs(), 100, 3_600_000);
@@ -188,7 +241,7 @@ public final class Validation {
         if (r.getResult() == CheckResult.CHECK_RESULT_UNSPECIFIED || r.getResultValue() > CheckResult.FAIL_VALUE) {
             throw invalid(field + ".result", r.getResultValue(), "PASS, WARN or FAIL");
         }
-        if (!r.getCheckName().isEmpty() && !CHECK_NAME.matcher(r.getCheckName()).matches()) {
+        if (!r.getCheckName().isEmpty() && !isCheckName(r.getCheckName())) {
             throw invalid(field + ".check_name", "'" + r.getCheckName() + "'", "1-64 chars of [A-Za-z0-9._-]");
         }
         if (r.getNote().length() > 256) {

@@ -22,6 +22,12 @@ public final class NodeMetrics {
         Gauge.builder("muster.raft.commit.index", raft, RaftNode::committedIndex).register(r);
         Gauge.builder("muster.raft.applied.index", raft, RaftNode::appliedIndex).register(r);
         Gauge.builder("muster.raft.last.log.index", raft, RaftNode::lastLogIndex).register(r);
+        FunctionCounter.builder("muster.raft.proposed.entries", raft, RaftNode::proposedEntries)
+                .description("log entries proposed as leader; a group-commit batch counts once").register(r);
+        FunctionCounter.builder("muster.raft.proposed.commands", raft, RaftNode::proposedCommands)
+                .description("commands proposed as leader, in all entries").register(r);
+        FunctionCounter.builder("muster.raft.commit.push.rounds", raft, RaftNode::commitPushRounds)
+                .description("heartbeat rounds sent to tell the followers a new commit index").register(r);
         Gauge.builder("muster.catalog.revision", catalog, Catalog::revision).register(r);
         Gauge.builder("muster.catalog.instances", catalog, c -> c.read(v -> v.allInstances().size())).register(r);
         Gauge.builder("muster.catalog.instances.routable", catalog, c -> c.read(v -> v.allInstances().stream()

@@ -1,6 +1,7 @@
 package io.muster.server.raft;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,7 @@ final class CommitPusher {
     private final Consumer<Runnable> round;
     // rounds still to run, the one in flight included (0: idle)
     private final AtomicInteger owed = new AtomicInteger();
+    private final LongAdder rounds = new LongAdder();
 
     CommitPusher(Consumer<Runnable> round) {
         this.round = round;
@@ -59,7 +61,13 @@ final class CommitPusher {
         }
     }
 
+    /** Heartbeat rounds started so far. */
+    long rounds() {
+        return rounds.sum();
+    }
+
     private void start() {
+        rounds.increment();
         try {
             round.accept(this::roundEnded);
         } catch (RuntimeException e) {

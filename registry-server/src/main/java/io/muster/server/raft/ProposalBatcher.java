@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -50,6 +51,8 @@ final class ProposalBatcher {
     private final int maxQueued;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight;
+    private final LongAdder proposedEntries = new LongAdder();
+    private final LongAdder proposedCommands = new LongAdder();
 
     /**
      * @param leaderTerm the term this node leads, or a value {@code <= 0} when it does not lead
@@ -106,6 +109,16 @@ final class ProposalBatcher {
         return queue.size();
     }
 
+    /** Log entries proposed so far (a batch entry counts once). */
+    long proposedEntries() {
+        return proposedEntries.sum();
+    }
+
+    /** Commands proposed so far, in all entries. */
+    long proposedCommands() {
+        return proposedCommands.sum();
+    }
+
     private List<Pending> drainLocked() {
         List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxCommands));
         int bytes = 0;
@@ -137,6 +150,8 @@ final class ProposalBatcher {
             }
             entry = Command.newBuilder().setBatch(b).build();
         }
+        proposedEntries.increment();
+        proposedCommands.add(batch.size());
         try {
             sink.apply(entry, term, done);
         } catch (RuntimeException e) {
@@ -147,17 +162,20 @@ final class ProposalBatcher {
     /** An entry in flight ended (applied, or failed): the next waiting proposals go. */
     private void entryDone() {
         List<Pending> next;
+        boolean idle;
         synchronized (this) {
             if (!queue.isEmpty()) {
                 next = drainLocked();
+                idle = false;
             } else {
-                inFlight--;
                 next = null;
+                idle = --inFlight == 0;
             }
         }
         if (next != null) {
             propose(next);
-        } else {
+        } else if (idle) {
+            // with another entry still in flight, its own commit (pushed when it ends) covers this one
             sink.idle();
         }
     }

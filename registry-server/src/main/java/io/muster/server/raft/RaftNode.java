@@ -36,7 +36,8 @@ public final class RaftNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
     private static final String GROUP = "muster";
     // group commit: entries replicating at once, and what one batch entry may carry
-    private static final int BATCH_IN_FLIGHT = 2; // 4 measured no better (RegisterBench, docs/benchmarks.md)
+    // 1, 3 and 4 measured no better than 2 (RegisterBench, docs/benchmarks.md)
+    private static final int BATCH_IN_FLIGHT = 2;
     private static final int BATCH_MAX_COMMANDS = 256;
     private static final int BATCH_MAX_BYTES = 256 * 1024;
     private static final int BATCH_MAX_QUEUED = 20_000;
@@ -55,6 +56,7 @@ public final class RaftNode implements AutoCloseable {
     private Node node;
 
     private final ProposalBatcher batcher;
+    private final CommitPusher pusher;
 
     /**
      * @param completer called on the proposing thread: where that proposal's future completes (never
@@ -63,7 +65,7 @@ public final class RaftNode implements AutoCloseable {
     public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor, Supplier<Executor> completer) {
         this.options = options;
         this.stateMachine = new CatalogStateMachine(catalog, snapshotExecutor);
-        CommitPusher pusher = new CommitPusher(this::heartbeatRound);
+        this.pusher = new CommitPusher(this::heartbeatRound);
         ProposalBatcher.Sink sink = new ProposalBatcher.Sink() {
             @Override
             public void apply(Command command, long expectedTerm, Closure done) {
@@ -181,6 +183,21 @@ public final class RaftNode implements AutoCloseable {
 
     public long appliedIndex() {
         return stateMachine.appliedIndex();
+    }
+
+    /** Log entries this node proposed as leader (a group-commit batch counts once). */
+    public long proposedEntries() {
+        return batcher.proposedEntries();
+    }
+
+    /** Commands this node proposed as leader, in all its entries. */
+    public long proposedCommands() {
+        return batcher.proposedCommands();
+    }
+
+    /** Heartbeat rounds sent to push the commit index to the followers ({@link CommitPusher}). */
+    public long commitPushRounds() {
+        return pusher.rounds();
     }
 
     public long lastLogIndex() {

@@ -127,4 +127,39 @@ class ValidationRulesTest {
         assertThat(c.getRise()).isEqualTo(1);
         assertThat(c.getFall()).isEqualTo(2);
     }
+
+    @Test
+    void theCharacterScansAcceptExactlyWhatTheDocumentedPatternsAccept() {
+        java.util.Random random = new java.util.Random(42);
+        String alphabet = "az09AZ.-_:[]%/ \u00e9";
+        int checked = 0;
+        for (int i = 0; i < 200_000; i++) {
+            int length = random.nextInt(8) == 0 ? 60 + random.nextInt(200) : random.nextInt(6);
+            StringBuilder sb = new StringBuilder(length);
+            for (int k = 0; k < length; k++) {
+                sb.append(random.nextInt(3) == 0 ? alphabet.charAt(random.nextInt(alphabet.length()))
+                        : (char) ('a' + random.nextInt(26)));
+            }
+            String s = sb.toString();
+            assertThat(Validation.isServiceName(s)).as("service '%s'", s).isEqualTo(Validation.SERVICE.matcher(s).matches());
+            assertThat(Validation.isName(s, 128, Validation.ID_PUNCTUATION)).as("id '%s'", s)
+                    .isEqualTo(Validation.INSTANCE_ID.matcher(s).matches());
+            assertThat(Validation.isName(s, 253, Validation.HOST_PUNCTUATION)).as("host '%s'", s)
+                    .isEqualTo(Validation.HOST.matcher(s).matches());
+            assertThat(Validation.isName(s, 64, Validation.CHECK_NAME_PUNCTUATION)).as("check name '%s'", s)
+                    .isEqualTo(Validation.CHECK_NAME.matcher(s).matches());
+            checked += Validation.SERVICE.matcher(s).matches() ? 1 : 0;
+        }
+        assertThat(checked).as("the generator also produces valid names").isGreaterThan(1000);
+    }
+
+    @Test
+    void anInstanceThatAlreadyCarriesItsDefaultsComesBackAsItIs() {
+        Instance normal = OK.toBuilder().setId("o-1").setWeight(100).setLeaseTtlMs(10_000).putMetadata("v", "1").build();
+        assertThat(Validation.instance(normal)).isSameAs(normal);
+        Instance withRegistryField = normal.toBuilder().setModRevision(3).build();
+        assertThat(Validation.instance(withRegistryField)).isEqualTo(normal).isNotSameAs(withRegistryField);
+        Instance withoutWeight = normal.toBuilder().clearWeight().build();
+        assertThat(Validation.instance(withoutWeight)).isEqualTo(normal);
+    }
 }

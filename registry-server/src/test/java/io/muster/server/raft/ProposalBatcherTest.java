@@ -118,6 +118,8 @@ class ProposalBatcherTest {
         b.submit(register("z"));
         assertThat(entries).hasSize(3);
         assertThat(entries.get(2).command().hasBatch()).isFalse();
+        assertThat(b.proposedEntries()).as("a batch entry counts once").isEqualTo(3);
+        assertThat(b.proposedCommands()).isEqualTo(7);
     }
 
     @Test
@@ -133,6 +135,18 @@ class ProposalBatcherTest {
         b.submit(register("c"));
         entries.get(2).done().run(new Status(RaftError.EPERM, "lost"));
         assertThat(idleCalls).isEqualTo(2);
+    }
+
+    @Test
+    void theCommitIsPushedOnceWhenTheLastOfSeveralEntriesInFlightIsApplied() {
+        ProposalBatcher b = batcher(2, 256, 1 << 20, 100);
+        b.submit(register("a"));
+        b.submit(register("b"));
+        assertThat(entries).as("two entries in flight").hasSize(2);
+        applied(entries.get(0), 1);
+        assertThat(idleCalls).as("b is still in flight: pushing its commit will cover a").isZero();
+        applied(entries.get(1), 2);
+        assertThat(idleCalls).isEqualTo(1);
     }
 
     @Test
