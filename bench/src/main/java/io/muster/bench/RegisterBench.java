@@ -57,6 +57,9 @@ public final class RegisterBench implements Callable<Integer> {
     int durationS;
     @Option(names = "--warmup-s", defaultValue = "5", description = "Unrecorded seconds before each run (default ${DEFAULT-VALUE})")
     int warmupS;
+    @Option(names = "--first-warmup-s", defaultValue = "-1",
+            description = "Unrecorded seconds before the first run only; -1 = --warmup-s (the node JVMs keep getting faster for minutes)")
+    int firstWarmupS;
     @Option(names = "--runs", defaultValue = "3", description = "Runs; the summary is the median (default ${DEFAULT-VALUE})")
     int runs;
     @Option(names = "--target", defaultValue = "all",
@@ -153,14 +156,14 @@ public final class RegisterBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (clients < 1 || durationS < 1 || warmupS < 0 || runs < 1 || instances < 1 || channelsPerNode < 1 || nodes < 1) {
+        if (clients < 1 || durationS < 1 || warmupS < 0 || firstWarmupS < -1 || runs < 1 || instances < 1 || channelsPerNode < 1 || nodes < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "counts must be positive");
         }
         Path dir = workDir != null ? workDir : defaultWorkDir();
         System.out.println("# Muster register benchmark, " + LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME));
         System.out.println(MachineInfo.describe());
-        System.out.printf(Locale.ROOT, "# op=%s clients=%d target=%s %s leaseTtlMs=%d warmup=%ds duration=%ds runs=%d nodes=%d channelsPerNode=%d deadline=%dms nodeJvmOpts=%s%n",
-                op, clients, target, unique ? "unique instances" : "instances/client=" + instances, leaseTtlMs, warmupS, durationS,
+        System.out.printf(Locale.ROOT, "# op=%s clients=%d target=%s %s leaseTtlMs=%d firstWarmup=%ds warmup=%ds duration=%ds runs=%d nodes=%d channelsPerNode=%d deadline=%dms nodeJvmOpts=%s%n",
+                op, clients, target, unique ? "unique instances" : "instances/client=" + instances, leaseTtlMs, firstWarmupS >= 0 ? firstWarmupS : warmupS, warmupS, durationS,
                 runs, nodes, channelsPerNode, deadlineMs, String.join(" ", nodeJvmOpts));
         System.out.println("# work dir (node logs): " + dir.toAbsolutePath());
 
@@ -232,7 +235,7 @@ public final class RegisterBench implements Callable<Integer> {
         for (Client c : cs) {
             c.start(stopped);
         }
-        Thread.sleep(TimeUnit.SECONDS.toMillis(warmupS));
+        Thread.sleep(TimeUnit.SECONDS.toMillis(run == 1 && firstWarmupS >= 0 ? firstWarmupS : warmupS));
 
         List<ProcessCluster.NodeProcess> ns = cluster.nodes();
         CpuSample before = CpuSample.take(ns);
