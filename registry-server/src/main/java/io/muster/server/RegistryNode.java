@@ -97,7 +97,7 @@ public final class RegistryNode implements AutoCloseable {
         catalog.addListener(watchHub);
         this.raft = new RaftNode(new RaftNode.Options(config.self().raftAddress(),
                 config.peers().stream().map(PeerSpec::raftAddress).toList(), config.dataDir().resolve("raft"),
-                config.electionTimeoutMs(), config.snapshotIntervalSecs(), config.syncLog()), catalog, snapshotExecutor, scheduler,
+                config.electionTimeoutMs(), config.snapshotIntervalSecs(), config.syncLog()), catalog, snapshotExecutor,
                 this::proposalCompleter);
         this.leases = new LeaseManager(raft::propose, scheduler, System::nanoTime, clock, 100);
         catalog.addListener(leases);

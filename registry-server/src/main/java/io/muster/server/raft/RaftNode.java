@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -41,9 +40,6 @@ public final class RaftNode implements AutoCloseable {
     private static final int BATCH_MAX_COMMANDS = 256;
     private static final int BATCH_MAX_BYTES = 256 * 1024;
     private static final int BATCH_MAX_QUEUED = 20_000;
-    // a follower whose acknowledgment reached the leader after both commit-push rounds left gets
-    // one more round this much later (see CommitPusher)
-    private static final long COMMIT_PUSH_TRAIL_NANOS = TimeUnit.MILLISECONDS.toNanos(3);
 
     /** Raft settings of one node. */
     public record Options(String raftAddress, List<String> initialPeers, Path dataDir, int electionTimeoutMs,
@@ -61,16 +57,13 @@ public final class RaftNode implements AutoCloseable {
     private final ProposalBatcher batcher;
 
     /**
-     * @param scheduler runs the trailing commit-push rounds
      * @param completer called on the proposing thread: where that proposal's future completes (never
      *                  jraft's apply thread)
      */
-    public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor, ScheduledExecutorService scheduler,
-                    Supplier<Executor> completer) {
+    public RaftNode(Options options, Catalog catalog, Executor snapshotExecutor, Supplier<Executor> completer) {
         this.options = options;
         this.stateMachine = new CatalogStateMachine(catalog, snapshotExecutor);
-        CommitPusher pusher = new CommitPusher(this::heartbeatRound,
-                (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS), COMMIT_PUSH_TRAIL_NANOS);
+        CommitPusher pusher = new CommitPusher(this::heartbeatRound);
         ProposalBatcher.Sink sink = new ProposalBatcher.Sink() {
             @Override
             public void apply(Command command, long expectedTerm, Closure done) {

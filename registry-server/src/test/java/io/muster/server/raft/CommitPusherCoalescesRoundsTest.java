@@ -10,9 +10,7 @@ import org.junit.jupiter.api.Test;
 class CommitPusherCoalescesRoundsTest {
 
     private final List<Runnable> rounds = new ArrayList<>();
-    private final CommitPusher pusher = new CommitPusher(rounds::add, (task, delay) -> {
-        throw new AssertionError("no trailing round when the trail is 0");
-    }, 0);
+    private final CommitPusher pusher = new CommitPusher(rounds::add);
 
     @Test
     void aRequestOnAnIdlePusherStartsARoundAtOnceAndOneMoreAfterIt() {
@@ -48,8 +46,7 @@ class CommitPusherCoalescesRoundsTest {
         CommitPusher failing = new CommitPusher(ended -> {
             attempts[0]++;
             throw new IllegalStateException("node shutting down");
-        }, (task, delay) -> {
-        }, 1);
+        });
         failing.request();
         failing.request();
         assertThat(attempts[0]).as("not stuck in flight").isEqualTo(2);
