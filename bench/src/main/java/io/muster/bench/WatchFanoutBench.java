@@ -60,9 +60,14 @@ public final class WatchFanoutBench implements Callable<Integer> {
     WatchOn watchOn;
     @Option(names = "--spread", description = "Also print, per run, when each event reached its first and its last watcher")
     boolean spread;
+    @Option(names = "--events-csv",
+            description = "Also write one line per measured event (wall-clock time of its ack; write latency; when its first, median and last watcher got it, ms after the ack) to this file, to line tails up with GC logs")
+    Path eventsCsv;
     @Option(names = "--warmup-runs", defaultValue = "1",
             description = "Runs of the same shape before the measured ones, not recorded (JIT, heap sizing)")
     int warmupRuns;
+
+    private java.io.PrintWriter csv;
 
     enum Decode { IDS, FULL }
 
@@ -101,6 +106,10 @@ public final class WatchFanoutBench implements Callable<Integer> {
                         .directExecutor().disableRetry().build());
             }
             List<Result> results = new ArrayList<>();
+            if (eventsCsv != null) {
+                csv = new java.io.PrintWriter(Files.newBufferedWriter(eventsCsv));
+                csv.println("run,event,ack_utc_ms,write_ms,first_ms,median_ms,last_ms");
+            }
             System.out.printf("%-5s %10s %10s %9s %9s %9s %9s %12s %12s%n", "run", "delivered", "expected", "p50 ms", "p99 ms",
                     "p99.9 ms", "max ms", "write p50", "write p99");
             for (int run = 1 - warmupRuns; run <= runs; run++) {
@@ -121,6 +130,9 @@ public final class WatchFanoutBench implements Callable<Integer> {
                     median(results.stream().mapToDouble(Result::writeP99).toArray()));
             writeChannel.shutdownNow();
             watchChannels.forEach(ManagedChannel::shutdownNow);
+            if (csv != null) {
+                csv.close();
+            }
         }
         return 0;
     }
@@ -138,6 +150,7 @@ public final class WatchFanoutBench implements Callable<Integer> {
         long base = writer.withDeadlineAfter(5, TimeUnit.SECONDS).register(RegisterRequest.newBuilder()
                 .setInstance(instance(service, -1)).build()).getRevision() + 1;
         AtomicLongArray ackNanos = new AtomicLongArray(events);
+        long[] sentNanos = new long[events];
         // delivery[i * watchers + w]: when watcher w got the i-th registration (one event's
         // deliveries are adjacent: they arrive together)
         long[] delivery = new long[watchers * events];
@@ -202,6 +215,7 @@ public final class WatchFanoutBench implements Callable<Integer> {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
             long sent = System.nanoTime();
+            sentNanos[i] = sent;
             writer.withDeadlineAfter(5, TimeUnit.SECONDS).register(RegisterRequest.newBuilder().setInstance(instance(service, i)).build());
             long acked = System.nanoTime();
             ackNanos.set(i, acked);
@@ -245,6 +259,27 @@ public final class WatchFanoutBench implements Callable<Integer> {
             System.out.printf("      per event: first watcher p50 %.2f p90 %.2f p99 %.2f ms; last watcher p50 %.2f p90 %.2f p99 %.2f ms%n",
                     first.getValueAtPercentile(50) / 1000.0, first.getValueAtPercentile(90) / 1000.0, first.getValueAtPercentile(99) / 1000.0,
                     last.getValueAtPercentile(50) / 1000.0, last.getValueAtPercentile(90) / 1000.0, last.getValueAtPercentile(99) / 1000.0);
+        }
+        if (csv != null && run > warmupRuns) {
+            // wall clock of an ack = now (wall) - (now - ack) (monotonic)
+            long wallNowMicros = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
+            long monoNow = System.nanoTime();
+            long[] row = new long[watchers];
+            for (int i = 0; i < events; i++) {
+                int n = 0;
+                for (int w = 0; w < watchers; w++) {
+                    long d = delivery[i * watchers + w];
+                    if (d != 0) {
+                        row[n++] = Math.max(0, d - ackNanos.get(i));
+                    }
+                }
+                Arrays.sort(row, 0, n);
+                double ackWallMs = (wallNowMicros - TimeUnit.NANOSECONDS.toMicros(monoNow - ackNanos.get(i))) / 1000.0;
+                csv.printf(java.util.Locale.ROOT, "%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f%n", run - warmupRuns, i, ackWallMs,
+                        (ackNanos.get(i) - sentNanos[i]) / 1e6, n == 0 ? -1 : row[0] / 1e6, n == 0 ? -1 : row[n / 2] / 1e6,
+                        n == 0 ? -1 : row[n - 1] / 1e6);
+            }
+            csv.flush();
         }
         // distinct (watcher, event) pairs that arrived, so a duplicate cannot stand in for a loss
         return new Result(h.getTotalCount(), expected, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
