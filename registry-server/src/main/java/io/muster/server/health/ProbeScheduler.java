@@ -1,5 +1,7 @@
 package io.muster.server.health;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -21,9 +23,12 @@ import org.slf4j.LoggerFactory;
  * all while nothing is scheduled. A probe runs up to one tick before or after its time; its period
  * stays exact on average (fixed rate), and rounds missed during a stall are skipped, not caught up.
  *
- * <p>Threading: the queue is touched on the executor's thread only; {@link #scheduleAtFixedRate}
- * and {@link Handle#cancel} may be called from any thread. Cancelled entries leave the queue when
- * they come due (at most one period later).
+ * <p>Threading: {@link #scheduleAtFixedRate} and {@link Handle#cancel} may be called from any thread.
+ * The executor may have several threads (the health pool has two): the queue and the armed wake-up
+ * are guarded by this object's lock, and tasks run outside it. Without the lock a round that started
+ * on a second pool thread before the arming thread had stored its handle saw that stale handle when it
+ * re-armed, took it for a pending wake-up, and the rounds stopped for good. Cancelled entries leave the
+ * queue when they come due (at most one period later).
  */
 final class ProbeScheduler {
 
@@ -41,7 +46,7 @@ final class ProbeScheduler {
     private final LongSupplier nanoTime;
     private final long origin;
     private final LongAdder rounds = new LongAdder();
-    // executor thread only
+    // guarded by this
     private final PriorityQueue<Entry> queue = new PriorityQueue<>((a, b) -> Long.compare(a.due, b.due));
     private ScheduledFuture<?> wake;
     private long wakeAt;
@@ -68,9 +73,11 @@ final class ProbeScheduler {
         }
         Entry e = new Entry(task, nanoTime.getAsLong() + Math.max(0, firstDelayNanos), periodNanos);
         executor.execute(() -> {
-            if (!e.cancelled) {
-                queue.add(e);
-                arm(e.due);
+            synchronized (this) {
+                if (!e.cancelled) {
+                    queue.add(e);
+                    arm(e.due);
+                }
             }
         });
         return e;
@@ -81,7 +88,7 @@ final class ProbeScheduler {
         return rounds.sum();
     }
 
-    /** Makes sure the executor wakes at the grid point at or after {@code due}. */
+    /** Makes sure the executor wakes at the grid point at or after {@code due}. Holds the lock. */
     private void arm(long due) {
         long at = origin + Math.floorDiv(due - origin + tickNanos - 1, tickNanos) * tickNanos;
         if (wake != null && wakeAt <= at) {
@@ -96,12 +103,12 @@ final class ProbeScheduler {
 
     /** Runs everything due within the next tick, re-queues it, and sleeps until the next one. */
     private void round() {
-        wake = null;
         rounds.increment();
-        long now = nanoTime.getAsLong();
-        long horizon = now + tickNanos;
-        Entry e = null;
-        try {
+        List<Entry> due = new ArrayList<>();
+        synchronized (this) {
+            wake = null;
+            long horizon = nanoTime.getAsLong() + tickNanos;
+            Entry e;
             while ((e = queue.peek()) != null && e.due <= horizon) {
                 queue.poll();
                 if (e.cancelled) {
@@ -112,6 +119,11 @@ final class ProbeScheduler {
                     e.due += ((horizon - e.due) / e.period + 1) * e.period; // a stall: skip the missed rounds
                 }
                 queue.add(e);
+                due.add(e);
+            }
+        }
+        try {
+            for (Entry e : due) {
                 try {
                     e.task.run();
                 } catch (RuntimeException | Error ex) {
@@ -120,10 +132,12 @@ final class ProbeScheduler {
                 }
             }
         } finally {
-            // whatever happened above, the loop wakes again for the next probe due
-            Entry next = queue.peek();
-            if (next != null) {
-                arm(next.due);
+            // whatever happened above, the executor wakes again for the next probe due
+            synchronized (this) {
+                Entry next = queue.peek();
+                if (next != null) {
+                    arm(next.due);
+                }
             }
         }
     }

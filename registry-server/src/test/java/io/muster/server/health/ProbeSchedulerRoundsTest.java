@@ -145,4 +145,70 @@ class ProbeSchedulerRoundsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("expected: >= 2 ticks");
     }
+
+    /**
+     * A pool whose first wake-up starts its round at once on the other thread, before {@code schedule}
+     * returns (and so before the scheduler can store the handle), the worst interleaving of a real
+     * two-thread pool, which once stopped the rounds of a member for good.
+     */
+    private static final class EagerPool extends java.util.concurrent.ScheduledThreadPoolExecutor {
+        private final java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+        EagerPool() {
+            super(2);
+        }
+
+        @Override
+        public void execute(Runnable command) {
+            super.schedule(command, 0, TimeUnit.NANOSECONDS); // not through the override below
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            if (!first.compareAndSet(true, false)) {
+                return super.schedule(command, delay, unit);
+            }
+            // the first wake-up: as if the arming thread lost its core for the whole delay
+            java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ScheduledFuture<?> f = super.schedule(() -> {
+                try {
+                    command.run();
+                } finally {
+                    ran.countDown();
+                }
+            }, 0, unit);
+            try {
+                // give the round a head start on the other thread; it may be blocked (by the task, or by the scheduler's lock)
+                ran.await(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return f;
+        }
+    }
+
+    @Test
+    void aRoundThatStartsOnAnotherPoolThreadBeforeItsWakeUpIsRecordedKeepsTheRoundsGoing() throws Exception {
+        EagerPool pool = new EagerPool();
+        try {
+            ProbeScheduler onPool = new ProbeScheduler("pool", pool, TICK, System::nanoTime);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            AtomicInteger runs = new AtomicInteger();
+            onPool.scheduleAtFixedRate(() -> {
+                if (runs.incrementAndGet() == 1) {
+                    try {
+                        release.await(5, TimeUnit.SECONDS); // the first run lasts until the arming thread is done
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }, 0, PERIOD);
+            // the task that queued the probe (and armed the first wake-up) has finished on its thread
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pool.getCompletedTaskCount() >= 1);
+            release.countDown();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() >= 3);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
