@@ -107,6 +107,13 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /** The Prometheus text a node serves on its metrics port. */
+    public static String metricsText(int metricsPort) throws IOException {
+        try (var in = java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics").toURL().openStream()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     /** Distinct free TCP ports on 127.0.0.1 (bound and released; a small race with other processes remains). */
     static List<Integer> freePorts(int n) throws IOException {
         Set<Integer> seen = new HashSet<>();

@@ -123,8 +123,8 @@ public final class RegisterBench implements Callable<Integer> {
         static final RaftCounters UNKNOWN = new RaftCounters(-1, -1, -1);
 
         static RaftCounters scrape(ProcessCluster.NodeProcess n) {
-            try (var in = java.net.URI.create("http://127.0.0.1:" + n.metricsPort() + "/metrics").toURL().openStream()) {
-                String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            try {
+                String text = ProcessCluster.metricsText(n.metricsPort());
                 return new RaftCounters(value(text, "muster_raft_proposed_entries_total"),
                         value(text, "muster_raft_proposed_commands_total"), value(text, "muster_raft_commit_push_rounds_total"));
             } catch (IOException | RuntimeException e) {

@@ -20,6 +20,7 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
 import io.muster.server.health.Rendezvous;
+import io.muster.bench.ProcessCluster;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -343,9 +344,8 @@ public final class HealthCheckBench {
             }
         }
         for (Node n : NODES) {
-            try (var in = java.net.URI.create("http://127.0.0.1:" + n.metricsPort + "/metrics").toURL().openStream()) {
-                String metrics = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                metrics.lines().filter(l -> l.startsWith("muster_health")).forEach(l -> log(n.id + " " + l));
+            try {
+                ProcessCluster.metricsText(n.metricsPort).lines().filter(l -> l.startsWith("muster_health")).forEach(l -> log(n.id + " " + l));
             } catch (IOException e) {
                 log(n.id + ": no metrics: " + e);
             }

@@ -57,8 +57,23 @@ public final class Validation {
         return true;
     }
 
-    /** {@link #INSTANCE_ID}, {@link #HOST} or {@link #CHECK_NAME} without a regex engine. */
-    static boolean isName(String s, int maxLength, String punctuation) {
+    /** {@link #INSTANCE_ID} without a regex engine. */
+    static boolean isInstanceId(String s) {
+        return isName(s, 128, "._:-");
+    }
+
+    /** {@link #HOST} without a regex engine. */
+    static boolean isHost(String s) {
+        return isName(s, 253, "._:[]%-");
+    }
+
+    /** {@link #CHECK_NAME} without a regex engine. */
+    static boolean isCheckName(String s) {
+        return isName(s, 64, "._-");
+    }
+
+    /** 1 to {@code maxLength} chars of [A-Za-z0-9] and {@code punctuation}. */
+    private static boolean isName(String s, int maxLength, String punctuation) {
         int n = s.length();
         if (n < 1 || n > maxLength) {
             return false;
@@ -72,16 +87,8 @@ public final class Validation {
         return true;
     }
 
-    static final String ID_PUNCTUATION = "._:-";
-    static final String HOST_PUNCTUATION = "._:[]%-";
-    static final String CHECK_NAME_PUNCTUATION = "._-";
-
     private static boolean lowerAlnum(char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    }
-
-    private static boolean isCheckName(String s) {
-        return isName(s, 64, CHECK_NAME_PUNCTUATION);
     }
 
     public static String service(String field, String name) {
@@ -92,7 +99,7 @@ public final class Validation {
     }
 
     public static String instanceId(String field, String id) {
-        if (id == null || !isName(id, 128, ID_PUNCTUATION)) {
+        if (id == null || !isInstanceId(id)) {
             throw invalid(field, "'" + id + "'", "1-128 chars of [A-Za-z0-9._:-]");
         }
         return id;
@@ -112,7 +119,7 @@ public final class Validation {
         }
         service("instance.service", in.getService());
         String host = in.getHost();
-        if (!isName(host, 253, HOST_PUNCTUATION)) {
+        if (!isHost(host)) {
             throw invalid("instance.host", "'" + host + "'", "an IP address or DNS name, 1-253 chars");
         }
         range("instance.port", in.getPort(), 1, 65535);

@@ -142,11 +142,11 @@ class ValidationRulesTest {
             }
             String s = sb.toString();
             assertThat(Validation.isServiceName(s)).as("service '%s'", s).isEqualTo(Validation.SERVICE.matcher(s).matches());
-            assertThat(Validation.isName(s, 128, Validation.ID_PUNCTUATION)).as("id '%s'", s)
+            assertThat(Validation.isInstanceId(s)).as("id '%s'", s)
                     .isEqualTo(Validation.INSTANCE_ID.matcher(s).matches());
-            assertThat(Validation.isName(s, 253, Validation.HOST_PUNCTUATION)).as("host '%s'", s)
+            assertThat(Validation.isHost(s)).as("host '%s'", s)
                     .isEqualTo(Validation.HOST.matcher(s).matches());
-            assertThat(Validation.isName(s, 64, Validation.CHECK_NAME_PUNCTUATION)).as("check name '%s'", s)
+            assertThat(Validation.isCheckName(s)).as("check name '%s'", s)
                     .isEqualTo(Validation.CHECK_NAME.matcher(s).matches());
             checked += Validation.SERVICE.matcher(s).matches() ? 1 : 0;
         }
