@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * the owner too, since it aggregates all the checks of an instance.
  *
  * <p>Threading: catalog events, membership changes and reports are handled in order on one
- * serialized context ({@link SerialExecutor} over the health pool); the apply thread only enqueues.
+ * serialized context ({@link SerialExecutor} over the health pool); the apply thread only enqueues,
+ * and only the events of instances that have (or just lost) checks ({@link CheckedInstances}).
  * Probes are asynchronous; nothing here blocks a pool thread on the network.
  */
 public final class HealthChecker implements CatalogListener, AutoCloseable {
@@ -115,6 +116,8 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
     private final StallMonitor stalls;
     private final MemberLiveness liveness;
     private final ReportRouter reports;
+    // catalog listener calls only (serialized by the catalog)
+    private final CheckedInstances checked = new CheckedInstances();
     // written on the control context only
     private final Map<InstanceKey, Instance> tracked = new ConcurrentHashMap<>();
     private long seenRevision;
@@ -153,8 +156,10 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
     // ---- catalog events (apply thread: enqueue only) ----
 
     @Override
-    public void onEvents(List<Event> events) {
-        if (resyncPending) {
+    public void onEvents(List<Event> all) {
+        // most instances have no checks: their events stop here, with no task on the health pool
+        List<Event> events = checked.relevant(all);
+        if (events.isEmpty() || resyncPending) {
             return;
         }
         if (control.pending() > MAX_PENDING_EVENTS) {
@@ -177,6 +182,7 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
 
     @Override
     public void onReset(Collection<Instance> instances, long revision) {
+        checked.reset(instances);
         List<Instance> withChecks = instances.stream().filter(i -> i.getChecksCount() > 0).toList();
         control.execute(() -> reset(withChecks, revision));
     }
