@@ -53,7 +53,8 @@ public final class RaftNode implements AutoCloseable {
     private final Options options;
     private final CatalogStateMachine stateMachine;
     private RaftGroupService group;
-    private Node node;
+    // set once by start(); read by gRPC handlers, which may run before it
+    private volatile Node node;
 
     private final ProposalBatcher batcher;
     private final CommitPusher pusher;
@@ -220,14 +221,12 @@ public final class RaftNode implements AutoCloseable {
 
     /** The current configuration; only the leader knows it for sure (jraft refuses elsewhere). */
     public List<String> peers() {
-        if (node == null) {
-            throw new RaftUnavailableException("raft node not started yet");
-        }
+        Node n = started();
         if (!isLeader()) {
             throw new NotLeaderException(leaderRaftAddress(), "only the leader lists the configuration");
         }
         try {
-            return node.listPeers().stream().map(p -> p.getEndpoint().toString()).toList();
+            return n.listPeers().stream().map(p -> p.getEndpoint().toString()).toList();
         } catch (IllegalStateException e) {
             throw new NotLeaderException(leaderRaftAddress(), "only the leader lists the configuration");
         }
@@ -238,30 +237,39 @@ public final class RaftNode implements AutoCloseable {
         if (!isLeader()) {
             return List.of();
         }
-        return node.listAlivePeers().stream().map(p -> p.getEndpoint().toString()).toList();
+        return started().listAlivePeers().stream().map(p -> p.getEndpoint().toString()).toList();
+    }
+
+    /** The jraft node, or {@link RaftUnavailableException} while it has not started (the gRPC server starts first). */
+    private Node started() {
+        Node n = node;
+        if (n == null) {
+            throw new RaftUnavailableException("raft node not started yet");
+        }
+        return n;
     }
 
     public CompletableFuture<Void> addPeer(String raftAddress) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        node.addPeer(PeerId.parsePeer(raftAddress), status -> complete(f, status, "add peer " + raftAddress));
+        started().addPeer(PeerId.parsePeer(raftAddress), status -> complete(f, status, "add peer " + raftAddress));
         return f;
     }
 
     public CompletableFuture<Void> removePeer(String raftAddress) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        node.removePeer(PeerId.parsePeer(raftAddress), status -> complete(f, status, "remove peer " + raftAddress));
+        started().removePeer(PeerId.parsePeer(raftAddress), status -> complete(f, status, "remove peer " + raftAddress));
         return f;
     }
 
     /** Starts a leadership transfer; {@code null} picks the most up-to-date follower. */
     public Status transferLeadership(String raftAddress) {
-        return node.transferLeadershipTo(raftAddress == null ? PeerId.ANY_PEER : PeerId.parsePeer(raftAddress));
+        return started().transferLeadershipTo(raftAddress == null ? PeerId.ANY_PEER : PeerId.parsePeer(raftAddress));
     }
 
     /** Takes a Raft snapshot now (compacting the log). */
     public CompletableFuture<Void> snapshot() {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        node.snapshot(status -> complete(f, status, "snapshot"));
+        started().snapshot(status -> complete(f, status, "snapshot"));
         return f;
     }
 
