@@ -171,7 +171,7 @@ public final class RegistryNode implements AutoCloseable {
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .addService(ServerInterceptors.intercept(SharedWatchResponses.bind(registry), forwarded, metered,
-                        new LeaderHintInterceptor(forwarder)))
+                        new LeaderHintInterceptor(forwarder), RegistryService.watchConnections()))
                 .addService(ServerInterceptors.intercept(cluster, forwarded, metered))
                 .addService(ServerInterceptors.intercept(internal, forwarded))
                 .addService(health.getHealthService())

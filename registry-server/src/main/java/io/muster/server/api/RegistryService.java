@@ -1,5 +1,6 @@
 package io.muster.server.api;
 
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -49,6 +50,11 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     private final KeepAliveHandler keepAlives;
     private final Clock clock;
     private final HealthChecker healthChecks;
+
+    /** The interceptor that names each Watch call's connection for the fan-out; install it on this service. */
+    public static ServerInterceptor watchConnections() {
+        return new WatchConnectionInterceptor();
+    }
 
     public RegistryService(RaftNode raft, Catalog catalog, Forwarder forwarder, WatchHub watchHub,
                            KeepAliveHandler keepAlives, Clock clock, HealthChecker healthChecks) {
@@ -229,6 +235,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         // Netty's (public, "internal"-package) map from thread to event loop; null elsewhere (e.g.
         // the in-process transport), and then the watcher drains on the watch executor
         Executor loop = ThreadExecutorMap.currentExecutor();
+        Object connection = WatchConnectionInterceptor.CONNECTION.get();
         Watcher[] holder = new Watcher[1];
         observer.setOnReadyHandler(() -> {
             Watcher w = holder[0];
@@ -261,6 +268,11 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             @Override
             public Executor executor() {
                 return loop;
+            }
+
+            @Override
+            public Object connection() {
+                return connection;
             }
         };
         try {

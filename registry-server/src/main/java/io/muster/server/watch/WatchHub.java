@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,8 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The apply thread appends each event to the {@link EventHistory} and wakes the watchers whose
  * filter matches; it never waits for a watcher. Watchers drain on {@code executor}. A periodic tick
- * sends PROGRESS to idle watchers. A watcher whose stream names its event loop drains there (one
- * task per loop and event); the others drain on {@code executor}. Watchers with the same filter at the same position share one
+ * sends PROGRESS to idle watchers. A watcher whose stream names its event loop drains there (per
+ * loop and event, one task per connection, each queued behind the previous connection's flush);
+ * the others drain on {@code executor}. Watchers with the same filter at the same position share one
  * EVENTS message instance ({@link EventBatches}), so an event is built once per filter, not once
  * per watcher.
  */
@@ -177,7 +179,7 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
         // watchers that drain on their stream's event loop: one task per loop drains them there,
         // so their messages reach the transport without a hand-off per message and are flushed
         // together; the others share the watch executor
-        Map<Executor, List<Watcher>> byLoop = null;
+        Map<Executor, Map<Object, List<Watcher>>> byLoop = null;
         int shared = 0;
         for (Watcher w : all) {
             if (w.executor() == executor) {
@@ -188,7 +190,8 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
                 if (byLoop == null) {
                     byLoop = new IdentityHashMap<>();
                 }
-                byLoop.computeIfAbsent(w.executor(), k -> new ArrayList<>()).add(w);
+                byLoop.computeIfAbsent(w.executor(), k -> new LinkedHashMap<>())
+                        .computeIfAbsent(w.connection(), k -> new ArrayList<>()).add(w);
             }
         }
         if (byLoop != null) {
@@ -199,17 +202,36 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
         }
     }
 
-    private void drainOn(Executor loop, List<Watcher> watchers) {
+    private void drainOn(Executor loop, Map<Object, List<Watcher>> byConnection) {
+        drainOn(loop, List.copyOf(byConnection.values()), 0);
+    }
+
+    /**
+     * Drains the watchers of connection {@code i} on {@code loop}, then queues connection
+     * {@code i + 1}. The transport queued its flush of connection {@code i} on the loop when the
+     * first message was written, so that flush runs before the next connection is served: each
+     * connection's messages leave as soon as they are built, not after the loop's whole share of
+     * the fan-out.
+     */
+    private void drainOn(Executor loop, List<List<Watcher>> connections, int i) {
         try {
             loop.execute(() -> {
-                for (Watcher w : watchers) {
+                for (Watcher w : connections.get(i)) {
                     w.drainClaimed();
+                }
+                if (i + 1 < connections.size()) {
+                    drainOn(loop, connections, i + 1);
                 }
             });
         } catch (RuntimeException e) {
-            // the loop is shutting down, and with it the streams of its connection
-            log.debug("event loop rejected a fan-out task: closing {} watchers", watchers.size(), e);
-            watchers.forEach(Watcher::close);
+            // the loop is shutting down, and with it the streams of its connections; a claimed
+            // watcher that never drains would never drain again, so close them all
+            int n = 0;
+            for (int c = i; c < connections.size(); c++) {
+                n += connections.get(c).size();
+                connections.get(c).forEach(Watcher::close);
+            }
+            log.debug("event loop rejected a fan-out task: closing {} watchers", n, e);
         }
     }
 

@@ -22,4 +22,14 @@ public interface WatchSink {
     default Executor executor() {
         return null;
     }
+
+    /**
+     * The transport connection this sink writes to (equal for the streams of one connection), or
+     * null if unknown. On an event loop the watchers of one connection are drained together and
+     * that connection is flushed before the next connection's messages are built, so the first
+     * connections' bytes are on the wire while the loop is still serving the others.
+     */
+    default Object connection() {
+        return null;
+    }
 }

@@ -31,6 +31,7 @@ public final class Watcher {
     private final EventHistory history;
     private final WatchSink sink;
     private final Executor executor;
+    private final Object connection;
     private final String memberId;
     private final long progressIntervalNanos;
     private final AtomicInteger wip = new AtomicInteger();
@@ -54,6 +55,7 @@ public final class Watcher {
         this.history = history;
         this.sink = sink;
         this.executor = sink.executor() != null ? sink.executor() : executor;
+        this.connection = sink.connection();
         this.memberId = memberId;
         this.progressIntervalNanos = progressIntervalNanos;
         this.lastSentNanos = nowNanos;
@@ -69,6 +71,11 @@ public final class Watcher {
     /** Where this watcher drains: its transport's event loop, or the hub's watch executor. */
     Executor executor() {
         return executor;
+    }
+
+    /** The sink's transport connection, or null ({@link WatchSink#connection()}). */
+    Object connection() {
+        return connection;
     }
 
     /** Starts after a snapshot taken at {@code revision}. Called before the watcher is woken. */
