@@ -113,6 +113,7 @@ public final class RaftNode implements AutoCloseable {
         RaftOptions ro = new RaftOptions();
         ro.setSync(options.syncLog());
         no.setRaftOptions(ro);
+        BoltDispatch.install();
         group = new RaftGroupService(GROUP, self, no);
         node = group.start();
         if (node == null) {
