@@ -17,10 +17,16 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Group commit on the leader: proposals that arrive while {@code maxInFlight} log entries are being
- * replicated wait, and go together as one {@link Batch} entry when one of those commits. Under load
- * one Raft entry (one replication round, one RocksDB write, one apply call per member) carries many
- * registrations; a lone proposal on an idle leader is proposed at once, unwrapped.
+ * Group commit on the leader: proposals that arrive while log entries are being replicated wait, and
+ * go together as one {@link Batch} entry. Under load one Raft entry (one replication round, one
+ * RocksDB write and fsync, one apply call per member) carries many registrations; a lone proposal on
+ * an idle leader is proposed at once, unwrapped.
+ *
+ * <p>With nothing in flight, whatever waits goes at once. A further entry, up to
+ * {@link Limits#maxInFlight}, goes only when at least {@link Limits#minFillForMore} proposals wait;
+ * fewer wait for the entry in flight to be applied. Every entry costs each member a dozen thread
+ * hand-offs and an fsync whatever its size, so on a busy leader a few larger entries commit sooner
+ * than many small ones (RegisterBench, docs/benchmarks.md).
  *
  * <p>Thread-safe. {@code submit} never blocks: the queue is bounded and a full queue fails the
  * proposal with {@link RaftUnavailableException} (the caller's retry policy decides).
@@ -39,6 +45,22 @@ final class ProposalBatcher {
         }
     }
 
+    /**
+     * @param maxInFlight    log entries proposed and not yet applied here, at least 1
+     * @param minFillForMore proposals that must wait before an entry goes while another is in flight
+     * @param maxCommands    commands per batch entry
+     * @param maxBytes       serialized size per batch entry (a larger single command still goes alone)
+     * @param maxQueued      proposals waiting; beyond, a proposal fails at once
+     */
+    record Limits(int maxInFlight, int minFillForMore, int maxCommands, int maxBytes, int maxQueued) {
+        Limits {
+            if (maxInFlight < 1 || minFillForMore < 1 || maxCommands < 1 || maxBytes < 1 || maxQueued < 1) {
+                throw new IllegalArgumentException("batcher limits must be >= 1: " + maxInFlight + ", " + minFillForMore
+                        + ", " + maxCommands + ", " + maxBytes + ", " + maxQueued);
+            }
+        }
+    }
+
     /** One proposal; {@code home} is where its future completes. */
     private record Pending(Command command, CompletableFuture<ApplyResult> future, int size, Executor home) {}
 
@@ -46,6 +68,7 @@ final class ProposalBatcher {
     private final LongSupplier leaderTerm;
     private final Supplier<Executor> completer;
     private final int maxInFlight;
+    private final int minFillForMore;
     private final int maxCommands;
     private final int maxBytes;
     private final int maxQueued;
@@ -60,23 +83,16 @@ final class ProposalBatcher {
      *                   future, so that callers' continuations never run on jraft's apply thread (the
      *                   gRPC event loop that took the call, so its response is written without another
      *                   hand-off; proposals of one entry with the same executor complete in one task)
-     * @param maxInFlight log entries proposed and not yet applied here, at least 1
-     * @param maxCommands commands per batch entry
-     * @param maxBytes    serialized size per batch entry (a larger single command still goes alone)
-     * @param maxQueued   proposals waiting; beyond, a proposal fails at once
      */
-    ProposalBatcher(Sink sink, LongSupplier leaderTerm, Supplier<Executor> completer, int maxInFlight, int maxCommands,
-                    int maxBytes, int maxQueued) {
-        if (maxInFlight < 1 || maxCommands < 1 || maxBytes < 1 || maxQueued < 1) {
-            throw new IllegalArgumentException("batcher limits must be >= 1");
-        }
+    ProposalBatcher(Sink sink, LongSupplier leaderTerm, Supplier<Executor> completer, Limits limits) {
         this.sink = sink;
         this.leaderTerm = leaderTerm;
         this.completer = completer;
-        this.maxInFlight = maxInFlight;
-        this.maxCommands = maxCommands;
-        this.maxBytes = maxBytes;
-        this.maxQueued = maxQueued;
+        this.maxInFlight = limits.maxInFlight();
+        this.minFillForMore = limits.minFillForMore();
+        this.maxCommands = limits.maxCommands();
+        this.maxBytes = limits.maxBytes();
+        this.maxQueued = limits.maxQueued();
     }
 
     /** Queues {@code command}; completes with its own apply result once its entry is applied here. */
@@ -94,8 +110,8 @@ final class ProposalBatcher {
                 return future;
             }
             queue.add(new Pending(command, future, command.getSerializedSize(), home));
-            if (inFlight >= maxInFlight) {
-                return future; // goes with the next batch, when an entry in flight is applied
+            if (inFlight >= maxInFlight || (inFlight > 0 && queue.size() < minFillForMore)) {
+                return future; // goes with a later entry: when enough wait, or an entry in flight is applied
             }
             inFlight++;
             batch = drainLocked();
@@ -159,12 +175,13 @@ final class ProposalBatcher {
         }
     }
 
-    /** An entry in flight ended (applied, or failed): the next waiting proposals go. */
+    /** An entry in flight ended (applied, or failed): the next waiting proposals go, if they may. */
     private void entryDone() {
         List<Pending> next;
         boolean idle;
         synchronized (this) {
-            if (!queue.isEmpty()) {
+            // the last entry in flight: all that waits goes; otherwise only a batch worth another entry
+            if (!queue.isEmpty() && (inFlight == 1 || queue.size() >= minFillForMore)) {
                 next = drainLocked();
                 idle = false;
             } else {

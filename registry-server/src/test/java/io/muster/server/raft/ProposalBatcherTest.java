@@ -28,6 +28,8 @@ class ProposalBatcherTest {
     private final List<Entry> entries = new ArrayList<>();
     private final AtomicLong term = new AtomicLong(7);
     private int idleCalls;
+    /** Proposals that must wait before a further entry goes; 1 = whenever an entry may go. */
+    private int minFill = 1;
 
     private ProposalBatcher batcher(int maxInFlight, int maxCommands, int maxBytes, int maxQueued) {
         return batcher(() -> Runnable::run, maxInFlight, maxCommands, maxBytes, maxQueued);
@@ -45,7 +47,7 @@ class ProposalBatcherTest {
                 idleCalls++;
             }
         };
-        return new ProposalBatcher(sink, term::get, completer, maxInFlight, maxCommands, maxBytes, maxQueued);
+        return new ProposalBatcher(sink, term::get, completer, new ProposalBatcher.Limits(maxInFlight, minFill, maxCommands, maxBytes, maxQueued));
     }
 
     /** An executor that only queues: tasks run when the test says so. */
@@ -120,6 +122,49 @@ class ProposalBatcherTest {
         assertThat(entries.get(2).command().hasBatch()).isFalse();
         assertThat(b.proposedEntries()).as("a batch entry counts once").isEqualTo(3);
         assertThat(b.proposedCommands()).isEqualTo(7);
+    }
+
+    @Test
+    void aFurtherEntryGoesOnlyWhenEnoughProposalsWaitAndFewerFollowTheEntriesInFlight() throws Exception {
+        minFill = 3;
+        ProposalBatcher b = batcher(2, 256, 1 << 20, 100);
+        List<CompletableFuture<ApplyResult>> futures = new ArrayList<>();
+        futures.add(b.submit(register("a")));
+        assertThat(entries).as("nothing in flight: at once").hasSize(1);
+        futures.add(b.submit(register("b")));
+        futures.add(b.submit(register("c")));
+        assertThat(entries).as("two wait, fewer than 3: no second entry yet").hasSize(1);
+        futures.add(b.submit(register("d")));
+        assertThat(entries).as("three wait: a second entry carries them").hasSize(2);
+        assertThat(ids(entries.get(1))).containsExactly("b", "c", "d");
+
+        for (String id : List.of("e", "f", "g", "h")) {
+            futures.add(b.submit(register(id)));
+        }
+        assertThat(entries).as("two in flight is the limit, however many wait").hasSize(2);
+        applied(entries.get(0), 1);
+        assertThat(entries).as("four wait: they replace the applied entry").hasSize(3);
+        assertThat(ids(entries.get(2))).containsExactly("e", "f", "g", "h");
+
+        futures.add(b.submit(register("i")));
+        applied(entries.get(1), 2);
+        assertThat(entries).as("one waits, another entry is still in flight: it follows that one").hasSize(3);
+        assertThat(b.queued()).isEqualTo(1);
+        applied(entries.get(2), 5);
+        assertThat(entries).as("the last entry in flight was applied: what waits goes, whatever its count").hasSize(4);
+        assertThat(entries.get(3).command().hasBatch()).isFalse();
+        applied(entries.get(3), 9);
+
+        assertThat(idleCalls).isEqualTo(1);
+        for (int i = 0; i < futures.size(); i++) {
+            assertThat(futures.get(i).get().revision()).isEqualTo(1 + i);
+        }
+        assertThatThrownBy(() -> new ProposalBatcher.Limits(2, 0, 256, 1024, 100))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static List<String> ids(Entry e) {
+        return e.done().commands().stream().map(c -> c.getRegister().getInstance().getId()).toList();
     }
 
     @Test
