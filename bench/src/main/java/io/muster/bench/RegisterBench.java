@@ -82,7 +82,7 @@ public final class RegisterBench implements Callable<Integer> {
     int nodes;
     @Option(names = "--election-timeout-ms", defaultValue = "1000", description = "Raft election timeout of the nodes (default ${DEFAULT-VALUE})")
     int electionTimeoutMs;
-    @Option(names = "--node-jvm-opts", defaultValue = "-Xmx1g", split = " ",
+    @Option(names = "--node-jvm-opts", defaultValue = "-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages -XX:+UseSerialGC", split = " ",
             description = "Extra JVM options of every node, space separated (default ${DEFAULT-VALUE})")
     List<String> nodeJvmOpts;
     @Option(names = "--work-dir",
@@ -436,8 +436,8 @@ public final class RegisterBench implements Callable<Integer> {
             h.append(" CPU ").append(n.id()).append(" % |");
             sep.append("---:|");
         }
-        h.append(" CPU bench % | CPU machine % | CPU other % | entries/s | commands/entry | push rounds/s |");
-        sep.append("---:|---:|---:|---:|---:|---:|");
+        h.append(" CPU bench % | CPU machine % | CPU other % | node CPU µs/call | entries/s | commands/entry | push rounds/s |");
+        sep.append("---:|---:|---:|---:|---:|---:|---:|");
         System.out.println(h);
         System.out.println(sep);
         for (RunResult r : rs) {
@@ -447,7 +447,8 @@ public final class RegisterBench implements Callable<Integer> {
                 row.append(String.format(Locale.ROOT, " %.0f |", c));
             }
             double other = r.machineBusy() - r.benchCpu() - Arrays.stream(r.nodeCpu()).sum();
-            row.append(String.format(Locale.ROOT, " %.0f | %.0f | %.0f |", r.benchCpu(), r.machineBusy(), Math.max(0, other)));
+            row.append(String.format(Locale.ROOT, " %.0f | %.0f | %.0f | %.0f |", r.benchCpu(), r.machineBusy(), Math.max(0, other),
+                    nodeCpuMicrosPerCall(r)));
             RaftCounters rc = r.raft();
             if (rc.entries() < 0) {
                 row.append(" ? | ? | ? |");
@@ -461,18 +462,24 @@ public final class RegisterBench implements Callable<Integer> {
             }
         }
         System.out.println("(CPU %: 100 = one core busy for the whole measured window; machine % is all processes, "
-                + Runtime.getRuntime().availableProcessors() * 100 + " = every core; other = machine - nodes - bench, i.e. processes outside the benchmark)");
+                + Runtime.getRuntime().availableProcessors() * 100 + " = every core; other = machine - nodes - bench, i.e. processes outside the benchmark;"
+                + " node CPU µs/call = CPU time of all nodes in the window / successful calls: the cost of one call to the cluster, less noisy than the rate)");
     }
 
     private void printSummary(List<RunResult> rs) {
         System.out.println();
         System.out.printf(Locale.ROOT, "## Median of %d runs (%s, %d clients, target %s, %s, %d s each after %d s warm-up)%n",
                 rs.size(), op, clients, target, unique ? "unique instances" : instances + " instances/client", durationS, warmupS);
-        System.out.println("| " + (op == Op.register ? "registrations/s" : "calls/s") + " | p50 ms | p99 ms | p99.9 ms | errors |");
-        System.out.println("|---:|---:|---:|---:|---:|");
-        System.out.printf(Locale.ROOT, "| %,.0f | %.2f | %.2f | %.2f | %.0f |%n",
+        System.out.println("| " + (op == Op.register ? "registrations/s" : "calls/s") + " | p50 ms | p99 ms | p99.9 ms | errors | node CPU µs/call |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|");
+        System.out.printf(Locale.ROOT, "| %,.0f | %.2f | %.2f | %.2f | %.0f | %.0f |%n",
                 median(rs, RunResult::throughput), median(rs, RunResult::p50), median(rs, RunResult::p99),
-                median(rs, RunResult::p999), median(rs, r -> r.errors()));
+                median(rs, RunResult::p999), median(rs, r -> r.errors()), median(rs, RegisterBench::nodeCpuMicrosPerCall));
+    }
+
+    /** CPU time of all nodes over the window per successful call, in µs. */
+    static double nodeCpuMicrosPerCall(RunResult r) {
+        return r.ok() == 0 ? 0 : Arrays.stream(r.nodeCpu()).sum() / 100 * r.seconds() * 1e6 / r.ok();
     }
 
     static double median(List<RunResult> rs, ToDoubleFunction<RunResult> f) {
