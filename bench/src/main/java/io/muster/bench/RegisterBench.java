@@ -83,7 +83,7 @@ public final class RegisterBench implements Callable<Integer> {
     @Option(names = "--election-timeout-ms", defaultValue = "1000", description = "Raft election timeout of the nodes (default ${DEFAULT-VALUE})")
     int electionTimeoutMs;
     @Option(names = "--node-jvm-opts", defaultValue = "-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages -XX:+UseSerialGC", split = " ",
-            description = "Extra JVM options of every node, space separated (default ${DEFAULT-VALUE})")
+            description = "JVM options of every node, space separated; replaces the default, the member flags of docs/operations.md (default ${DEFAULT-VALUE})")
     List<String> nodeJvmOpts;
     @Option(names = "--work-dir",
             description = "Directory for node logs / data (default: bench/target/runs/<time> or target/runs/<time> when run from the module, else a temp dir)")
@@ -463,7 +463,7 @@ public final class RegisterBench implements Callable<Integer> {
         }
         System.out.println("(CPU %: 100 = one core busy for the whole measured window; machine % is all processes, "
                 + Runtime.getRuntime().availableProcessors() * 100 + " = every core; other = machine - nodes - bench, i.e. processes outside the benchmark;"
-                + " node CPU µs/call = CPU time of all nodes in the window / successful calls: the cost of one call to the cluster, less noisy than the rate)");
+                + " node CPU µs/call = CPU time of all nodes in the window / successful calls; on 2 shared cores the nodes' CPU stays flat, so it falls as the rate rises)");
     }
 
     private void printSummary(List<RunResult> rs) {

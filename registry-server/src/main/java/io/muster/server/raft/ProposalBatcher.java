@@ -67,11 +67,7 @@ final class ProposalBatcher {
     private final Sink sink;
     private final LongSupplier leaderTerm;
     private final Supplier<Executor> completer;
-    private final int maxInFlight;
-    private final int minFillForMore;
-    private final int maxCommands;
-    private final int maxBytes;
-    private final int maxQueued;
+    private final Limits limits;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight;
     private final LongAdder proposedEntries = new LongAdder();
@@ -88,11 +84,7 @@ final class ProposalBatcher {
         this.sink = sink;
         this.leaderTerm = leaderTerm;
         this.completer = completer;
-        this.maxInFlight = limits.maxInFlight();
-        this.minFillForMore = limits.minFillForMore();
-        this.maxCommands = limits.maxCommands();
-        this.maxBytes = limits.maxBytes();
-        this.maxQueued = limits.maxQueued();
+        this.limits = limits;
     }
 
     /** Queues {@code command}; completes with its own apply result once its entry is applied here. */
@@ -104,13 +96,13 @@ final class ProposalBatcher {
         Executor home = completer.get();
         List<Pending> batch;
         synchronized (this) {
-            if (queue.size() >= maxQueued) {
+            if (queue.size() >= limits.maxQueued()) {
                 future.completeExceptionally(new RaftUnavailableException(
-                        "leader busy: " + queue.size() + " proposals waiting (limit " + maxQueued + ")"));
+                        "leader busy: " + queue.size() + " proposals waiting (limit " + limits.maxQueued() + ")"));
                 return future;
             }
             queue.add(new Pending(command, future, command.getSerializedSize(), home));
-            if (inFlight >= maxInFlight || (inFlight > 0 && queue.size() < minFillForMore)) {
+            if (inFlight >= limits.maxInFlight() || (inFlight > 0 && queue.size() < limits.minFillForMore())) {
                 return future; // goes with a later entry: when enough wait, or an entry in flight is applied
             }
             inFlight++;
@@ -136,11 +128,11 @@ final class ProposalBatcher {
     }
 
     private List<Pending> drainLocked() {
-        List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxCommands));
+        List<Pending> batch = new ArrayList<>(Math.min(queue.size(), limits.maxCommands()));
         int bytes = 0;
         Pending p;
-        while (batch.size() < maxCommands && (p = queue.peek()) != null) {
-            if (!batch.isEmpty() && bytes + p.size() > maxBytes) {
+        while (batch.size() < limits.maxCommands() && (p = queue.peek()) != null) {
+            if (!batch.isEmpty() && bytes + p.size() > limits.maxBytes()) {
                 break;
             }
             batch.add(queue.poll());
@@ -181,7 +173,7 @@ final class ProposalBatcher {
         boolean idle;
         synchronized (this) {
             // the last entry in flight: all that waits goes; otherwise only a batch worth another entry
-            if (!queue.isEmpty() && (inFlight == 1 || queue.size() >= minFillForMore)) {
+            if (!queue.isEmpty() && (inFlight == 1 || queue.size() >= limits.minFillForMore())) {
                 next = drainLocked();
                 idle = false;
             } else {
