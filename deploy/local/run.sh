@@ -18,7 +18,7 @@ JOPTS=(-Xmx256m -XX:+UseSerialGC -Dsofa.middleware.log.disable=true -Dcom.google
 # registry nodes and the gateway: the whole heap committed and touched at start (in huge pages where
 # the kernel offers them), so no GC pause pays first-touch page faults later (docs/operations.md)
 SERVER_JOPTS=(-Xms256m -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages)
-PEERS=n1=127.0.0.1:7001/127.0.0.1:9001,n2=127.0.0.1:7002/127.0.0.1:9002,n3=127.0.0.1:7003/127.0.0.1:9003
+PEERS=n1=127.0.0.1:7001/127.0.0.1:9001/127.0.0.1:7101,n2=127.0.0.1:7002/127.0.0.1:9002/127.0.0.1:7102,n3=127.0.0.1:7003/127.0.0.1:9003/127.0.0.1:7103
 TARGETS=127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003
 
 cp_of() { echo "$ROOT/$1/target/classes:$(cat "$ROOT/$1/target/classpath.txt")"; }
@@ -58,7 +58,7 @@ up() {
   mkdir -p "$LOGS" "$PIDS" "$RUN/tmp"
   echo "starting registry nodes"
   for i in 1 2 3; do
-    start "n$i" io.muster.server.Main registry-server --id "n$i" --raft "127.0.0.1:700$i" --grpc "127.0.0.1:900$i" \
+    start "n$i" io.muster.server.Main registry-server --id "n$i" --raft "127.0.0.1:700$i" --grpc "127.0.0.1:900$i" --peer "127.0.0.1:710$i" \
       --peers "$PEERS" --data-dir "$RUN/data/n$i" --metrics-port "919$i"
   done
   wait_for "a leader" muster leader

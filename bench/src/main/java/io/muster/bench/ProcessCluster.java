@@ -64,10 +64,11 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     private void launch(int size, int electionTimeoutMs, List<String> jvmArgs) throws IOException {
-        List<Integer> ports = freePorts(3 * size);
+        List<Integer> ports = freePorts(4 * size);
         List<String> specs = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            specs.add("n" + (i + 1) + "=127.0.0.1:" + ports.get(2 * i) + "/127.0.0.1:" + ports.get(2 * i + 1));
+            specs.add("n" + (i + 1) + "=127.0.0.1:" + ports.get(2 * i) + "/127.0.0.1:" + ports.get(2 * i + 1)
+                    + "/127.0.0.1:" + ports.get(3 * size + i));
         }
         String peers = String.join(",", specs);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -76,6 +77,7 @@ public final class ProcessCluster implements AutoCloseable {
             String id = "n" + (i + 1);
             String raft = "127.0.0.1:" + ports.get(2 * i);
             String grpc = "127.0.0.1:" + ports.get(2 * i + 1);
+            String peer = "127.0.0.1:" + ports.get(3 * size + i);
             int metricsPort = ports.get(2 * size + i);
             Path dataDir = workDir.resolve(id);
             Path tmpDir = workDir.resolve("tmp-" + id);
@@ -94,7 +96,7 @@ public final class ProcessCluster implements AutoCloseable {
             cmd.add("-cp");
             cmd.add(classpath);
             cmd.add("io.muster.server.Main");
-            cmd.addAll(List.of("--id", id, "--raft", raft, "--grpc", grpc, "--peers", peers,
+            cmd.addAll(List.of("--id", id, "--raft", raft, "--grpc", grpc, "--peer", peer, "--peers", peers,
                     "--data-dir", dataDir.toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs),
                     "--metrics-port", Integer.toString(metricsPort)));
             Files.writeString(log, String.join(" ", cmd) + System.lineSeparator());

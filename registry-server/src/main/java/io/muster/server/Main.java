@@ -1,6 +1,7 @@
 package io.muster.server;
 
 import io.muster.server.config.FileConfig;
+import io.muster.server.config.Limits;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
 import java.nio.file.Path;
@@ -16,34 +17,58 @@ import picocli.CommandLine.Option;
         description = "Runs one Muster registry node.")
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--config", description = "YAML file with the settings below (flags win)")
+    @Option(names = "--config", description = "YAML file with the settings below, keys named like the flags (flags win)")
     Path configFile;
     @Option(names = "--id", description = "Node id, e.g. n1")
     String id;
-    @Option(names = "--raft", description = "Raft address host:port")
+    @Option(names = "--raft", description = "Raft address host:port (bound to that host only)")
     String raft;
-    @Option(names = "--grpc", description = "gRPC address host:port")
+    @Option(names = "--grpc", description = "Client gRPC address host:port (bound to that host only)")
     String grpc;
-    @Option(names = "--peers", split = ",", description = "Initial members: id=raftHost:port/grpcHost:port, comma separated, including this node")
+    @Option(names = "--peer", description = "Member-to-member gRPC address host:port (forwarded writes, liveness, "
+            + "internal proposals; bound to that host only, never for clients)")
+    String peer;
+    @Option(names = "--peers", split = ",", description = "Initial members: id=raftHost:port/grpcHost:port/peerHost:port, "
+            + "comma separated, including this node")
     List<String> peers;
-    @Option(names = "--data-dir", description = "Directory for the Raft log (RocksDB), metadata and snapshots")
+    @Option(names = "--data-dir", description = "Directory for the Raft log (RocksDB), metadata and snapshots (default data/<id>)")
     Path dataDir;
     @Option(names = "--join", description = "Start outside the cluster and wait for `muster member add`")
     Boolean join;
-    @Option(names = "--election-timeout-ms", description = "Raft election timeout (default 1000)")
+    @Option(names = "--election-timeout-ms", description = "Raft election timeout (default " + NodeConfig.DEFAULT_ELECTION_TIMEOUT_MS + ")")
     Integer electionTimeoutMs;
-    @Option(names = "--snapshot-interval-s", description = "Raft snapshot interval (default 3600)")
+    @Option(names = "--snapshot-interval-s", description = "Raft snapshot interval (default " + NodeConfig.DEFAULT_SNAPSHOT_INTERVAL_SECS + ")")
     Integer snapshotIntervalSecs;
-    @Option(names = "--history-size", description = "Watch history kept in memory, in events (default 100000)")
+    @Option(names = "--history-size", description = "Watch history kept in memory, in events (default " + NodeConfig.DEFAULT_HISTORY_SIZE + ")")
     Integer historySize;
-    @Option(names = "--max-watchers", description = "Watch streams served by this node (default 100000)")
-    Integer maxWatchers;
-    @Option(names = "--metrics-port", description = "HTTP port for /metrics, 0 = any free port, -1 = off (default -1)")
+    @Option(names = "--metrics-port", description = "HTTP port for /metrics, 0 = any free port, -1 = off (default " + NodeConfig.DEFAULT_METRICS_PORT + ")")
     Integer metricsPort;
-    @Option(names = "--health-threads", description = "Threads running health probes (default 2)")
+    @Option(names = "--health-threads", description = "Threads running health probes (default " + NodeConfig.DEFAULT_HEALTH_THREADS + ")")
     Integer healthThreads;
     @Option(names = "--restore", description = "Backup file (muster snapshot save) loaded when this node first leads an empty cluster")
     Path restore;
+    @Option(names = "--max-message-bytes", description = "Largest inbound gRPC message (default " + Limits.DEFAULT_MAX_MESSAGE_BYTES + ")")
+    Integer maxMessageBytes;
+    @Option(names = "--max-instance-bytes", description = "Largest serialized instance, tags, metadata and checks included (default " + Limits.DEFAULT_MAX_INSTANCE_BYTES + ")")
+    Integer maxInstanceBytes;
+    @Option(names = "--max-instances-per-service", description = "Instances one service may hold (default " + Limits.DEFAULT_MAX_INSTANCES_PER_SERVICE + ")")
+    Integer maxInstancesPerService;
+    @Option(names = "--max-instances", description = "Instances the whole catalog may hold (default " + Limits.DEFAULT_MAX_INSTANCES + ")")
+    Integer maxInstances;
+    @Option(names = "--max-watchers", description = "Watch streams served by this node (default " + Limits.DEFAULT_MAX_WATCHERS + ")")
+    Integer maxWatchers;
+    @Option(names = "--max-watchers-per-connection", description = "Watch streams on one client connection (default " + Limits.DEFAULT_MAX_WATCHERS_PER_CONNECTION + ")")
+    Integer maxWatchersPerConnection;
+    @Option(names = "--max-keep-alive-streams-per-connection", description = "Keep-alive streams on one client connection (default " + Limits.DEFAULT_MAX_KEEP_ALIVE_STREAMS_PER_CONNECTION + ")")
+    Integer maxKeepAliveStreamsPerConnection;
+    @Option(names = "--max-concurrent-calls-per-connection", description = "Concurrent calls (HTTP/2 streams) on one connection (default " + Limits.DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION + ")")
+    Integer maxConcurrentCallsPerConnection;
+    @Option(names = "--max-watch-services", description = "Services named in one Watch request (default " + Limits.DEFAULT_MAX_WATCH_SERVICES + ")")
+    Integer maxWatchServices;
+    @Option(names = "--permit-keep-alive-time-ms", description = "Most frequent client keep-alive ping allowed (default " + Limits.DEFAULT_PERMIT_KEEP_ALIVE_TIME_MS + ")")
+    Long permitKeepAliveTimeMs;
+    @Option(names = "--max-connection-idle-ms", description = "Close a connection without calls after this long, 0 = never (default " + Limits.DEFAULT_MAX_CONNECTION_IDLE_MS + ")")
+    Long maxConnectionIdleMs;
 
     static {
         // bolt (jraft's transport) must log through plain slf4j
@@ -51,37 +76,47 @@ public final class Main implements Callable<Integer> {
         System.setProperty("com.google.protobuf.use_unsafe_pre22_gencode", "true");
     }
 
-    private static <T> T pick(T flag, T file, T dflt) {
-        return flag != null ? flag : file != null ? file : dflt;
+    private static <T> T pick(T flag, T file) {
+        return flag != null ? flag : file;
     }
 
     NodeConfig toConfig() throws Exception {
-        FileConfig f = configFile == null
-                ? new FileConfig(null, null, null, null, null, null, null, null, null, null, null, null, null)
-                : FileConfig.load(configFile);
-        String nodeId = require("--id", pick(id, f.id(), null));
-        String raftAddr = require("--raft", pick(raft, f.raft(), null));
-        String grpcAddr = require("--grpc", pick(grpc, f.grpc(), null));
-        List<String> peerSpecs = pick(peers, f.peers(), List.of());
-        boolean joining = pick(join, f.join(), false);
-        PeerSpec self = new PeerSpec(nodeId, raftAddr, grpcAddr);
-        List<PeerSpec> parsed = peerSpecs.stream().map(PeerSpec::parse).toList();
-        if (joining && peers != null && !peers.isEmpty()) {
+        FileConfig f = configFile == null ? FileConfig.EMPTY : FileConfig.load(configFile);
+        String nodeId = require("--id", pick(id, f.id()));
+        PeerSpec self = new PeerSpec(nodeId, require("--raft", pick(raft, f.raft())), require("--grpc", pick(grpc, f.grpc())),
+                require("--peer", pick(peer, f.peer())));
+        boolean joining = Boolean.TRUE.equals(pick(join, f.join()));
+        List<String> peerSpecs = pick(peers, f.peers());
+        if (joining && peerSpecs != null && !peerSpecs.isEmpty()) {
             throw new IllegalArgumentException("--join: a joining node takes no --peers (it learns them when added)");
         }
+        List<PeerSpec> parsed = peerSpecs == null ? List.of() : peerSpecs.stream().map(PeerSpec::parse).toList();
         if (parsed.isEmpty() && !joining) {
             parsed = List.of(self); // a single-node cluster
         }
-        Path dir = pick(dataDir, f.dataDir() == null ? null : Path.of(f.dataDir()), Path.of("data", nodeId));
-        return new NodeConfig(self, parsed, dir, joining,
-                pick(electionTimeoutMs, f.electionTimeoutMs(), 1000),
-                pick(snapshotIntervalSecs, f.snapshotIntervalSecs(), 3600),
-                pick(historySize, f.historySize(), 100_000),
-                pick(maxWatchers, f.maxWatchers(), 100_000),
-                true,
-                pick(metricsPort, f.metricsPort(), -1),
-                pick(healthThreads, f.healthThreads(), 2),
-                pick(restore, f.restore() == null ? null : Path.of(f.restore()), null));
+        NodeConfig.Builder b = NodeConfig.builder(self).peers(parsed).join(joining).dataDir(Path.of("data", nodeId));
+        f.applyTo(b);
+        // flags last
+        FileConfig.set(dataDir, b::dataDir);
+        FileConfig.set(electionTimeoutMs, b::electionTimeoutMs);
+        FileConfig.set(snapshotIntervalSecs, b::snapshotIntervalSecs);
+        FileConfig.set(historySize, b::historySize);
+        FileConfig.set(metricsPort, b::metricsPort);
+        FileConfig.set(healthThreads, b::healthThreads);
+        FileConfig.set(restore, b::restoreFrom);
+        Limits.Builder l = b.limits();
+        FileConfig.set(maxMessageBytes, l::maxMessageBytes);
+        FileConfig.set(maxInstanceBytes, l::maxInstanceBytes);
+        FileConfig.set(maxInstancesPerService, l::maxInstancesPerService);
+        FileConfig.set(maxInstances, l::maxInstances);
+        FileConfig.set(maxWatchers, l::maxWatchers);
+        FileConfig.set(maxWatchersPerConnection, l::maxWatchersPerConnection);
+        FileConfig.set(maxKeepAliveStreamsPerConnection, l::maxKeepAliveStreamsPerConnection);
+        FileConfig.set(maxConcurrentCallsPerConnection, l::maxConcurrentCallsPerConnection);
+        FileConfig.set(maxWatchServices, l::maxWatchServices);
+        FileConfig.set(permitKeepAliveTimeMs, l::permitKeepAliveTimeMs);
+        FileConfig.set(maxConnectionIdleMs, l::maxConnectionIdleMs);
+        return b.build();
     }
 
     private static String require(String flag, String value) {
@@ -107,7 +142,7 @@ public final class Main implements Callable<Integer> {
             stopped.countDown();
         }, "muster-shutdown"));
         System.out.println("muster-server " + config.self().id() + " ready: grpc " + config.self().grpcAddress()
-                + " raft " + config.self().raftAddress());
+                + " raft " + config.self().raftAddress() + " peer " + config.self().peerAddress());
         stopped.await();
         return 0;
     }

@@ -90,10 +90,10 @@ public final class RegistryNode implements AutoCloseable {
         this.scheduler = new ScheduledThreadPoolExecutor(2, new DefaultThreadFactory("muster-" + id + "-sched", true));
         int watchThreads = 2;
         this.watchExecutor = new ThreadPoolExecutor(watchThreads, watchThreads, 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(config.maxWatchers() + 1024), new DefaultThreadFactory("muster-" + id + "-watch", true));
+                new LinkedBlockingQueue<>(config.limits().maxWatchers() + 1024), new DefaultThreadFactory("muster-" + id + "-watch", true));
         this.snapshotExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("muster-" + id + "-snapshot", true));
         this.grpcExecutor = Executors.newCachedThreadPool(new DefaultThreadFactory("muster-" + id + "-grpc", true));
-        this.watchHub = new WatchHub(catalog, config.historySize(), watchExecutor, watchThreads, scheduler, System::nanoTime, id, config.maxWatchers());
+        this.watchHub = new WatchHub(catalog, config.historySize(), watchExecutor, watchThreads, scheduler, System::nanoTime, id, config.limits().maxWatchers());
         catalog.addListener(watchHub);
         this.raft = new RaftNode(new RaftNode.Options(config.self().raftAddress(),
                 config.peers().stream().map(PeerSpec::raftAddress).toList(), config.dataDir().resolve("raft"),
@@ -237,7 +237,7 @@ public final class RegistryNode implements AutoCloseable {
         catalog.read(v -> v.members()).forEach(m -> replicated.put(m.getId(), m));
         List<Command> commands = new java.util.ArrayList<>();
         for (PeerSpec p : config.peers()) {
-            Member want = Member.newBuilder().setId(p.id()).setRaftAddress(p.raftAddress()).setGrpcAddress(p.grpcAddress()).build();
+            Member want = Member.newBuilder().setId(p.id()).setRaftAddress(p.raftAddress()).setGrpcAddress(p.grpcAddress()).setPeerAddress(p.peerAddress()).build();
             if (peers.contains(p.raftAddress()) && !want.equals(replicated.get(p.id()))) {
                 commands.add(Command.newBuilder().setSetMember(SetMemberCmd.newBuilder().setMember(want)).setNowMs(clock.millis()).build());
             }

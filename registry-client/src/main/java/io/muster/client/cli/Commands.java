@@ -316,11 +316,13 @@ final class Commands {
         String raft;
         @Option(names = "--grpc", required = true, description = "host:port of its gRPC API")
         String grpc;
+        @Option(names = "--peer", required = true, description = "host:port of its member-to-member listener")
+        String peer;
 
         @Override
         public Integer call() {
             try (RegistryClient client = parent.cli.client()) {
-                var r = client.addMember(Member.newBuilder().setId(id).setRaftAddress(raft).setGrpcAddress(grpc).build());
+                var r = client.addMember(Member.newBuilder().setId(id).setRaftAddress(raft).setGrpcAddress(grpc).setPeerAddress(peer).build());
                 printMembers(parent.cli, r.getMembersList());
                 return 0;
             }

@@ -53,7 +53,7 @@ class MembershipChangeUnderWritesTest {
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> acked.size() >= 50);
 
             List<Member> four = admin.addMember(Member.newBuilder().setId("n4").setRaftAddress(n4.raftAddress())
-                    .setGrpcAddress(n4.grpcAddress()).build()).getMembersList();
+                    .setGrpcAddress(n4.grpcAddress()).setPeerAddress(n4.peerAddress()).build()).getMembersList();
             assertThat(four).extracting(Member::getId).containsExactlyInAnyOrder("n1", "n2", "n3", "n4");
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() >= 150);
             // n4 catches up with what the leader had applied by then (writes go on meanwhile: a

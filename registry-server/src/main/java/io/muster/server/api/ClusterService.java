@@ -125,7 +125,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     public void addMember(AddMemberRequest request, StreamObserver<AddMemberResponse> observer) {
         Member m = request.getMember();
         try {
-            new PeerSpec(m.getId(), m.getRaftAddress(), m.getGrpcAddress());
+            new PeerSpec(m.getId(), m.getRaftAddress(), m.getGrpcAddress(), m.getPeerAddress());
         } catch (IllegalArgumentException e) {
             observer.onError(Status.INVALID_ARGUMENT.withDescription("member: " + e.getMessage()).asRuntimeException());
             return;

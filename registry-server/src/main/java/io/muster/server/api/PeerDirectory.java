@@ -26,7 +26,7 @@ public final class PeerDirectory {
     public Map<String, Member> all() {
         Map<String, Member> out = new LinkedHashMap<>();
         for (PeerSpec p : configured) {
-            out.put(p.id(), Member.newBuilder().setId(p.id()).setRaftAddress(p.raftAddress()).setGrpcAddress(p.grpcAddress()).build());
+            out.put(p.id(), Member.newBuilder().setId(p.id()).setRaftAddress(p.raftAddress()).setGrpcAddress(p.grpcAddress()).setPeerAddress(p.peerAddress()).build());
         }
         for (Member m : catalog.read(Catalog.View::members)) {
             out.put(m.getId(), m);

@@ -7,22 +7,31 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Everything a registry node needs to start. Validated on construction; error messages name the
- * field and the allowed range.
+ * Everything a registry node needs to start. Built with {@link #builder}; the defaults are the
+ * constants below, and both the YAML file and the flags apply to one builder (flags last). Validated
+ * on construction; error messages name the field and the allowed range.
  *
- * @param self               this node
- * @param peers              the initial members, including {@code self} (empty with {@code join})
- * @param join               start empty and wait to be added by {@code muster member add}
- * @param metricsPort        Prometheus/HTTP port, 0 picks a free one, -1 disables
- * @param restoreFrom        a backup ({@code muster snapshot save}) to load into a new, empty cluster; or null
+ * @param self        this node
+ * @param peers       the initial members, including {@code self} (empty with {@code join})
+ * @param join        start empty and wait to be added by {@code muster member add}
+ * @param metricsPort Prometheus/HTTP port, 0 picks a free one, -1 disables
+ * @param restoreFrom a backup ({@code muster snapshot save}) to load into a new, empty cluster; or null
+ * @param limits      what this member accepts from clients
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
-                         int snapshotIntervalSecs, int historySize, int maxWatchers, boolean syncLog,
-                         int metricsPort, int healthThreads, Path restoreFrom) {
+                         int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
+                         int healthThreads, Path restoreFrom, Limits limits) {
+
+    public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
+    public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
+    public static final int DEFAULT_HISTORY_SIZE = 100_000;
+    public static final int DEFAULT_METRICS_PORT = -1;
+    public static final int DEFAULT_HEALTH_THREADS = 2;
 
     public NodeConfig {
         Objects.requireNonNull(self, "self");
         Objects.requireNonNull(dataDir, "data dir");
+        Objects.requireNonNull(limits, "limits");
         peers = List.copyOf(peers);
         if (!join) {
             if (peers.stream().noneMatch(p -> p.id().equals(self.id()))) {
@@ -34,8 +43,10 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
                 if (!ids.add(p.id())) {
                     throw new IllegalArgumentException("peers: duplicate id '" + p.id() + "'");
                 }
-                if (!addrs.add(p.raftAddress())) {
-                    throw new IllegalArgumentException("peers: duplicate raft address '" + p.raftAddress() + "'");
+                for (String a : List.of(p.raftAddress(), p.grpcAddress(), p.peerAddress())) {
+                    if (!addrs.add(a)) {
+                        throw new IllegalArgumentException("peers: address '" + a + "' used twice");
+                    }
                 }
                 if (p.id().equals(self.id()) && !p.equals(self)) {
                     throw new IllegalArgumentException("peers: entry for '" + self.id() + "' (" + p
@@ -43,47 +54,180 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
                 }
             }
         }
-        range("election timeout ms", electionTimeoutMs, 100, 60_000);
-        range("snapshot interval s", snapshotIntervalSecs, 1, 86_400);
-        range("history size", historySize, 16, 10_000_000);
-        range("max watchers", maxWatchers, 1, 1_000_000);
-        range("metrics port", metricsPort, -1, 65535);
-        range("health threads", healthThreads, 1, 64);
+        range("election-timeout-ms", electionTimeoutMs, 100, 60_000);
+        range("snapshot-interval-s", snapshotIntervalSecs, 1, 86_400);
+        range("history-size", historySize, 16, 10_000_000);
+        range("metrics-port", metricsPort, -1, 65535);
+        range("health-threads", healthThreads, 1, 64);
     }
 
-    private static void range(String field, long value, long min, long max) {
+    static void range(String field, long value, long min, long max) {
         if (value < min || value > max) {
             throw new IllegalArgumentException(field + ": " + value + " (expected: " + min + "-" + max + ")");
         }
     }
 
+    /** A builder for {@code self} with every default. */
+    public static Builder builder(PeerSpec self) {
+        return new Builder(self);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     /** Defaults for a member of {@code peers}. */
     public static NodeConfig of(PeerSpec self, List<PeerSpec> peers, Path dataDir) {
-        return new NodeConfig(self, peers, dataDir, false, 1000, 3600, 100_000, 100_000, true, -1, 2, null);
-    }
-
-    public NodeConfig withElectionTimeoutMs(int ms) {
-        return new NodeConfig(self, peers, dataDir, join, ms, snapshotIntervalSecs, historySize, maxWatchers, syncLog, metricsPort, healthThreads, restoreFrom);
-    }
-
-    public NodeConfig withHistorySize(int size) {
-        return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, size, maxWatchers, syncLog, metricsPort, healthThreads, restoreFrom);
+        return builder(self).peers(peers).dataDir(dataDir).build();
     }
 
     /** A node outside any cluster, waiting to be added with {@code muster member add}. */
     public static NodeConfig joining(PeerSpec self, Path dataDir) {
-        return new NodeConfig(self, List.of(), dataDir, true, 1000, 3600, 100_000, 100_000, true, -1, 2, null);
+        return builder(self).join(true).dataDir(dataDir).build();
+    }
+
+    public NodeConfig withElectionTimeoutMs(int ms) {
+        return toBuilder().electionTimeoutMs(ms).build();
+    }
+
+    public NodeConfig withHistorySize(int size) {
+        return toBuilder().historySize(size).build();
     }
 
     public NodeConfig withMetricsPort(int port) {
-        return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize, maxWatchers, syncLog, port, healthThreads, restoreFrom);
+        return toBuilder().metricsPort(port).build();
     }
 
     public NodeConfig withRestoreFrom(Path backup) {
-        return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize, maxWatchers, syncLog, metricsPort, healthThreads, backup);
+        return toBuilder().restoreFrom(backup).build();
     }
 
     public NodeConfig withSnapshotIntervalSecs(int secs) {
-        return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, secs, historySize, maxWatchers, syncLog, metricsPort, healthThreads, restoreFrom);
+        return toBuilder().snapshotIntervalSecs(secs).build();
+    }
+
+    public NodeConfig withLimits(Limits l) {
+        return toBuilder().limits(l).build();
+    }
+
+    /** Mutable form of a {@link NodeConfig}; {@link #build} validates. */
+    public static final class Builder {
+        private PeerSpec self;
+        private List<PeerSpec> peers = List.of();
+        private Path dataDir;
+        private boolean join;
+        private int electionTimeoutMs = DEFAULT_ELECTION_TIMEOUT_MS;
+        private int snapshotIntervalSecs = DEFAULT_SNAPSHOT_INTERVAL_SECS;
+        private int historySize = DEFAULT_HISTORY_SIZE;
+        private boolean syncLog = true;
+        private int metricsPort = DEFAULT_METRICS_PORT;
+        private int healthThreads = DEFAULT_HEALTH_THREADS;
+        private Path restoreFrom;
+        private Limits.Builder limits = Limits.builder();
+
+        private Builder(PeerSpec self) {
+            this.self = self;
+        }
+
+        private Builder(NodeConfig c) {
+            self = c.self;
+            peers = c.peers;
+            dataDir = c.dataDir;
+            join = c.join;
+            electionTimeoutMs = c.electionTimeoutMs;
+            snapshotIntervalSecs = c.snapshotIntervalSecs;
+            historySize = c.historySize;
+            syncLog = c.syncLog;
+            metricsPort = c.metricsPort;
+            healthThreads = c.healthThreads;
+            restoreFrom = c.restoreFrom;
+            limits = c.limits.toBuilder();
+        }
+
+        public Builder self(PeerSpec value) {
+            self = value;
+            return this;
+        }
+
+        public Builder peers(List<PeerSpec> value) {
+            peers = List.copyOf(value);
+            return this;
+        }
+
+        public Builder dataDir(Path value) {
+            dataDir = value;
+            return this;
+        }
+
+        public Builder join(boolean value) {
+            join = value;
+            return this;
+        }
+
+        public Builder electionTimeoutMs(int value) {
+            electionTimeoutMs = value;
+            return this;
+        }
+
+        public Builder snapshotIntervalSecs(int value) {
+            snapshotIntervalSecs = value;
+            return this;
+        }
+
+        public Builder historySize(int value) {
+            historySize = value;
+            return this;
+        }
+
+        public Builder syncLog(boolean value) {
+            syncLog = value;
+            return this;
+        }
+
+        public Builder metricsPort(int value) {
+            metricsPort = value;
+            return this;
+        }
+
+        public Builder healthThreads(int value) {
+            healthThreads = value;
+            return this;
+        }
+
+        public Builder restoreFrom(Path value) {
+            restoreFrom = value;
+            return this;
+        }
+
+        public Builder limits(Limits value) {
+            limits = value.toBuilder();
+            return this;
+        }
+
+        /** The limits being built, to change one of them in place. */
+        public Limits.Builder limits() {
+            return limits;
+        }
+
+        public PeerSpec self() {
+            return self;
+        }
+
+        public List<PeerSpec> peers() {
+            return peers;
+        }
+
+        public boolean join() {
+            return join;
+        }
+
+        public Path dataDir() {
+            return dataDir;
+        }
+
+        public NodeConfig build() {
+            return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
+                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build());
+        }
     }
 }

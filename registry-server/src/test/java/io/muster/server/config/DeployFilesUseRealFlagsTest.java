@@ -74,7 +74,7 @@ class DeployFilesUseRealFlagsTest {
         FileConfig c = FileConfig.load(DEPLOY.resolve("systemd/registry.yaml.example"));
         assertThat(c.id()).isEqualTo("n1");
         assertThat(c.peers()).hasSize(3).allSatisfy(PeerSpec::parse);
-        new PeerSpec(c.id(), c.raft(), c.grpc());
+        new PeerSpec(c.id(), c.raft(), c.grpc(), c.peer());
     }
 
     @Test
@@ -85,7 +85,7 @@ class DeployFilesUseRealFlagsTest {
             FileConfig.load(bad);
             throw new AssertionError("accepted an unknown key");
         } catch (IllegalArgumentException e) {
-            assertThat(e.getMessage()).contains("at line", "election-timeout");
+            assertThat(e.getMessage()).contains("at line 3, column", "unknown key 'election-timeout'", "known keys", "election-timeout-ms");
         } finally {
             Files.delete(bad);
         }

@@ -35,7 +35,7 @@ public final class LocalCluster implements AutoCloseable {
         this.baseDir = baseDir;
         this.customizer = customizer;
         for (int i = 1; i <= size; i++) {
-            peers.add(new PeerSpec("n" + i, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
+            peers.add(new PeerSpec("n" + i, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
         }
         this.initialPeers = List.copyOf(peers);
     }
@@ -82,7 +82,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Starts a new node outside the cluster ({@code --join}); add it with Cluster.AddMember. */
     public PeerSpec startJoiningNode(String id) {
-        PeerSpec spec = new PeerSpec(id, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next());
+        PeerSpec spec = new PeerSpec(id, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next());
         peers.add(spec);
         try {
             running.put(id, RegistryNode.start(NodeConfig.joining(spec, baseDir.resolve(id))));

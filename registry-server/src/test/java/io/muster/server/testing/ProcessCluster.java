@@ -34,7 +34,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.baseDir = baseDir;
         this.electionTimeoutMs = electionTimeoutMs;
         for (int i = 1; i <= size; i++) {
-            peers.add(new PeerSpec("n" + i, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
+            peers.add(new PeerSpec("n" + i, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
         }
     }
 
@@ -68,7 +68,7 @@ public final class ProcessCluster implements AutoCloseable {
                 "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true",
                 "-cp", System.getProperty("java.class.path"),
                 "io.muster.server.Main",
-                "--id", id, "--raft", self.raftAddress(), "--grpc", self.grpcAddress(),
+                "--id", id, "--raft", self.raftAddress(), "--grpc", self.grpcAddress(), "--peer", self.peerAddress(),
                 "--peers", String.join(",", peers.stream().map(PeerSpec::toString).toList()),
                 "--data-dir", baseDir.resolve(id).toString(),
                 "--election-timeout-ms", Integer.toString(electionTimeoutMs));

@@ -1,0 +1,56 @@
+package io.muster.server.config;
+
+import java.net.InetSocketAddress;
+
+/**
+ * A {@code host:port} address, the one parser for every address the server is given (flags, YAML,
+ * peer specs, member directory entries). IPv6 hosts are written in brackets: {@code [::1]:9001}.
+ */
+public record HostPort(String host, int port) {
+
+    public HostPort {
+        if (host == null || host.isEmpty()) {
+            throw new IllegalArgumentException("host: missing (expected: host:port)");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
+        }
+    }
+
+    /** Parses {@code address}; {@code what} names it in the error, e.g. {@code "grpc address of n1"}. */
+    public static HostPort parse(String what, String address) {
+        int colon = address == null ? -1 : address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1) {
+            throw new IllegalArgumentException(what + ": '" + address + "' (expected: host:port)");
+        }
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.indexOf(':') >= 0) {
+            throw new IllegalArgumentException(what + ": '" + address + "' (expected: host:port, an IPv6 host in brackets)");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + ": '" + address + "' (expected: host:port with port 1-65535)");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(what + ": port " + port + " (expected: 1-65535)");
+        }
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException(what + ": '" + address + "' (expected: host:port)");
+        }
+        return new HostPort(host, port);
+    }
+
+    /** An unresolved-name-free socket address to bind or connect to. */
+    public InetSocketAddress socketAddress() {
+        return new InetSocketAddress(host, port);
+    }
+
+    @Override
+    public String toString() {
+        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+}
