@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
 public final class ProcessCluster implements AutoCloseable {
 
     /** One node process. */
-    public record NodeProcess(String id, String raftAddress, String grpcAddress, Path log, Path dataDir, Process process,
+    public record NodeProcess(String id, String raftAddress, String grpcAddress, String peerAddress, Path log, Path dataDir, Process process,
                               int metricsPort) {
         public long pid() {
             return process.pid();
@@ -105,7 +105,7 @@ public final class ProcessCluster implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-            nodes.add(new NodeProcess(id, raft, grpc, log, dataDir, p, metricsPort));
+            nodes.add(new NodeProcess(id, raft, grpc, peer, log, dataDir, p, metricsPort));
         }
     }
 
