@@ -28,7 +28,8 @@ import java.util.function.Function;
  * <p>Threading: {@link #apply} and {@link #restore} are called only by the Raft apply thread and
  * take the write lock; readers take the read lock through {@link #read}. Every change gets the next
  * revision (one revision per event), so revisions are dense and identical on every replica that
- * applied the same log.
+ * applied the same log. A command that breaks a rule is rejected (a result, not an exception): it
+ * changes nothing and takes no revision.
  */
 public final class Catalog {
 

@@ -147,13 +147,16 @@ public final class Rules {
         return range(field, Integer.toUnsignedLong(value), min, max);
     }
 
-    /** {@code host:port} (IPv6 in brackets), as member addresses are written. */
+    /**
+     * {@code host:port} (IPv6 in brackets), as member addresses are written. The host may also hold
+     * {@code _} (container host names often do), unlike an instance's host.
+     */
     public static String hostPort(String field, String address) {
         int colon = address.lastIndexOf(':');
         String host = colon < 0 ? "" : address.substring(0, colon);
         String port = colon < 0 ? "" : address.substring(colon + 1);
         boolean bracketed = host.startsWith("[") && host.endsWith("]") && host.length() > 2;
-        if (host.isEmpty() || !isHost(host) || (host.indexOf(':') >= 0 && !bracketed) || !isPort(port)) {
+        if (!isName(host, 253, "._:[]%_-") || (host.indexOf(':') >= 0 && !bracketed) || !isPort(port)) {
             throw invalid(field, "'" + address + "'", "host:port with a port of 1-65535");
         }
         return address;

@@ -31,6 +31,9 @@ public final class NodeMetrics {
                 .description("heartbeat rounds sent to tell the followers a new commit index").register(r);
         Gauge.builder("muster.catalog.revision", catalog, Catalog::revision).register(r);
         for (Rejection.Reason reason : Rejection.Reason.values()) {
+            if (reason == Rejection.Reason.INVALID_REQUEST) {
+                continue; // an API-side label: the catalog labels every rejection with its operation's
+            }
             // every label from the start (zero until it happens), so a rule broken once is visible
             FunctionCounter.builder("muster.apply.rejected", catalog, c -> c.rejected(reason)).tag("reason", reason.label())
                     .description("commands the catalog rejected when applying them (the same on every member)").register(r);

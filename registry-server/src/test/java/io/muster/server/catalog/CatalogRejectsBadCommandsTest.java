@@ -152,6 +152,17 @@ class CatalogRejectsBadCommandsTest {
     }
 
     @Test
+    void memberAddressesAsDeployedAreAccepted() {
+        for (String address : new String[]{"n1.muster:7001", "muster_n1:7001", "[::1]:7001", "10.0.0.1:65535"}) {
+            ApplyResult r = catalog.apply(member(b -> b.setRaftAddress(address)));
+            assertThat(r.rejection()).as(address).isNull();
+        }
+        for (String address : new String[]{"::1:7001", "h:0", "h:65536", "h:", ":7001", "h:x1"}) {
+            assertThat(catalog.apply(member(b -> b.setRaftAddress(address))).rejection()).as(address).isNotNull();
+        }
+    }
+
+    @Test
     void aRestoreIntoACatalogThatIsNotEmptyFailsItsPrecondition() {
         CatalogSnapshot before = catalog.snapshot();
         ApplyResult r = catalog.apply(restore(s -> s.setRevision(0)));
