@@ -3,6 +3,8 @@ package io.muster.server.api;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.muster.server.catalog.CommandRejectedException;
+import io.muster.server.catalog.Rejection;
 import io.muster.server.raft.NotLeaderException;
 import io.muster.server.raft.RaftUnavailableException;
 import java.util.concurrent.CompletionException;
@@ -32,6 +34,9 @@ final class GrpcErrors {
         if (t instanceof io.grpc.StatusException se) {
             return se.getStatus().asRuntimeException(se.getTrailers());
         }
+        if (t instanceof CommandRejectedException cre) {
+            return toStatus(cre.rejection()).asRuntimeException();
+        }
         if (t instanceof NotLeaderException nle) {
             return Status.UNAVAILABLE.withDescription("not the leader"
                     + (nle.leaderRaftAddress() == null ? "" : "; leader is " + nle.leaderRaftAddress())
@@ -45,6 +50,15 @@ final class GrpcErrors {
         }
         log.warn("unexpected failure serving a call", t);
         return Status.INTERNAL.withDescription(t.toString()).withCause(t).asRuntimeException();
+    }
+
+    /** A command the model refused: the caller's mistake, or a state the command does not fit. */
+    static Status toStatus(Rejection r) {
+        Status code = switch (r.kind()) {
+            case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+            case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+        };
+        return code.withDescription(r.message());
     }
 
     static boolean retryable(Throwable t) {

@@ -9,7 +9,6 @@ import io.muster.api.v1.Member;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.DeregisterCmd;
 import io.muster.internal.v1.ExpireLeaseCmd;
-import io.muster.internal.v1.RegisterCmd;
 import io.muster.internal.v1.SetHealthCmd;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 
@@ -28,7 +28,8 @@ import java.util.function.Function;
  * <p>Threading: {@link #apply} and {@link #restore} are called only by the Raft apply thread and
  * take the write lock; readers take the read lock through {@link #read}. Every change gets the next
  * revision (one revision per event), so revisions are dense and identical on every replica that
- * applied the same log.
+ * applied the same log. A command that breaks a rule is rejected (a result, not an exception): it
+ * changes nothing and takes no revision.
  */
 public final class Catalog {
 
@@ -39,51 +40,86 @@ public final class Catalog {
     private final List<CatalogListener> listeners = new CopyOnWriteArrayList<>();
     private long revision;
     private long nextLeaseId = 1;
+    private final LongAdder[] rejected = newCounters();
+
+    private static LongAdder[] newCounters() {
+        LongAdder[] counters = new LongAdder[Rejection.Reason.values().length];
+        for (int i = 0; i < counters.length; i++) {
+            counters[i] = new LongAdder();
+        }
+        return counters;
+    }
 
     public void addListener(CatalogListener listener) {
         listeners.add(listener);
     }
 
-    /** Applies one command. Throws {@link IllegalArgumentException} for a command that cannot apply. */
+    /**
+     * Applies one command, or rejects it. A command that breaks a rule ({@link Rules}, or a check of
+     * {@link CommandChecks}) changes nothing, takes no revision and comes back as
+     * {@link ApplyResult#rejected}: the same outcome on every replica, so the state machine goes on.
+     * Never throws for a decodable command; an exception from here is a bug.
+     */
     public ApplyResult apply(Command command) {
         lock.writeLock().lock();
         try {
             return switch (command.getOpCase()) {
-                case REGISTER -> register(command.getRegister(), command.getNowMs());
-                case DEREGISTER -> deregister(command.getDeregister());
-                case EXPIRE_LEASE -> expire(command.getExpireLease());
-                case SET_HEALTH -> setHealth(command.getSetHealth(), command.getNowMs());
+                case REGISTER -> register(CommandChecks.register(command.getRegister()), command.getNowMs());
+                case DEREGISTER -> {
+                    CommandChecks.deregister(command.getDeregister());
+                    yield deregister(command.getDeregister());
+                }
+                case EXPIRE_LEASE -> {
+                    CommandChecks.expireLease(command.getExpireLease());
+                    yield expire(command.getExpireLease());
+                }
+                case SET_HEALTH -> {
+                    CommandChecks.setHealth(command.getSetHealth());
+                    yield setHealth(command.getSetHealth(), command.getNowMs());
+                }
                 case SET_MEMBER -> {
+                    CommandChecks.setMember(command.getSetMember());
                     Member m = command.getSetMember().getMember();
                     members.put(m.getId(), m.toBuilder().clearLeader().clearAlive().build());
                     yield ApplyResult.unchanged(revision);
                 }
                 case REMOVE_MEMBER -> {
+                    CommandChecks.removeMember(command.getRemoveMember());
                     members.remove(command.getRemoveMember().getId());
                     yield ApplyResult.unchanged(revision);
                 }
                 case RESTORE -> {
+                    CommandChecks.restore(command.getRestore().getSnapshot());
                     if (revision != 0 || !services.isEmpty()) {
-                        // deterministic on every replica: the same log gives the same refusal
-                        yield ApplyResult.unchanged(revision);
+                        throw new CommandRejectedException(new Rejection(Rejection.Kind.FAILED_PRECONDITION,
+                                Rejection.Reason.RESTORE_NOT_EMPTY, Rules.message("restore", "catalog at revision " + revision,
+                                "an empty catalog (revision 0)")));
                     }
                     // the backup's member directory describes the old cluster: keep this one's
                     resetTo(command.getRestore().getSnapshot().toBuilder().clearMembers().addAllMembers(members.values()).build());
                     yield new ApplyResult(revision, true, null, false);
                 }
-                case BATCH -> throw new IllegalArgumentException("a batch is applied command by command");
-                case OP_NOT_SET -> throw new IllegalArgumentException("command without an operation");
+                // a batch entry is unwrapped by the state machine: one that reaches here was nested
+                case BATCH -> throw new CommandRejectedException(Rejection.invalid(Rejection.Reason.NESTED_BATCH,
+                        Rules.message("command", "batch", "one operation; a batch is never nested")));
+                case OP_NOT_SET -> throw new CommandRejectedException(Rejection.invalid(Rejection.Reason.NO_OPERATION,
+                        Rules.message("command", "no operation", "one operation")));
             };
+        } catch (CommandRejectedException e) {
+            // every check runs before the first change, so nothing is half applied
+            rejected[e.rejection().reason().ordinal()].increment();
+            return ApplyResult.rejected(revision, e.rejection());
         } finally {
             lock.writeLock().unlock();
         }
     }
 
-    private ApplyResult register(RegisterCmd cmd, long nowMs) {
-        Instance in = cmd.getInstance();
-        if (in.getService().isEmpty() || in.getId().isEmpty()) {
-            throw new IllegalArgumentException("register without service or id");
-        }
+    /** Commands rejected with {@code reason} since this catalog was created (identical on every replica for the same log). */
+    public long rejected(Rejection.Reason reason) {
+        return rejected[reason.ordinal()].sum();
+    }
+
+    private ApplyResult register(Instance in, long nowMs) {
         Map<String, Instance> byId = services.computeIfAbsent(in.getService(), k -> new LinkedHashMap<>());
         Instance old = byId.get(in.getId());
         long rev = revision + 1;

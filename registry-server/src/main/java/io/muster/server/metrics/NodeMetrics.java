@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.muster.api.v1.HealthStatus;
 import io.muster.server.catalog.Catalog;
+import io.muster.server.catalog.Rejection;
 import io.muster.server.health.HealthChecker;
 import io.muster.server.lease.LeaseManager;
 import io.muster.server.raft.RaftNode;
@@ -29,6 +30,14 @@ public final class NodeMetrics {
         FunctionCounter.builder("muster.raft.commit.push.rounds", raft, RaftNode::commitPushRounds)
                 .description("heartbeat rounds sent to tell the followers a new commit index").register(r);
         Gauge.builder("muster.catalog.revision", catalog, Catalog::revision).register(r);
+        for (Rejection.Reason reason : Rejection.Reason.values()) {
+            if (reason == Rejection.Reason.INVALID_REQUEST) {
+                continue; // an API-side label: the catalog labels every rejection with its operation's
+            }
+            // every label from the start (zero until it happens), so a rule broken once is visible
+            FunctionCounter.builder("muster.apply.rejected", catalog, c -> c.rejected(reason)).tag("reason", reason.label())
+                    .description("commands the catalog rejected when applying them (the same on every member)").register(r);
+        }
         Gauge.builder("muster.catalog.instances", catalog, c -> c.read(v -> v.allInstances().size())).register(r);
         Gauge.builder("muster.catalog.instances.routable", catalog, c -> c.read(v -> v.allInstances().stream()
                 .filter(i -> i.getHealth() == HealthStatus.HEALTHY || i.getHealth() == HealthStatus.WARNING).count())).register(r);

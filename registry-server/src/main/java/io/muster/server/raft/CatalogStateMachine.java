@@ -28,9 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies typed {@link Command}s from the Raft log to the {@link Catalog}. An entry that cannot be
- * decoded or applied stops the state machine ({@code setErrorAndRollback}); it is never skipped,
- * because skipping would let replicas diverge.
+ * Applies typed {@link Command}s from the Raft log to the {@link Catalog}. Apply is total: a command
+ * that decodes is applied or rejected by the catalog (a rejection is a result, the same on every
+ * replica, and the state machine goes on). Only an entry that cannot be decoded (storage corruption)
+ * or a broken invariant (an exception from the catalog, a revision going backwards: a bug) stops the
+ * state machine with {@code setErrorAndRollback}; an entry is never skipped, because skipping would
+ * let replicas diverge.
  */
 final class CatalogStateMachine extends StateMachineAdapter {
 
@@ -85,7 +88,17 @@ final class CatalogStateMachine extends StateMachineAdapter {
                         ? bc.commands() : unwrap(Command.parseFrom(iter.getData()));
                 results = new ArrayList<>(commands.size());
                 for (Command command : commands) {
-                    results.add(catalog.apply(command));
+                    long before = catalog.revision();
+                    ApplyResult r = catalog.apply(command);
+                    if (r.revision() < before || (r.isRejected() && r.revision() != before)) {
+                        throw new IllegalStateException("revision went from " + before + " to " + r.revision()
+                                + " applying " + command.getOpCase() + (r.isRejected() ? " (rejected)" : ""));
+                    }
+                    if (r.isRejected()) {
+                        log.debug("entry {}: {} rejected ({}): {}", iter.getIndex(), command.getOpCase(),
+                                r.rejection().reason().label(), r.rejection().message());
+                    }
+                    results.add(r);
                 }
             } catch (InvalidProtocolBufferException | RuntimeException e) {
                 log.error("cannot apply log entry index={} term={}: stopping the state machine", iter.getIndex(), iter.getTerm(), e);
@@ -102,18 +115,12 @@ final class CatalogStateMachine extends StateMachineAdapter {
         }
     }
 
-    /** The commands of one log entry: a batch's, in order, or the entry's single command. */
+    /**
+     * The commands of one log entry: a batch's, in order, or the entry's single command. A batch
+     * nested in a batch is passed on as one command, which the catalog rejects.
+     */
     static List<Command> unwrap(Command entry) {
-        if (!entry.hasBatch()) {
-            return List.of(entry);
-        }
-        List<Command> commands = entry.getBatch().getCommandsList();
-        for (Command c : commands) {
-            if (c.hasBatch()) {
-                throw new IllegalArgumentException("nested batch in a log entry");
-            }
-        }
-        return commands;
+        return entry.hasBatch() ? entry.getBatch().getCommandsList() : List.of(entry);
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.alipay.sofa.jraft.error.RaftError;
 import io.muster.internal.v1.Batch;
 import io.muster.internal.v1.Command;
 import io.muster.server.catalog.ApplyResult;
+import io.muster.server.catalog.CommandRejectedException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,7 +88,10 @@ final class ProposalBatcher {
         this.limits = limits;
     }
 
-    /** Queues {@code command}; completes with its own apply result once its entry is applied here. */
+    /**
+     * Queues {@code command}; completes with its own apply result once its entry is applied here, or
+     * exceptionally with {@link CommandRejectedException} if the catalog rejected it.
+     */
     CompletableFuture<ApplyResult> submit(Command command) {
         if (command.hasBatch()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("a batch cannot be proposed from outside"));
@@ -248,7 +252,7 @@ final class ProposalBatcher {
                     for (int i = 0; i < proposals.size(); i++) {
                         Pending p = proposals.get(i);
                         if (p.home() == home) {
-                            p.future().complete(r.get(i));
+                            complete(p.future(), r.get(i));
                         }
                     }
                 };
@@ -258,6 +262,15 @@ final class ProposalBatcher {
                     task.run();
                 }
             }
+        }
+    }
+
+    /** A rejected command fails its own proposal only; the others of its entry complete normally. */
+    private static void complete(CompletableFuture<ApplyResult> future, ApplyResult result) {
+        if (result.isRejected()) {
+            future.completeExceptionally(new CommandRejectedException(result.rejection()));
+        } else {
+            future.complete(result);
         }
     }
 

@@ -120,7 +120,11 @@ public final class RaftNode implements AutoCloseable {
         log.info("raft node {} started, peers {}", self, options.initialPeers());
     }
 
-    /** Proposes a command; completes with its apply result once committed and applied here. */
+    /**
+     * Proposes a command; completes with its apply result once committed and applied here. A command
+     * the catalog rejects (it broke a rule of the model) is committed, changes nothing and fails
+     * this future with {@link io.muster.server.catalog.CommandRejectedException}.
+     */
     public CompletableFuture<ApplyResult> propose(Command command) {
         if (stateMachine.leaderTerm() <= 0) {
             return CompletableFuture.failedFuture(new NotLeaderException(leaderRaftAddress(), "not the leader"));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.muster.api.v1.CustomCheck;
 import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.HttpCheck;
 import io.muster.api.v1.Instance;
@@ -51,6 +52,12 @@ class ValidationRulesTest {
                 rule("instance.metadata key: '' (expected: 1-128 chars)", b -> b.putMetadata("", "v")),
                 rule("instance.metadata[k]: 1025 chars (expected: at most 1024 chars)", b -> b.putMetadata("k", "v".repeat(1025))),
                 rule("instance.weight: 10001 (expected: 1-10000)", b -> b.setWeight(10_001)),
+                rule("instance.weight: 4294967295 (expected: 1-10000)", b -> b.setWeight(-1)),
+                rule("instance.port: 4294967295 (expected: 1-65535)", b -> b.setPort(-1)),
+                rule("instance.checks[0].interval_ms: 4294967295 (expected: 100-3600000)",
+                        b -> b.addChecks(HealthCheck.newBuilder().setTcp(TcpCheck.getDefaultInstance()).setIntervalMs(-1))),
+                rule("instance.checks[0].custom.config[k]: 129 chars (expected: at most 128 chars)",
+                        b -> b.addChecks(HealthCheck.newBuilder().setCustom(CustomCheck.newBuilder().setType("p").putConfig("k", "v".repeat(129))))),
                 rule("instance.zone: 65 chars (expected: at most 64 chars)", b -> b.setZone("z".repeat(65))),
                 rule("instance.lease_ttl_ms: 999 (expected: 1000-3600000)", b -> b.setLeaseTtlMs(999)),
                 rule("instance.lease_ttl_ms: 3600001 (expected: 1000-3600000)", b -> b.setLeaseTtlMs(3_600_001)),
@@ -84,7 +91,8 @@ class ValidationRulesTest {
                 rule("instance.checks[1].name: 'tcp' (expected: unique within the instance)",
                         b -> b.addChecks(HealthCheck.newBuilder().setTcp(TcpCheck.getDefaultInstance()))
                                 .addChecks(HealthCheck.newBuilder().setTcp(TcpCheck.getDefaultInstance()))),
-                rule("instance: ", b -> b.putMetadata("big", "x".repeat(1000)).putAllMetadata(big())));
+                rule("instance: ", b -> b.putAllMetadata(big()).setZone("z").addChecks(HealthCheck.newBuilder()
+                        .setCustom(CustomCheck.newBuilder().setType("p").putConfig("k", "x".repeat(100_000))))));
     }
 
     private static java.util.Map<String, String> big() {

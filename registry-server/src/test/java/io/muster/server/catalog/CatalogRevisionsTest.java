@@ -1,7 +1,6 @@
 package io.muster.server.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.muster.api.v1.CatalogSnapshot;
 import io.muster.api.v1.Event;
@@ -101,7 +100,11 @@ class CatalogRevisionsTest {
     }
 
     @Test
-    void commandWithoutOperationIsRejected() {
-        assertThatThrownBy(() -> catalog.apply(Command.getDefaultInstance())).isInstanceOf(IllegalArgumentException.class);
+    void commandWithoutOperationIsRejectedWithoutTakingARevision() {
+        catalog.apply(register("a", 1));
+        ApplyResult r = catalog.apply(Command.getDefaultInstance());
+        assertThat(r.rejection().reason()).isEqualTo(Rejection.Reason.NO_OPERATION);
+        assertThat(r.revision()).isEqualTo(1);
+        assertThat(catalog.apply(register("b", 2)).revision()).isEqualTo(2);
     }
 }
