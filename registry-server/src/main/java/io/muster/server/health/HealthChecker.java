@@ -400,6 +400,14 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
         return Optional.of(out);
     }
 
+    /**
+     * Types of the custom-check plugins this member can run, sorted; a registration naming another
+     * type is refused, since no probe could ever take its instance out of PENDING.
+     */
+    public java.util.SortedSet<String> pluginTypes() {
+        return probers.pluginTypes();
+    }
+
     public Stats stats() {
         return stats.snapshot(owned.size(), tracked.size(), live.size());
     }

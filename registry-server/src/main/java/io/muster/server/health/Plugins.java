@@ -52,6 +52,11 @@ final class Plugins implements AutoCloseable {
         return new Plugins(found);
     }
 
+    /** The types served, sorted. */
+    java.util.SortedSet<String> types() {
+        return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(byType.keySet()));
+    }
+
     Optional<HealthCheckPlugin> byType(String type) {
         return Optional.ofNullable(byType.get(type));
     }

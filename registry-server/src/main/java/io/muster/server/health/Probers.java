@@ -57,6 +57,11 @@ final class Probers implements AutoCloseable {
         this.poolScheduler = new ProbeScheduler(threadPrefix, timer, TICK_NANOS, System::nanoTime);
     }
 
+    /** Types of the custom-check plugins this member has, sorted. */
+    java.util.SortedSet<String> pluginTypes() {
+        return plugins.types();
+    }
+
     /** Where {@code probe} is scheduled: on its event loop if it has one, else on the health pool. */
     ProbeScheduler scheduler(Probe probe) {
         EventLoop loop = probe.eventLoop();
