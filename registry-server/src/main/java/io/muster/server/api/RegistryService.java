@@ -103,9 +103,17 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             return;
         }
         RegisterRequest normalized = RegisterRequest.newBuilder().setInstance(instance).build();
-        forwarder.onLeader(RegistryGrpc.getRegisterMethod(), normalized, () -> {
-                    StatusRuntimeException full = roomFor(instance);
-                    return full != null ? CompletableFuture.failedFuture(full) : raft.propose(Command.newBuilder()
+        forwarder.onLeader(RegistryGrpc.getRegisterMethod(), normalized, () -> proposeRegister(instance))
+                .whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
+    }
+
+    /** On the leader: the registration, if the catalog has room for it. */
+    private CompletableFuture<RegisterResponse> proposeRegister(Instance instance) {
+        StatusRuntimeException full = roomFor(instance);
+        if (full != null) {
+            return CompletableFuture.failedFuture(full);
+        }
+        return raft.propose(Command.newBuilder()
                         .setRegister(RegisterCmd.newBuilder().setInstance(instance))
                         .setNowMs(clock.millis())
                         .build())
@@ -116,8 +124,6 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
                         .setLeaseTtlMs(r.instance().getLeaseTtlMs())
                         .setUpdated(r.existed())
                         .build());
-                })
-                .whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
     }
 
     private void knownPlugins(Instance instance) {

@@ -12,6 +12,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -58,7 +59,7 @@ final class Probers implements AutoCloseable {
     }
 
     /** Types of the custom-check plugins this member has, sorted. */
-    java.util.SortedSet<String> pluginTypes() {
+    SortedSet<String> pluginTypes() {
         return plugins.types();
     }
 
