@@ -20,6 +20,8 @@ import io.muster.server.api.KeepAliveHandler;
 import io.muster.server.api.LeaderHintInterceptor;
 import io.muster.server.api.PeerDirectory;
 import io.muster.server.api.RegistryService;
+import io.muster.server.api.RequestParsing;
+import io.muster.server.api.ServerLimits;
 import io.muster.server.api.SharedWatchResponses;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.config.NodeConfig;
@@ -155,7 +157,7 @@ public final class RegistryNode implements AutoCloseable {
                 command -> internal.propose(command), this::healthMembers, clock);
         catalog.addListener(healthChecks);
         KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive);
-        RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock, healthChecks);
+        RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock, healthChecks, config.limits());
         ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock);
         internal = new InternalService(raft, forwarder);
         InetSocketAddress bind = socketAddress(config.self().grpcAddress());
@@ -163,19 +165,17 @@ public final class RegistryNode implements AutoCloseable {
         MetricsInterceptor metered = new MetricsInterceptor(meters);
         NodeMetrics.bind(meters, id, raft, catalog, watchHub, leases);
         NodeMetrics.bindHealth(meters, healthChecks);
-        server = NettyServerBuilder.forAddress(bind)
+        server = ServerLimits.apply(NettyServerBuilder.forAddress(bind), config.limits(), meters)
                 // every handler is asynchronous (Raft proposals, ReadIndex and forwarding complete
                 // futures; nothing waits), so calls run on the Netty event loops: a hand-off to a pool
                 // thread per call cost more CPU here than the handlers themselves
                 .directExecutor()
-                .permitKeepAliveTime(5, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true)
-                .addService(ServerInterceptors.intercept(SharedWatchResponses.bind(registry), forwarded, metered,
-                        new LeaderHintInterceptor(forwarder), RegistryService.watchConnections()))
-                .addService(ServerInterceptors.intercept(cluster, forwarded, metered))
-                .addService(ServerInterceptors.intercept(internal, forwarded))
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(RequestParsing.bind(ServerInterceptors.intercept(SharedWatchResponses.bind(registry), forwarded, metered,
+                        new LeaderHintInterceptor(forwarder), RegistryService.watchConnections())))
+                .addService(RequestParsing.bind(ServerInterceptors.intercept(cluster, forwarded, metered)))
+                .addService(RequestParsing.bind(ServerInterceptors.intercept(internal, forwarded)))
+                .addService(RequestParsing.bind(health.getHealthService()))
+                .addService(RequestParsing.bind(ProtoReflectionServiceV1.newInstance()))
                 .build()
                 .start();
         raft.start();

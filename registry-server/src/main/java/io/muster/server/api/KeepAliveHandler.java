@@ -17,6 +17,11 @@ import java.util.function.Consumer;
  * Keep-alive streams. The leader renews leases in memory; a follower relays the whole stream to the
  * leader. When leadership moves, the stream ends with UNAVAILABLE and the client reconnects (to any
  * member), so a stream never renews against a node that no longer enforces leases.
+ *
+ * <p>A stream reads its next request only once the client reads the answers (the response side is
+ * ready), so a client that sends without reading fills its own HTTP/2 window, never this member's
+ * memory. A request naming no lease ({@code lease_id <= 0}) is answered {@code found = false,
+ * ttl_ms = 0}, like an unknown lease; the stream keeps serving its other leases.
  */
 public final class KeepAliveHandler {
 
@@ -36,7 +41,10 @@ public final class KeepAliveHandler {
     }
 
     StreamObserver<KeepAliveRequest> open(ServerCallStreamObserver<KeepAliveResponse> down) {
-        return new Session(down, Forwarder.isForwarded());
+        down.disableAutoRequest();
+        Session session = new Session(down, Forwarder.isForwarded());
+        down.request(1);
+        return session;
     }
 
     private final class Session implements StreamObserver<KeepAliveRequest> {
@@ -44,11 +52,33 @@ public final class KeepAliveHandler {
         private final boolean forwarded;
         private StreamObserver<KeepAliveRequest> upstream;
         private boolean done;
+        /** The next request is wanted but the client has not read the last answers yet. */
+        private boolean wantsNext;
 
         Session(ServerCallStreamObserver<KeepAliveResponse> down, boolean forwarded) {
             this.down = down;
             this.forwarded = forwarded;
             down.setOnCancelHandler(this::cancelled);
+            down.setOnReadyHandler(this::ready);
+        }
+
+        /** Asks for the next request now, or once the client has read what was sent. */
+        private void requestNext() {
+            if (done) {
+                return;
+            }
+            if (down.isReady()) {
+                down.request(1);
+            } else {
+                wantsNext = true;
+            }
+        }
+
+        private synchronized void ready() {
+            if (wantsNext && !done) {
+                wantsNext = false;
+                down.request(1);
+            }
         }
 
         @Override
@@ -57,7 +87,9 @@ public final class KeepAliveHandler {
                 return;
             }
             if (request.getLeaseId() <= 0) {
-                fail(Status.INVALID_ARGUMENT.withDescription("lease_id: " + request.getLeaseId() + " (expected: a lease id > 0 from Register)"));
+                // no lease can have this id: the answer for an unknown lease, not the end of the others'
+                down.onNext(KeepAliveResponse.newBuilder().setLeaseId(request.getLeaseId()).setFound(false).setTtlMs(0).build());
+                requestNext();
                 return;
             }
             if (upstream == null && leases.isLeader()) {
@@ -77,6 +109,7 @@ public final class KeepAliveHandler {
                     }
                 }
                 down.onNext(KeepAliveResponse.newBuilder().setLeaseId(r.leaseId()).setFound(r.found()).setTtlMs(r.ttlMs()).build());
+                requestNext();
                 return;
             }
             if (upstream == null) {
@@ -126,6 +159,7 @@ public final class KeepAliveHandler {
                         });
             }
             upstream.onNext(request);
+            requestNext();
         }
 
         private void fail(Status status) {

@@ -2,6 +2,7 @@ package io.muster.server.api;
 
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.muster.api.v1.Consistency;
@@ -9,6 +10,7 @@ import io.muster.api.v1.DeregisterRequest;
 import io.muster.api.v1.DeregisterResponse;
 import io.muster.api.v1.DiscoverRequest;
 import io.muster.api.v1.DiscoverResponse;
+import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.ListServicesRequest;
@@ -25,6 +27,8 @@ import io.muster.internal.v1.Command;
 import io.muster.internal.v1.DeregisterCmd;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.server.catalog.Catalog;
+import io.muster.server.catalog.InstanceKey;
+import io.muster.server.config.Limits;
 import io.muster.server.health.HealthChecker;
 import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
@@ -50,6 +54,8 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     private final KeepAliveHandler keepAlives;
     private final Clock clock;
     private final HealthChecker healthChecks;
+    private final Limits limits;
+    private final CatalogSizes sizes = new CatalogSizes();
 
     /** The interceptor that names each Watch call's connection for the fan-out; install it on this service. */
     public static ServerInterceptor watchConnections() {
@@ -57,7 +63,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     }
 
     public RegistryService(RaftNode raft, Catalog catalog, Forwarder forwarder, WatchHub watchHub,
-                           KeepAliveHandler keepAlives, Clock clock, HealthChecker healthChecks) {
+                           KeepAliveHandler keepAlives, Clock clock, HealthChecker healthChecks, Limits limits) {
         this.raft = raft;
         this.catalog = catalog;
         this.forwarder = forwarder;
@@ -65,6 +71,14 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         this.keepAlives = keepAlives;
         this.clock = clock;
         this.healthChecks = healthChecks;
+        this.limits = limits;
+        // constructed before Raft starts, so the counts see the snapshot load and every event
+        catalog.addListener(sizes);
+    }
+
+    /** Over a limit: the limit's flag name, the value the call would reach and the limit. */
+    static StatusRuntimeException exhausted(String limit, long value, long max) {
+        return Status.RESOURCE_EXHAUSTED.withDescription(limit + ": " + value + " (limit " + max + ")").asRuntimeException();
     }
 
     @Override
@@ -74,13 +88,32 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             if (!request.hasInstance()) {
                 throw Validation.invalid("instance", "missing", "an instance");
             }
+            int bytes = request.getInstance().getSerializedSize();
+            if (bytes > limits.maxInstanceBytes()) {
+                // the catalog's own hard cap (Validation) stays the upper bound of this setting
+                throw exhausted("max-instance-bytes", bytes, limits.maxInstanceBytes());
+            }
             instance = Validation.instance(request.getInstance());
+            if (!Forwarder.isForwarded()) {
+                // the member the client reached checks, before forwarding: the one whose plugins it knows
+                knownPlugins(instance);
+            }
         } catch (RuntimeException e) {
             observer.onError(GrpcErrors.toStatus(e));
             return;
         }
         RegisterRequest normalized = RegisterRequest.newBuilder().setInstance(instance).build();
-        forwarder.onLeader(RegistryGrpc.getRegisterMethod(), normalized, () -> raft.propose(Command.newBuilder()
+        forwarder.onLeader(RegistryGrpc.getRegisterMethod(), normalized, () -> proposeRegister(instance))
+                .whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
+    }
+
+    /** On the leader: the registration, if the catalog has room for it. */
+    private CompletableFuture<RegisterResponse> proposeRegister(Instance instance) {
+        StatusRuntimeException full = roomFor(instance);
+        if (full != null) {
+            return CompletableFuture.failedFuture(full);
+        }
+        return raft.propose(Command.newBuilder()
                         .setRegister(RegisterCmd.newBuilder().setInstance(instance))
                         .setNowMs(clock.millis())
                         .build())
@@ -90,8 +123,42 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
                         .setLeaseId(r.instance().getLeaseId())
                         .setLeaseTtlMs(r.instance().getLeaseTtlMs())
                         .setUpdated(r.existed())
-                        .build()))
-                .whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
+                        .build());
+    }
+
+    private void knownPlugins(Instance instance) {
+        for (int i = 0; i < instance.getChecksCount(); i++) {
+            HealthCheck c = instance.getChecks(i);
+            if (c.getKindCase() == HealthCheck.KindCase.CUSTOM && !healthChecks.pluginTypes().contains(c.getCustom().getType())) {
+                Set<String> known = healthChecks.pluginTypes();
+                throw Validation.invalid("instance.checks[" + i + "].custom.type", "'" + c.getCustom().getType() + "'",
+                        known.isEmpty() ? "a health check plugin type; this member has no plugins"
+                                : "a health check plugin type of this member: " + String.join(", ", known));
+            }
+        }
+    }
+
+    /**
+     * On the leader, before proposing: null if the catalog has room for {@code instance}, else the
+     * error. An update of an existing instance always has room. The limits are this member's
+     * configuration, so they are checked here and never in the state machine (replicas configured
+     * differently would diverge). The counts are the applied catalog's: new instances proposed but
+     * not yet applied are not counted, so the catalog can exceed a limit by at most the proposals in
+     * flight (the proposal queue's bound plus the entries being committed).
+     */
+    private StatusRuntimeException roomFor(Instance instance) {
+        if (catalog.read(v -> v.instance(InstanceKey.of(instance)) != null)) {
+            return null;
+        }
+        int inService = sizes.instances(instance.getService());
+        if (inService >= limits.maxInstancesPerService()) {
+            return exhausted("max-instances-per-service", inService + 1, limits.maxInstancesPerService());
+        }
+        int total = sizes.instances();
+        if (total >= limits.maxInstances()) {
+            return exhausted("max-instances", total + 1, limits.maxInstances());
+        }
+        return null;
     }
 
     @Override
@@ -147,6 +214,13 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     public void discover(DiscoverRequest request, StreamObserver<DiscoverResponse> observer) {
         try {
             Validation.service("service", request.getService());
+            // filters are matched against every instance of the service: at most what an instance holds
+            if (request.getTagsCount() > Validation.MAX_TAGS) {
+                throw Validation.invalid("tags", request.getTagsCount() + " tags", "at most " + Validation.MAX_TAGS);
+            }
+            if (request.getMetadataCount() > Validation.MAX_METADATA) {
+                throw Validation.invalid("metadata", request.getMetadataCount() + " entries", "at most " + Validation.MAX_METADATA);
+            }
             for (int i = 0; i < request.getTagsCount(); i++) {
                 if (request.getTags(i).isEmpty()) {
                     throw Validation.invalid("tags[" + i + "]", "''", "a non-empty tag");
@@ -222,6 +296,9 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         Set<String> services = new LinkedHashSet<>();
         long progressMs;
         try {
+            if (request.getServicesCount() > limits.maxWatchServices()) {
+                throw exhausted("max-watch-services", request.getServicesCount(), limits.maxWatchServices());
+            }
             for (int i = 0; i < request.getServicesCount(); i++) {
                 services.add(Validation.service("services[" + i + "]", request.getServices(i)));
             }

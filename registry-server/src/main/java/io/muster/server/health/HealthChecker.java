@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -398,6 +399,14 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
         Map<String, String> out = new java.util.LinkedHashMap<>();
         o.checkStatuses().forEach((k, v) -> out.put(k, v.name()));
         return Optional.of(out);
+    }
+
+    /**
+     * Types of the custom-check plugins this member can run, sorted; a registration naming another
+     * type is refused, since no probe could ever take its instance out of PENDING.
+     */
+    public SortedSet<String> pluginTypes() {
+        return probers.pluginTypes();
     }
 
     public Stats stats() {

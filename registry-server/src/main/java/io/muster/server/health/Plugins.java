@@ -1,10 +1,13 @@
 package io.muster.server.health;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,9 +18,11 @@ final class Plugins implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Plugins.class);
 
     private final Map<String, HealthCheckPlugin> byType;
+    private final SortedSet<String> types;
 
     private Plugins(Map<String, HealthCheckPlugin> byType) {
         this.byType = Map.copyOf(byType);
+        this.types = Collections.unmodifiableSortedSet(new TreeSet<>(byType.keySet()));
     }
 
     /** Exactly these plugins (an embedding server's own, or a test's), by their types. */
@@ -50,6 +55,11 @@ final class Plugins implements AutoCloseable {
             }
         }
         return new Plugins(found);
+    }
+
+    /** The types served, sorted. */
+    SortedSet<String> types() {
+        return types;
     }
 
     Optional<HealthCheckPlugin> byType(String type) {

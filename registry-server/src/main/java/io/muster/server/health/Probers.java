@@ -12,6 +12,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,6 +56,11 @@ final class Probers implements AutoCloseable {
             loopSchedulers.put(loop, new ProbeScheduler(threadPrefix + "-nio", loop, TICK_NANOS, System::nanoTime));
         }
         this.poolScheduler = new ProbeScheduler(threadPrefix, timer, TICK_NANOS, System::nanoTime);
+    }
+
+    /** Types of the custom-check plugins this member has, sorted. */
+    SortedSet<String> pluginTypes() {
+        return plugins.types();
     }
 
     /** Where {@code probe} is scheduled: on its event loop if it has one, else on the health pool. */

@@ -99,11 +99,14 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
      * Opens a watcher. With {@code startRevision == 0} it first sends a snapshot of the matching
      * instances; otherwise it starts at {@code startRevision}.
      *
-     * @throws IllegalStateException if the node already serves {@code maxWatchers} watchers
+     * @throws IllegalStateException if the node already serves {@code maxWatchers} watchers, with the
+     *         message {@code max-watchers: <count> (limit <n>)}
      */
     public Watcher open(Set<String> services, long startRevision, long progressIntervalMs, WatchSink sink) {
-        if (all.size() >= maxWatchers) {
-            throw new IllegalStateException("too many watchers on this node: " + all.size() + " (limit " + maxWatchers + ")");
+        int open = all.size();
+        if (open >= maxWatchers) {
+            // the RESOURCE_EXHAUSTED a client gets: the limit's flag, the count with this watcher
+            throw new IllegalStateException("max-watchers: " + (open + 1) + " (limit " + maxWatchers + ")");
         }
         Watcher w = new Watcher(ids.incrementAndGet(), Set.copyOf(services), history, sink, executor, memberId,
                 TimeUnit.MILLISECONDS.toNanos(progressIntervalMs), nanoTime.getAsLong(), this);

@@ -97,6 +97,15 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /** Process id of a running member (for jcmd and /proc in measurements). */
+    public long pid(String id) {
+        Process p = processes.get(id);
+        if (p == null) {
+            throw new IllegalStateException(id + " is not running");
+        }
+        return p.pid();
+    }
+
     public boolean isRunning(String id) {
         Process p = processes.get(id);
         return p != null && p.isAlive();
