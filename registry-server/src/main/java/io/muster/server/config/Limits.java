@@ -24,7 +24,8 @@ public record Limits(int maxMessageBytes, int maxInstanceBytes, int maxInstances
                      long maxConnectionIdleMs) {
 
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-    public static final int DEFAULT_MAX_INSTANCE_BYTES = 128 * 1024;
+    /** The catalog's own cap ({@code catalog.Rules}): a member may lower it, never raise it. */
+    public static final int DEFAULT_MAX_INSTANCE_BYTES = io.muster.server.catalog.Rules.MAX_INSTANCE_BYTES;
     public static final int DEFAULT_MAX_INSTANCES_PER_SERVICE = 100_000;
     public static final int DEFAULT_MAX_INSTANCES = 2_000_000;
     public static final int DEFAULT_MAX_WATCHERS = 100_000;
@@ -43,7 +44,7 @@ public record Limits(int maxMessageBytes, int maxInstanceBytes, int maxInstances
 
     public Limits {
         NodeConfig.range("max-message-bytes", maxMessageBytes, 64 * 1024, 256 * 1024 * 1024);
-        NodeConfig.range("max-instance-bytes", maxInstanceBytes, 1024, 1024 * 1024);
+        NodeConfig.range("max-instance-bytes", maxInstanceBytes, 1024, DEFAULT_MAX_INSTANCE_BYTES);
         NodeConfig.range("max-instances-per-service", maxInstancesPerService, 1, 10_000_000);
         NodeConfig.range("max-instances", maxInstances, 1, 100_000_000);
         NodeConfig.range("max-watchers", maxWatchers, 1, 1_000_000);
