@@ -36,12 +36,13 @@ public final class Rules {
     public static final int MAX_CHECKS = 8;
     public static final int MAX_CUSTOM_CONFIG = 32;
     public static final int MAX_CUSTOM_CONFIG_KEY_CHARS = 64;
-    public static final int MAX_CUSTOM_CONFIG_VALUE_CHARS = 128;
+    /** Keys and values of one custom check's config together: one long value (a URL, a query) may take most of it. */
+    public static final int MAX_CUSTOM_CONFIG_CHARS = 4096;
     /**
      * The largest serialized instance. Every field at its documented maximum in ASCII (32 tags, 64
-     * metadata entries of 128 + 1024 chars, 8 checks with 32-entry custom configs) fits, with room
-     * for the registry-owned fields; {@code DocumentedMaximaFitTest} builds that instance. A member
-     * may configure a lower limit at its API, never a higher one.
+     * metadata entries of 128 + 1024 chars, 8 checks with full custom configs) fits;
+     * {@code DocumentedMaximaFitTest} builds that instance. A member may configure a lower limit at
+     * its API, never a higher one.
      */
     public static final int MAX_INSTANCE_BYTES = 128 * 1024;
     public static final int MAX_HEALTH_REASON_CHARS = 4096;
@@ -302,14 +303,15 @@ public final class Rules {
                 if (c.getCustom().getConfigCount() > MAX_CUSTOM_CONFIG) {
                     throw invalid(field + ".custom.config", c.getCustom().getConfigCount() + " entries", "at most " + MAX_CUSTOM_CONFIG);
                 }
+                long chars = 0;
                 for (Map.Entry<String, String> e : c.getCustom().getConfigMap().entrySet()) {
                     if (e.getKey().isEmpty() || e.getKey().length() > MAX_CUSTOM_CONFIG_KEY_CHARS) {
                         throw invalid(field + ".custom.config key", "'" + e.getKey() + "'", "1-" + MAX_CUSTOM_CONFIG_KEY_CHARS + " chars");
                     }
-                    if (e.getValue().length() > MAX_CUSTOM_CONFIG_VALUE_CHARS) {
-                        throw invalid(field + ".custom.config[" + e.getKey() + "]", e.getValue().length() + " chars",
-                                "at most " + MAX_CUSTOM_CONFIG_VALUE_CHARS + " chars");
-                    }
+                    chars += e.getKey().length() + e.getValue().length();
+                }
+                if (chars > MAX_CUSTOM_CONFIG_CHARS) {
+                    throw invalid(field + ".custom.config", chars + " chars", "at most " + MAX_CUSTOM_CONFIG_CHARS + " chars of keys and values");
                 }
             }
             default -> throw invalid(field, "no kind", "one of http, tcp, grpc, ttl, custom");

@@ -38,7 +38,7 @@ class DocumentedMaximaFitTest {
             CustomCheck.Builder custom = CustomCheck.newBuilder().setType("t".repeat(64));
             for (int i = 0; i < Rules.MAX_CUSTOM_CONFIG; i++) {
                 custom.putConfig(String.format("%02d", i) + "k".repeat(Rules.MAX_CUSTOM_CONFIG_KEY_CHARS - 2),
-                        "v".repeat(Rules.MAX_CUSTOM_CONFIG_VALUE_CHARS));
+                        "v".repeat(Rules.MAX_CUSTOM_CONFIG_CHARS / Rules.MAX_CUSTOM_CONFIG - Rules.MAX_CUSTOM_CONFIG_KEY_CHARS));
             }
             b.addChecks(HealthCheck.newBuilder().setName(c + "n".repeat(63)).setCustom(custom)
                     .setIntervalMs(3_600_000).setTimeoutMs(60_000).setRise(100).setFall(100));
@@ -52,7 +52,7 @@ class DocumentedMaximaFitTest {
         assertThat(max.getSerializedSize()).as("bytes of the largest valid instance").isLessThanOrEqualTo(Rules.MAX_INSTANCE_BYTES);
         assertThat(Rules.registered(max)).isEqualTo(max);
         // docs/api.md states the figure: keep it true
-        assertThat(max.getSerializedSize()).isBetween(120 * 1024, Rules.MAX_INSTANCE_BYTES);
+        assertThat(max.getSerializedSize()).isBetween(110 * 1024, 111 * 1024);
     }
 
     @Test
@@ -60,5 +60,9 @@ class DocumentedMaximaFitTest {
         Instance max = largestValid();
         assertThatThrownBy(() -> Rules.instance(max.toBuilder().putMetadata("one-more", "v").build()))
                 .hasMessageStartingWith("instance.metadata: 65 entries (expected: at most 64)");
+        HealthCheck first = max.getChecks(0);
+        HealthCheck longer = first.toBuilder().setCustom(first.getCustom().toBuilder().putConfig("00" + "k".repeat(62), "v".repeat(65))).build();
+        assertThatThrownBy(() -> Rules.instance(max.toBuilder().setChecks(0, longer).build()))
+                .hasMessageStartingWith("instance.checks[0].custom.config: 4097 chars (expected: at most 4096 chars of keys and values)");
     }
 }
