@@ -212,6 +212,9 @@ class HostileInputLeavesEveryMemberServingTest {
         for (int i = 0; i < UNARY; i++) {
             MethodDescriptor<byte[], byte[]> m = unary.get(gen.random().nextInt(unary.size()));
             String member = cluster.ids().get(gen.random().nextInt(3));
+            if (i % 1000 == 0) {
+                progress(i + " unary bodies");
+            }
             Body b = body(m.getFullMethodName());
             call(cluster.channel(member), member, m, List.of(b.bytes()), b.overLimit(), true, false, 20_000);
         }
@@ -406,6 +409,13 @@ class HostileInputLeavesEveryMemberServingTest {
         byte[] first = bodies.get(0);
         String head = HexFormat.of().formatHex(first, 0, Math.min(first.length, 24));
         return bodies.size() + " message(s), first " + first.length + " bytes: " + head + (first.length > 24 ? "..." : "");
+    }
+
+    /** Progress of a long run, with the JVM's direct memory (the members' and this client's Netty buffers). */
+    static void progress(String what) {
+        long direct = java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum();
+        System.out.printf("hostile: %s, direct memory %d MiB%n", what, direct >> 20);
     }
 
     void awaitAll() throws InterruptedException {
