@@ -208,13 +208,19 @@ class WatchersShareEventMessagesTest {
                 (i % 2 == 0 ? onFirst : onSecond).add(r);
             }
             Thread firstLoop = loops[0].submit(Thread::currentThread).get();
+            java.util.concurrent.CompletableFuture<Thread> stalled = new java.util.concurrent.CompletableFuture<>();
             loops[1].execute(() -> {
+                stalled.complete(Thread.currentThread());
                 try {
                     stall.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             });
+            // open() queued a drain of each watcher on its loop; the stall is in place only once
+            // the loop has run those and entered the stall task, else on a loaded machine those
+            // drains run after the first events are applied and send them before the stall
+            Thread secondLoop = stalled.get(10, java.util.concurrent.TimeUnit.SECONDS);
             for (int i = 0; i < 50; i++) {
                 register("svc", "i" + i);
             }
@@ -227,6 +233,7 @@ class WatchersShareEventMessagesTest {
             stall.countDown();
             Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(onSecond).allSatisfy(r ->
                     assertThat(r.events).flatExtracting(WatchResponse::getEventsList).extracting(Event::getRevision).containsExactlyElementsOf(all)));
+            assertThat(onSecond).allSatisfy(r -> assertThat(r.threads).containsExactly(secondLoop));
         } finally {
             stall.countDown();
             looped.close();
