@@ -222,7 +222,10 @@ final class HostileMessages {
         Instance.Builder i = Instance.newBuilder().setService("hostile-" + random.nextInt(8)).setId("i-" + random.nextInt(50))
                 .setHost("127.0.0.1").setPort(random.nextInt(1, 65536)).setLeaseTtlMs(random.nextInt(1000, 60_000))
                 .addTags("t1").putMetadata("k", "v");
+        // only some of any's fields are copied: its over-limit mark holds only if they are
+        String before = overLimit;
         Instance any = anyInstance();
+        overLimit = before;
         int fields = random.nextInt(1, 4);
         for (int f = 0; f < fields; f++) {
             switch (random.nextInt(12)) {
@@ -239,6 +242,9 @@ final class HostileMessages {
                 case 10 -> i.setInitialHealthValue(enumValue());
                 default -> i.setLeaseId(int64()).setHealthValue(enumValue()).setCreateRevision(int64()).setModRevision(int64());
             }
+        }
+        if (i.getTagsCount() >= HUGE_REPEATED || i.getMetadataCount() >= HUGE_REPEATED || i.getChecksCount() >= HUGE_REPEATED) {
+            over(HUGE_REPEATED + " elements in a repeated field");
         }
         return i.build();
     }
