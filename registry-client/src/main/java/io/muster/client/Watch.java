@@ -1,36 +1,64 @@
 package io.muster.client;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.muster.api.v1.Event;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A resumable watch stream. It remembers the last revision it delivered; when the stream ends for
- * any reason it reconnects (to the next member after an error) with {@code start_revision = last + 1},
- * so the listener sees no gap and no duplicate. A COMPACTED answer restarts from a snapshot.
+ * a retryable reason it reconnects (to the next member after an error, after a growing, capped
+ * backoff) with {@code start_revision = last + 1}, so the listener sees no gap and no duplicate. A
+ * COMPACTED answer restarts from a snapshot. A status no retry can fix ends the watch and reaches
+ * {@link WatchListener#onError}.
+ *
+ * <pre>{@code
+ * try (Watch w = client.watch(Set.of("orders"), 0, new WatchListener() {
+ *     public void onSnapshot(List<Instance> all, long revision) { cache.replace(all); }
+ *     public void onEvents(List<Event> events) { cache.apply(events); }
+ *     public void onError(Status status) { log.error("watch ended: {}", status); }
+ * })) { ... }
+ * }</pre>
+ *
+ * <p>Threading (in the spirit of gRPC's {@code SynchronizationContext}): the state changes under
+ * {@code lock}, which queues the resulting callbacks; they run after the lock is released, one at a
+ * time, on a sequential executor over the client's callback executor. The stream's transport thread
+ * never runs a listener, so a listener that blocks holds back only its own watch's deliveries. The
+ * stream starts from {@link Context#ROOT}: a watch opened inside a server call outlives that call
+ * and only {@link #close()} cancels it.
  */
 public final class Watch implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Watch.class);
+    static final int PROGRESS_INTERVAL_MS = 2000;
 
     private final RegistryClient client;
     private final Set<String> services;
     private final WatchListener listener;
+    private final Executor delivery;
     private final Object lock = new Object();
+    /** Callbacks decided under the lock, in order; run by {@link #drainOne} on {@link #delivery}. */
+    private final Queue<Runnable> pending = new ArrayDeque<>();
     private long lastRevision;
     private boolean needSnapshot;
     private int attempt;
-    private volatile boolean closed;
+    private boolean closed;
+    private Observer current;
     private Context.CancellableContext context;
     private List<Instance> snapshotParts;
 
@@ -40,7 +68,8 @@ public final class Watch implements AutoCloseable {
         }
         this.client = client;
         this.services = Set.copyOf(services);
-        this.listener = listener;
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
+        this.delivery = MoreExecutors.newSequentialExecutor(client.callbackExecutor());
         this.needSnapshot = startRevision == 0;
         this.lastRevision = startRevision == 0 ? 0 : startRevision - 1;
         connect(client.endpoints().currentIndex());
@@ -53,8 +82,47 @@ public final class Watch implements AutoCloseable {
         }
     }
 
+    /** False once closed or ended by a non-retryable status. */
+    public boolean isActive() {
+        synchronized (lock) {
+            return !closed;
+        }
+    }
+
+    /** Queues a callback; call under {@link #lock}, then {@link #flush} after releasing it. */
+    private void enqueue(Runnable callback) {
+        pending.add(callback);
+    }
+
+    private void flush(int count) {
+        for (int i = 0; i < count; i++) {
+            try {
+                delivery.execute(this::drainOne);
+            } catch (RejectedExecutionException e) {
+                return; // the client's callback executor is shut down: the client is closed
+            }
+        }
+    }
+
+    private void drainOne() {
+        Runnable next;
+        synchronized (lock) {
+            next = pending.poll();
+        }
+        if (next == null) {
+            return;
+        }
+        try {
+            next.run();
+        } catch (RuntimeException e) {
+            log.warn("watch listener {} threw; the watch goes on", listener, e);
+        }
+    }
+
     private void connect(int index) {
-        WatchRequest.Builder req = WatchRequest.newBuilder().addAllServices(services).setProgressIntervalMs(2000);
+        WatchRequest.Builder req = WatchRequest.newBuilder().addAllServices(services).setProgressIntervalMs(PROGRESS_INTERVAL_MS);
+        Observer observer = new Observer(index);
+        Context.CancellableContext ctx;
         synchronized (lock) {
             if (closed) {
                 return;
@@ -63,10 +131,15 @@ public final class Watch implements AutoCloseable {
                 req.setStartRevision(lastRevision + 1);
             }
             snapshotParts = null;
-            context = Context.current().withCancellation();
+            if (context != null) {
+                context.cancel(null);
+            }
+            // ROOT, not the caller's context: the stream belongs to this watch, not to the call that opened it
+            ctx = Context.ROOT.withCancellation();
+            context = ctx;
+            current = observer;
         }
-        Context.CancellableContext ctx = context;
-        ctx.run(() -> RegistryGrpc.newStub(client.endpoints().channel(index)).watch(req.build(), new Observer(index)));
+        ctx.run(() -> RegistryGrpc.newStub(client.endpoints().channel(index)).watch(req.build(), observer));
     }
 
     private final class Observer implements StreamObserver<WatchResponse> {
@@ -78,96 +151,127 @@ public final class Watch implements AutoCloseable {
 
         @Override
         public void onNext(WatchResponse r) {
+            int queued;
             synchronized (lock) {
-                if (closed) {
+                if (closed || current != this) {
                     return;
                 }
-                attempt = 0;
-                switch (r.getKind()) {
-                    case SNAPSHOT -> {
-                        if (snapshotParts == null) {
-                            snapshotParts = new ArrayList<>();
-                        }
-                        snapshotParts.addAll(r.getInstancesList());
-                        if (r.getSnapshotComplete()) {
-                            List<Instance> all = List.copyOf(snapshotParts);
-                            snapshotParts = null;
-                            needSnapshot = false;
-                            lastRevision = r.getRevision();
-                            listener.onSnapshot(all, r.getRevision());
-                        }
-                    }
-                    case EVENTS -> {
-                        List<Event> fresh = new ArrayList<>(r.getEventsCount());
-                        for (Event e : r.getEventsList()) {
-                            if (e.getRevision() > lastRevision) {
-                                fresh.add(e);
-                            }
-                        }
-                        lastRevision = Math.max(lastRevision, r.getRevision());
-                        if (!fresh.isEmpty()) {
-                            listener.onEvents(fresh);
-                        }
-                    }
-                    case PROGRESS -> {
-                        if (r.getRevision() > lastRevision) {
-                            lastRevision = r.getRevision();
-                        }
-                        listener.onProgress(lastRevision);
-                    }
-                    case COMPACTED -> {
-                        log.info("watch from revision {} compacted (oldest {}): resyncing from a snapshot",
-                                lastRevision + 1, r.getCompactRevision());
-                        needSnapshot = true;
-                    }
-                    default -> {
-                    }
-                }
+                int before = pending.size();
+                onResponse(r);
+                queued = pending.size() - before;
             }
+            flush(queued);
         }
 
         @Override
         public void onError(Throwable t) {
-            if (closed) {
+            Status status = Status.fromThrowable(t);
+            if (RetryPolicy.isFatal(status.getCode())) {
+                synchronized (lock) {
+                    if (closed || current != this) {
+                        return;
+                    }
+                    closed = true;
+                    current = null;
+                    log.warn("watch of {} ended: {}", services, status);
+                    enqueue(() -> listener.onError(status));
+                }
+                flush(1);
                 return;
             }
-            // whatever broke (member down, shutting down, network), resume on the next member
+            // whatever else broke (member down, shutting down, overloaded, network): resume on the next member
             int next = client.endpoints().failover(index);
-            reconnectLater(next, t);
+            reconnectLater(this, next, t);
         }
 
         @Override
         public void onCompleted() {
-            if (closed) {
-                return;
-            }
             // the server ends a stream only after COMPACTED: reconnect at once on the same member
-            reconnectLater(index, null);
+            reconnectLater(this, index, null);
         }
     }
 
-    private void reconnectLater(int index, Throwable cause) {
+    /** Applies one message to the state and queues what the listener is told; under {@link #lock}. */
+    private void onResponse(WatchResponse r) {
+        attempt = 0;
+        switch (r.getKind()) {
+            case SNAPSHOT -> {
+                if (snapshotParts == null) {
+                    snapshotParts = new ArrayList<>();
+                }
+                snapshotParts.addAll(r.getInstancesList());
+                if (r.getSnapshotComplete()) {
+                    List<Instance> all = List.copyOf(snapshotParts);
+                    long revision = r.getRevision();
+                    snapshotParts = null;
+                    needSnapshot = false;
+                    lastRevision = revision;
+                    enqueue(() -> listener.onSnapshot(all, revision));
+                }
+            }
+            case EVENTS -> {
+                List<Event> fresh = new ArrayList<>(r.getEventsCount());
+                for (Event e : r.getEventsList()) {
+                    if (e.getRevision() > lastRevision) {
+                        fresh.add(e);
+                    }
+                }
+                lastRevision = Math.max(lastRevision, r.getRevision());
+                if (!fresh.isEmpty()) {
+                    List<Event> events = List.copyOf(fresh);
+                    enqueue(() -> listener.onEvents(events));
+                }
+            }
+            case PROGRESS -> {
+                if (r.getRevision() > lastRevision) {
+                    lastRevision = r.getRevision();
+                }
+                long revision = lastRevision;
+                enqueue(() -> listener.onProgress(revision));
+            }
+            case COMPACTED -> {
+                log.info("watch from revision {} compacted (oldest {}): resyncing from a snapshot",
+                        lastRevision + 1, r.getCompactRevision());
+                needSnapshot = true;
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void reconnectLater(Observer from, int index, Throwable cause) {
         long delay;
+        String target = client.endpoints().target(index);
         synchronized (lock) {
+            if (closed || current != from) {
+                return;
+            }
+            current = null;
             attempt++;
-            delay = cause == null ? 0 : client.retryPolicy().backoffNanos(attempt);
+            delay = cause == null ? 0 : client.retryPolicy().backoffNanos(attempt, client.random());
+            if (cause != null) {
+                log.debug("watch stream failed ({}), resuming after revision {} on {} in {} ms", cause.toString(), lastRevision,
+                        target, TimeUnit.NANOSECONDS.toMillis(delay));
+                enqueue(() -> listener.onReconnect(cause, target));
+            }
         }
         if (cause != null) {
-            log.debug("watch stream failed ({}), resuming after revision {} on {}", cause.toString(), lastRevision(),
-                    client.endpoints().target(index));
-            listener.onReconnect(cause, client.endpoints().target(index));
+            flush(1);
         }
         try {
             client.scheduler().schedule(() -> connect(index), delay, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // client closed
         }
     }
 
+    /** Cancels the stream; no callback follows one already running. */
     @Override
     public void close() {
         synchronized (lock) {
             closed = true;
+            current = null;
+            pending.clear();
             if (context != null) {
                 context.cancel(null);
             }
