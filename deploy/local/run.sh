@@ -42,7 +42,7 @@ start() { # name main-class module args...
   echo "  $name pid $! (log $LOGS/$name.log)"
 }
 
-muster() { "$JAVA" -cp "$(cp_of registry-client)" io.muster.client.cli.MusterCli --targets "$TARGETS" "$@"; }
+muster() { "$JAVA" -cp "$(cp_of registry-client/cli)" io.muster.client.cli.MusterCli --targets "$TARGETS" "$@"; }
 
 wait_for() { # description command...
   local what=$1; shift
@@ -65,9 +65,9 @@ up() {
   echo "starting gateway"
   start gateway io.muster.gateway.Main gateway --config "$ROOT/deploy/local/gateway.yaml"
   echo "starting demo services"
-  start hello-1 io.muster.client.demo.DemoService registry-client --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS"
-  start hello-2 io.muster.client.demo.DemoService registry-client --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS"
-  start hello-canary io.muster.client.demo.DemoService registry-client --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS"
+  start hello-1 io.muster.client.demo.DemoService registry-client/demo --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS"
+  start hello-2 io.muster.client.demo.DemoService registry-client/demo --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS"
+  start hello-canary io.muster.client.demo.DemoService registry-client/demo --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS"
   wait_for "the gateway" curl -fsS http://127.0.0.1:8080/hello
   cat <<MSG
 
