@@ -46,6 +46,12 @@ public final class Watch implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Watch.class);
     static final int PROGRESS_INTERVAL_MS = 2000;
+    /**
+     * The stream's deadline, renewed by every message: the server sends PROGRESS every interval on
+     * an idle stream, so three intervals of silence mean a member that is stuck or unreachable
+     * without the connection having failed (yet). The stream is then abandoned and resumed elsewhere.
+     */
+    static final long IDLE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(3L * PROGRESS_INTERVAL_MS);
 
     private final RegistryClient client;
     private final Set<String> services;
@@ -61,6 +67,8 @@ public final class Watch implements AutoCloseable {
     private Observer current;
     private Context.CancellableContext context;
     private List<Instance> snapshotParts;
+    private long lastMessageNanos;
+    private java.util.concurrent.ScheduledFuture<?> idleCheck;
 
     Watch(RegistryClient client, Set<String> services, long startRevision, WatchListener listener) {
         if (startRevision < 0) {
@@ -138,8 +146,48 @@ public final class Watch implements AutoCloseable {
             ctx = Context.ROOT.withCancellation();
             context = ctx;
             current = observer;
+            lastMessageNanos = client.ticker().nanoTime();
+            scheduleIdleCheck(observer, IDLE_TIMEOUT_NANOS);
         }
         ctx.run(() -> RegistryGrpc.newStub(client.endpoints().channel(index)).watch(req.build(), observer));
+    }
+
+    /** Under {@link #lock}. */
+    private void scheduleIdleCheck(Observer observer, long delayNanos) {
+        cancelIdleCheck();
+        try {
+            idleCheck = client.scheduler().schedule(() -> checkIdle(observer), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // client closed
+        }
+    }
+
+    /** Under {@link #lock}. */
+    private void cancelIdleCheck() {
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
+        }
+    }
+
+    private void checkIdle(Observer observer) {
+        Context.CancellableContext silent;
+        synchronized (lock) {
+            if (closed || current != observer) {
+                return;
+            }
+            long idle = client.ticker().nanoTime() - lastMessageNanos;
+            if (idle < IDLE_TIMEOUT_NANOS) {
+                scheduleIdleCheck(observer, IDLE_TIMEOUT_NANOS - idle);
+                return;
+            }
+            log.info("watch stream to {} silent for {} ms: resuming elsewhere", client.endpoints().target(observer.index),
+                    TimeUnit.NANOSECONDS.toMillis(idle));
+            silent = context;
+        }
+        // the stream then fails with CANCELLED, which resumes on the next member
+        silent.cancel(io.grpc.Status.DEADLINE_EXCEEDED.withDescription("no message for " + TimeUnit.NANOSECONDS.toMillis(IDLE_TIMEOUT_NANOS)
+                + " ms").asRuntimeException());
     }
 
     private final class Observer implements StreamObserver<WatchResponse> {
@@ -157,6 +205,7 @@ public final class Watch implements AutoCloseable {
                     return;
                 }
                 int before = pending.size();
+                lastMessageNanos = client.ticker().nanoTime();
                 onResponse(r);
                 queued = pending.size() - before;
             }
@@ -173,6 +222,7 @@ public final class Watch implements AutoCloseable {
                     }
                     closed = true;
                     current = null;
+                    cancelIdleCheck();
                     log.warn("watch of {} ended: {}", services, status);
                     enqueue(() -> listener.onError(status));
                 }
@@ -247,6 +297,7 @@ public final class Watch implements AutoCloseable {
                 return;
             }
             current = null;
+            cancelIdleCheck();
             attempt++;
             delay = cause == null ? 0 : client.retryPolicy().backoffNanos(attempt, client.random());
             if (cause != null) {
@@ -271,6 +322,7 @@ public final class Watch implements AutoCloseable {
         synchronized (lock) {
             closed = true;
             current = null;
+            cancelIdleCheck();
             pending.clear();
             if (context != null) {
                 context.cancel(null);

@@ -178,4 +178,33 @@ class WatchResumesExactlyTest {
         clock.forwardTime(Duration.ofSeconds(10));
         assertThat(registry.allWatches).hasSize(1);
     }
+
+    @Test
+    void aStreamSilentForThreeProgressIntervalsIsAbandonedAndResumedOnTheNextMember() {
+        Watch w = client.watch(Set.of("orders"), 0, listener);
+        FakeRegistry.WatchCall first = registry.nextWatch();
+        first.send(snapshot(5));
+        clock.forwardTime(Duration.ofMillis(5_999));
+        assertThat(first.stream().isCancelled()).isFalse();
+        clock.forwardTime(Duration.ofMillis(1));
+        assertThat(first.stream().isCancelled()).as("abandoned at 6 s of silence").isTrue();
+
+        clock.forwardTime(Duration.ofMillis(25));
+        FakeRegistry.WatchCall second = registry.nextWatch();
+        assertThat(second.member()).isEqualTo("m2:1");
+        assertThat(second.request().getStartRevision()).isEqualTo(6);
+        // PROGRESS keeps a quiet stream alive
+        for (int i = 0; i < 5; i++) {
+            clock.forwardTime(Duration.ofMillis(2000));
+            second.send(WatchResponseProgress.at(5));
+        }
+        assertThat(second.stream().isCancelled()).isFalse();
+        w.close();
+    }
+
+    static final class WatchResponseProgress {
+        static io.muster.api.v1.WatchResponse at(long revision) {
+            return io.muster.api.v1.WatchResponse.newBuilder().setKind(io.muster.api.v1.WatchResponse.Kind.PROGRESS).setRevision(revision).build();
+        }
+    }
 }
