@@ -24,7 +24,8 @@ TARGETS=127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003
 cp_of() { echo "$ROOT/$1/target/classes:$(cat "$ROOT/$1/target/classpath.txt")"; }
 
 build() {
-  if [[ ! -f $ROOT/gateway/target/classpath.txt || ${MUSTER_REBUILD:-0} == 1 ]]; then
+  if [[ ! -f $ROOT/gateway/target/classpath.txt || ! -f $ROOT/registry-client/cli/target/classpath.txt \
+        || ! -f $ROOT/registry-client/demo/target/classpath.txt || ${MUSTER_REBUILD:-0} == 1 ]]; then
     echo "building (mvn -DskipTests package) ..."
     (cd "$ROOT" && mvn -q -B -DskipTests package)
   fi

@@ -1,6 +1,5 @@
 package io.muster.client;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -13,7 +12,6 @@ import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +75,7 @@ public final class Registration implements AutoCloseable {
     private final RegistryClient client;
     private final Instance instance;
     private final Listener listener;
-    private final Executor delivery;
+    private final CallbackQueue callbacks;
     private final long periodNanos;
     private long leaseId;
     private long ttlMs;
@@ -95,13 +93,14 @@ public final class Registration implements AutoCloseable {
         this.client = client;
         this.instance = instance;
         this.listener = listener;
-        this.delivery = MoreExecutors.newSequentialExecutor(client.callbackExecutor());
+        this.callbacks = new CallbackQueue(client.callbackExecutor(), "registration of " + instance.getService() + "/" + instance.getId());
         synchronized (this) {
             accept(first);
             this.periodNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, ttlMs / 3));
             scheduleTick(periodNanos);
+            callbacks.add(() -> listener.onRegistered(first));
         }
-        deliver(() -> listener.onRegistered(first));
+        callbacks.drain();
     }
 
     private void accept(RegisterResponse r) {
@@ -109,20 +108,6 @@ public final class Registration implements AutoCloseable {
         ttlMs = r.getLeaseTtlMs();
         revision = r.getRevision();
         lastRenewNanos = client.ticker().nanoTime();
-    }
-
-    private void deliver(Runnable callback) {
-        try {
-            delivery.execute(() -> {
-                try {
-                    callback.run();
-                } catch (RuntimeException e) {
-                    log.warn("registration listener of {}/{} threw", instance.getService(), instance.getId(), e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // client closed
-        }
     }
 
     /** The instance as registered (with its id filled in). */
@@ -170,7 +155,6 @@ public final class Registration implements AutoCloseable {
 
     /** On the scheduler: never blocks. */
     private void tick() {
-        Runnable callback = null;
         synchronized (this) {
             if (state == State.CLOSED) {
                 return;
@@ -185,13 +169,11 @@ public final class Registration implements AutoCloseable {
                 Duration d = Duration.ofNanos(since);
                 log.warn("lease {} of {}/{} not renewed for {} ms (TTL {} ms): at risk", leaseId, instance.getService(),
                         instance.getId(), d.toMillis(), ttlMs);
-                callback = () -> listener.onLeaseAtRisk(d);
+                callbacks.add(() -> listener.onLeaseAtRisk(d));
             }
             send(KeepAliveRequest.newBuilder().setLeaseId(leaseId).build());
         }
-        if (callback != null) {
-            deliver(callback);
-        }
+        callbacks.drain();
     }
 
     /** Under the monitor. */
@@ -227,7 +209,6 @@ public final class Registration implements AutoCloseable {
             }
         });
         f.whenComplete((r, e) -> {
-            Runnable callback;
             synchronized (this) {
                 if (state == State.CLOSED || reRegistering != f) {
                     return;
@@ -243,9 +224,9 @@ public final class Registration implements AutoCloseable {
                 state = State.ACTIVE;
                 failures = 0;
                 log.info("re-registered {}/{} with lease {}", instance.getService(), instance.getId(), r.getLeaseId());
-                callback = () -> listener.onRegistered(r);
+                callbacks.add(() -> listener.onRegistered(r));
             }
-            deliver(callback);
+            callbacks.drain();
         });
     }
 
@@ -273,7 +254,6 @@ public final class Registration implements AutoCloseable {
 
         @Override
         public void onNext(KeepAliveResponse r) {
-            Runnable callback = null;
             synchronized (Registration.this) {
                 if (state == State.CLOSED || responses != this) {
                     return;
@@ -283,19 +263,17 @@ public final class Registration implements AutoCloseable {
                     lastRenewNanos = client.ticker().nanoTime();
                     if (state == State.AT_RISK) {
                         state = State.ACTIVE;
-                        callback = listener::onLeaseRenewed;
+                        callbacks.add(listener::onLeaseRenewed);
                     }
                 } else if (r.getLeaseId() == leaseId && state != State.REREGISTERING) {
                     state = State.REREGISTERING;
                     long lost = r.getLeaseId();
                     log.warn("lease {} of {}/{} is gone: registering again", lost, instance.getService(), instance.getId());
-                    callback = () -> listener.onLeaseLost(lost);
+                    callbacks.add(() -> listener.onLeaseLost(lost));
                     reRegister();
                 }
             }
-            if (callback != null) {
-                deliver(callback);
-            }
+            callbacks.drain();
         }
 
         @Override

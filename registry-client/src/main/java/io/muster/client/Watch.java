@@ -1,6 +1,5 @@
 package io.muster.client;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -9,12 +8,9 @@ import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -56,10 +52,9 @@ public final class Watch implements AutoCloseable {
     private final RegistryClient client;
     private final Set<String> services;
     private final WatchListener listener;
-    private final Executor delivery;
     private final Object lock = new Object();
-    /** Callbacks decided under the lock, in order; run by {@link #drainOne} on {@link #delivery}. */
-    private final Queue<Runnable> pending = new ArrayDeque<>();
+    /** Callbacks decided under the lock, in order; run after it. */
+    private final CallbackQueue callbacks;
     private long lastRevision;
     private boolean needSnapshot;
     private int attempt;
@@ -77,7 +72,7 @@ public final class Watch implements AutoCloseable {
         this.client = client;
         this.services = Set.copyOf(services);
         this.listener = java.util.Objects.requireNonNull(listener, "listener");
-        this.delivery = MoreExecutors.newSequentialExecutor(client.callbackExecutor());
+        this.callbacks = new CallbackQueue(client.callbackExecutor(), "watch of " + services);
         this.needSnapshot = startRevision == 0;
         this.lastRevision = startRevision == 0 ? 0 : startRevision - 1;
         connect(client.endpoints().currentIndex());
@@ -94,36 +89,6 @@ public final class Watch implements AutoCloseable {
     public boolean isActive() {
         synchronized (lock) {
             return !closed;
-        }
-    }
-
-    /** Queues a callback; call under {@link #lock}, then {@link #flush} after releasing it. */
-    private void enqueue(Runnable callback) {
-        pending.add(callback);
-    }
-
-    private void flush(int count) {
-        for (int i = 0; i < count; i++) {
-            try {
-                delivery.execute(this::drainOne);
-            } catch (RejectedExecutionException e) {
-                return; // the client's callback executor is shut down: the client is closed
-            }
-        }
-    }
-
-    private void drainOne() {
-        Runnable next;
-        synchronized (lock) {
-            next = pending.poll();
-        }
-        if (next == null) {
-            return;
-        }
-        try {
-            next.run();
-        } catch (RuntimeException e) {
-            log.warn("watch listener {} threw; the watch goes on", listener, e);
         }
     }
 
@@ -199,17 +164,14 @@ public final class Watch implements AutoCloseable {
 
         @Override
         public void onNext(WatchResponse r) {
-            int queued;
             synchronized (lock) {
                 if (closed || current != this) {
                     return;
                 }
-                int before = pending.size();
                 lastMessageNanos = client.ticker().nanoTime();
                 onResponse(r);
-                queued = pending.size() - before;
             }
-            flush(queued);
+            callbacks.drain();
         }
 
         @Override
@@ -224,9 +186,9 @@ public final class Watch implements AutoCloseable {
                     current = null;
                     cancelIdleCheck();
                     log.warn("watch of {} ended: {}", services, status);
-                    enqueue(() -> listener.onError(status));
+                    callbacks.add(() -> listener.onError(status));
                 }
-                flush(1);
+                callbacks.drain();
                 return;
             }
             // whatever else broke (member down, shutting down, overloaded, network): resume on the next member
@@ -256,7 +218,7 @@ public final class Watch implements AutoCloseable {
                     snapshotParts = null;
                     needSnapshot = false;
                     lastRevision = revision;
-                    enqueue(() -> listener.onSnapshot(all, revision));
+                    callbacks.add(() -> listener.onSnapshot(all, revision));
                 }
             }
             case EVENTS -> {
@@ -269,7 +231,7 @@ public final class Watch implements AutoCloseable {
                 lastRevision = Math.max(lastRevision, r.getRevision());
                 if (!fresh.isEmpty()) {
                     List<Event> events = List.copyOf(fresh);
-                    enqueue(() -> listener.onEvents(events));
+                    callbacks.add(() -> listener.onEvents(events));
                 }
             }
             case PROGRESS -> {
@@ -277,7 +239,7 @@ public final class Watch implements AutoCloseable {
                     lastRevision = r.getRevision();
                 }
                 long revision = lastRevision;
-                enqueue(() -> listener.onProgress(revision));
+                callbacks.add(() -> listener.onProgress(revision));
             }
             case COMPACTED -> {
                 log.info("watch from revision {} compacted (oldest {}): resyncing from a snapshot",
@@ -303,12 +265,10 @@ public final class Watch implements AutoCloseable {
             if (cause != null) {
                 log.debug("watch stream failed ({}), resuming after revision {} on {} in {} ms", cause.toString(), lastRevision,
                         target, TimeUnit.NANOSECONDS.toMillis(delay));
-                enqueue(() -> listener.onReconnect(cause, target));
+                callbacks.add(() -> listener.onReconnect(cause, target));
             }
         }
-        if (cause != null) {
-            flush(1);
-        }
+        callbacks.drain();
         try {
             client.scheduler().schedule(() -> connect(index), delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
@@ -323,7 +283,7 @@ public final class Watch implements AutoCloseable {
             closed = true;
             current = null;
             cancelIdleCheck();
-            pending.clear();
+            callbacks.clear();
             if (context != null) {
                 context.cancel(null);
             }
