@@ -79,7 +79,7 @@ if [[ $SKIP_BUILD != 1 ]]; then
   for attempt in 1 2 3 4 5; do
     if mvn -q -B -o -pl gateway -am package -DskipTests >"$OUT_DIR/build.log" 2>&1; then built=1; break; fi
     log "build attempt $attempt failed (modules edited concurrently?); installing deps and retrying in 60 s"
-    mvn -q -B -o install -pl proto,registry-server,registry-client -DskipTests >>"$OUT_DIR/build.log" 2>&1 || true
+    mvn -q -B -o install -pl proto,registry-server,registry-client,registry-client/cli,registry-client/demo -DskipTests >>"$OUT_DIR/build.log" 2>&1 || true
     sleep 60
   done
   ((built)) || die "gateway build failed, see $OUT_DIR/build.log"

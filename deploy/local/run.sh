@@ -24,7 +24,8 @@ TARGETS=127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003
 cp_of() { echo "$ROOT/$1/target/classes:$(cat "$ROOT/$1/target/classpath.txt")"; }
 
 build() {
-  if [[ ! -f $ROOT/gateway/target/classpath.txt || ${MUSTER_REBUILD:-0} == 1 ]]; then
+  if [[ ! -f $ROOT/gateway/target/classpath.txt || ! -f $ROOT/registry-client/cli/target/classpath.txt \
+        || ! -f $ROOT/registry-client/demo/target/classpath.txt || ${MUSTER_REBUILD:-0} == 1 ]]; then
     echo "building (mvn -DskipTests package) ..."
     (cd "$ROOT" && mvn -q -B -DskipTests package)
   fi
@@ -42,7 +43,7 @@ start() { # name main-class module args...
   echo "  $name pid $! (log $LOGS/$name.log)"
 }
 
-muster() { "$JAVA" -cp "$(cp_of registry-client)" io.muster.client.cli.MusterCli --targets "$TARGETS" "$@"; }
+muster() { "$JAVA" -cp "$(cp_of registry-client/cli)" io.muster.client.cli.MusterCli --targets "$TARGETS" "$@"; }
 
 wait_for() { # description command...
   local what=$1; shift
@@ -65,9 +66,9 @@ up() {
   echo "starting gateway"
   start gateway io.muster.gateway.Main gateway --config "$ROOT/deploy/local/gateway.yaml"
   echo "starting demo services"
-  start hello-1 io.muster.client.demo.DemoService registry-client --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS"
-  start hello-2 io.muster.client.demo.DemoService registry-client --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS"
-  start hello-canary io.muster.client.demo.DemoService registry-client --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS"
+  start hello-1 io.muster.client.demo.DemoService registry-client/demo --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS"
+  start hello-2 io.muster.client.demo.DemoService registry-client/demo --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS"
+  start hello-canary io.muster.client.demo.DemoService registry-client/demo --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS"
   wait_for "the gateway" curl -fsS http://127.0.0.1:8080/hello
   cat <<MSG
 

@@ -59,7 +59,7 @@ public final class Main implements Callable<Integer> {
     }
     InstanceSource source = cfg.registry().targets().isEmpty()
         ? new StaticInstanceSource(cfg.staticInstancesByService())
-        : new RegistryInstanceSource(cfg.registry().targets());
+        : new RegistryInstanceSource(cfg.registry().targets(), cfg.registry().snapshotPath());
     GatewayServer server = new GatewayServer();
     GatewayServer.BoundPorts ports;
     try {

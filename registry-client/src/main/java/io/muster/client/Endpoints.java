@@ -7,6 +7,7 @@ import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * One gRPC channel per registry member. Callers use the current one and {@link #failover} away from
@@ -30,7 +32,18 @@ final class Endpoints implements AutoCloseable {
     private final AtomicInteger current = new AtomicInteger();
     private final AtomicInteger leader = new AtomicInteger(-1);
 
-    Endpoints(List<String> targets) {
+    private volatile boolean closed;
+
+    /** Plain-text Netty channels with keep-alive: the default when the builder names no channel factory. */
+    static ManagedChannelBuilder<?> defaultChannel(String target) {
+        return NettyChannelBuilder.forTarget(target)
+                .usePlaintext()
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .keepAliveTimeout(10, TimeUnit.SECONDS)
+                .keepAliveWithoutCalls(true);
+    }
+
+    Endpoints(List<String> targets, Function<String, ManagedChannelBuilder<?>> channels) {
         this.targets = List.copyOf(targets);
         ClientInterceptor leaderHints = new ClientInterceptor() {
             @Override
@@ -53,13 +66,7 @@ final class Endpoints implements AutoCloseable {
             }
         };
         for (String t : this.targets) {
-            channels.add(NettyChannelBuilder.forTarget(t)
-                    .usePlaintext()
-                    .keepAliveTime(30, TimeUnit.SECONDS)
-                    .keepAliveTimeout(10, TimeUnit.SECONDS)
-                    .keepAliveWithoutCalls(true)
-                    .intercept(leaderHints)
-                    .build());
+            this.channels.add(channels.apply(t).intercept(leaderHints).build());
         }
     }
 
@@ -109,8 +116,19 @@ final class Endpoints implements AutoCloseable {
         return currentIndex();
     }
 
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Starts an orderly shutdown of every channel; calls in flight finish or fail. */
+    void shutdown() {
+        closed = true;
+        channels.forEach(ManagedChannel::shutdown);
+    }
+
     @Override
     public void close() {
+        closed = true;
         channels.forEach(ManagedChannel::shutdown);
         for (ManagedChannel c : channels) {
             try {

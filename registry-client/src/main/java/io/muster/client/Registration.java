@@ -1,6 +1,7 @@
 package io.muster.client;
 
-import io.grpc.StatusRuntimeException;
+import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.muster.api.v1.CheckReport;
 import io.muster.api.v1.CheckResult;
@@ -9,23 +10,48 @@ import io.muster.api.v1.KeepAliveRequest;
 import io.muster.api.v1.KeepAliveResponse;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A registered instance whose lease is kept alive in the background (a keep-alive every TTL/3 on a
  * stream to any member, relayed to the leader). If the stream breaks it reconnects to the next
- * member; if the registry says the lease is gone it registers the instance again. {@link #close()}
- * stops the keep-alives and deregisters.
+ * member; if the registry says the lease is gone it registers the instance again, asynchronously
+ * (the client's scheduler thread never waits for it). {@link #close()} stops the keep-alives and
+ * deregisters.
+ *
+ * <pre>{@code
+ * Registration reg = client.register(instance, new Registration.Listener() {
+ *     public void onLeaseAtRisk(Duration sinceRenewal) { metrics.leaseAtRisk(); }
+ * });
+ * if (reg.state() == Registration.State.AT_RISK) { ... }
+ * reg.close(); // deregisters
+ * }</pre>
+ *
+ * <p>Threading: state changes under the handle's monitor; listeners run after it, serialized, on the
+ * client's callback executor.
  */
 public final class Registration implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Registration.class);
 
-    /** Lifecycle notifications; called on the client's scheduler or gRPC threads. */
+    /** Where the lease stands. */
+    public enum State {
+        /** Keep-alives are confirmed. */
+        ACTIVE,
+        /** No keep-alive confirmed for more than half the TTL: the lease may expire soon. */
+        AT_RISK,
+        /** The registry lost the lease; registering again. */
+        REREGISTERING,
+        CLOSED
+    }
+
+    /** Lifecycle notifications; serialized, on the client's callback executor. */
     public interface Listener {
         Listener NONE = new Listener() {
         };
@@ -36,37 +62,52 @@ public final class Registration implements AutoCloseable {
 
         default void onRegistered(RegisterResponse response) {
         }
+
+        /** Keep-alives have failed for {@code sinceRenewal}, more than half the TTL: the lease may expire. */
+        default void onLeaseAtRisk(Duration sinceRenewal) {
+        }
+
+        /** A keep-alive was confirmed again after {@link #onLeaseAtRisk}. */
+        default void onLeaseRenewed() {
+        }
     }
 
     private final RegistryClient client;
     private final Instance instance;
     private final Listener listener;
-    private final ScheduledFuture<?> ticker;
-    private final AtomicInteger failures = new AtomicInteger();
-    private volatile long leaseId;
-    private volatile long ttlMs;
-    private volatile long revision;
-    private volatile long lastRenewNanos;
-    private volatile boolean reRegister;
-    private volatile boolean closed;
+    private final CallbackQueue callbacks;
+    private final long periodNanos;
+    private long leaseId;
+    private long ttlMs;
+    private long revision;
+    private long lastRenewNanos;
+    private int failures;
+    private State state = State.ACTIVE;
     private StreamObserver<KeepAliveRequest> stream;
-    private int streamIndex;
+    private Context.CancellableContext streamContext;
+    private Responses responses;
+    private ScheduledFuture<?> nextTick;
+    private CompletableFuture<?> reRegistering;
 
     Registration(RegistryClient client, Instance instance, RegisterResponse first, Listener listener) {
         this.client = client;
         this.instance = instance;
         this.listener = listener;
-        accept(first);
-        long period = Math.max(100, ttlMs / 3);
-        this.ticker = client.scheduler().scheduleWithFixedDelay(this::tick, period, period, TimeUnit.MILLISECONDS);
-        listener.onRegistered(first);
+        this.callbacks = new CallbackQueue(client.callbackExecutor(), "registration of " + instance.getService() + "/" + instance.getId());
+        synchronized (this) {
+            accept(first);
+            this.periodNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, ttlMs / 3));
+            scheduleTick(periodNanos);
+            callbacks.add(() -> listener.onRegistered(first));
+        }
+        callbacks.drain();
     }
 
     private void accept(RegisterResponse r) {
         leaseId = r.getLeaseId();
         ttlMs = r.getLeaseTtlMs();
         revision = r.getRevision();
-        lastRenewNanos = System.nanoTime();
+        lastRenewNanos = client.ticker().nanoTime();
     }
 
     /** The instance as registered (with its id filled in). */
@@ -74,56 +115,134 @@ public final class Registration implements AutoCloseable {
         return instance;
     }
 
-    public long leaseId() {
+    public synchronized long leaseId() {
         return leaseId;
     }
 
     /** Revision of the latest (re-)registration. */
-    public long revision() {
+    public synchronized long revision() {
         return revision;
     }
 
+    public synchronized State state() {
+        return state;
+    }
+
     /** Time since the lease was last confirmed by the registry. */
-    public long millisSinceRenewal() {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRenewNanos);
+    public synchronized long millisSinceRenewal() {
+        return TimeUnit.NANOSECONDS.toMillis(client.ticker().nanoTime() - lastRenewNanos);
     }
 
     /** Reports the result of one of the instance's TTL checks (sent on the keep-alive stream). */
     public void report(String checkName, CheckResult result, String note) {
-        send(KeepAliveRequest.newBuilder().setLeaseId(leaseId)
-                .addReports(CheckReport.newBuilder().setCheckName(checkName).setResult(result).setNote(note == null ? "" : note))
-                .build());
+        synchronized (this) {
+            send(KeepAliveRequest.newBuilder().setLeaseId(leaseId)
+                    .addReports(CheckReport.newBuilder().setCheckName(checkName).setResult(result).setNote(note == null ? "" : note))
+                    .build());
+        }
     }
 
-    private void tick() {
-        if (closed) {
-            return;
+    private void scheduleTick(long delayNanos) {
+        if (nextTick != null) {
+            nextTick.cancel(false);
         }
-        if (reRegister) {
-            try {
-                RegisterResponse r = client.registerOnce(instance);
-                accept(r);
-                reRegister = false;
-                log.info("re-registered {}/{} with lease {}", instance.getService(), instance.getId(), r.getLeaseId());
-                listener.onRegistered(r);
-            } catch (StatusRuntimeException e) {
-                log.warn("re-registering {}/{} failed: {}", instance.getService(), instance.getId(), e.getStatus());
+        try {
+            nextTick = client.scheduler().schedule(this::tick, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // client closed
+        }
+    }
+
+    /** On the scheduler: never blocks. */
+    private void tick() {
+        synchronized (this) {
+            if (state == State.CLOSED) {
                 return;
             }
+            scheduleTick(periodNanos);
+            if (state == State.REREGISTERING) {
+                return; // the registration in flight renews the lease when it answers
+            }
+            long since = client.ticker().nanoTime() - lastRenewNanos;
+            if (state == State.ACTIVE && since > TimeUnit.MILLISECONDS.toNanos(ttlMs) / 2) {
+                state = State.AT_RISK;
+                Duration d = Duration.ofNanos(since);
+                log.warn("lease {} of {}/{} not renewed for {} ms (TTL {} ms): at risk", leaseId, instance.getService(),
+                        instance.getId(), d.toMillis(), ttlMs);
+                callbacks.add(() -> listener.onLeaseAtRisk(d));
+            }
+            send(KeepAliveRequest.newBuilder().setLeaseId(leaseId).build());
         }
-        send(KeepAliveRequest.newBuilder().setLeaseId(leaseId).build());
+        callbacks.drain();
     }
 
-    private synchronized void send(KeepAliveRequest request) {
-        if (closed) {
+    /** Under the monitor. */
+    private void send(KeepAliveRequest request) {
+        if (state == State.CLOSED) {
             return;
         }
         if (stream == null) {
             int index = client.endpoints().currentIndex();
-            streamIndex = index;
-            stream = RegistryGrpc.newStub(client.endpoints().channel(index)).keepAlive(new Responses(index));
+            Responses r = new Responses(index);
+            responses = r;
+            Context.CancellableContext ctx = Context.ROOT.withCancellation();
+            streamContext = ctx;
+            Context previous = ctx.attach();
+            try {
+                stream = RegistryGrpc.newStub(client.endpoints().channel(index)).keepAlive(r);
+            } finally {
+                ctx.detach(previous);
+            }
         }
         stream.onNext(request);
+    }
+
+    private void reRegister() {
+        // set before the call starts, so an answer that arrives at once finds it
+        CompletableFuture<RegisterResponse> f = new CompletableFuture<>();
+        reRegistering = f;
+        client.registerOnceAsync(instance).whenComplete((r, e) -> {
+            if (e != null) {
+                f.completeExceptionally(e);
+            } else {
+                f.complete(r);
+            }
+        });
+        f.whenComplete((r, e) -> {
+            synchronized (this) {
+                if (state == State.CLOSED || reRegistering != f) {
+                    return;
+                }
+                reRegistering = null;
+                if (e != null) {
+                    // try again on a later tick; the lease is gone anyway
+                    log.warn("re-registering {}/{} failed: {}", instance.getService(), instance.getId(), Status.fromThrowable(e));
+                    reRegisterLater();
+                    return;
+                }
+                accept(r);
+                state = State.ACTIVE;
+                failures = 0;
+                log.info("re-registered {}/{} with lease {}", instance.getService(), instance.getId(), r.getLeaseId());
+                callbacks.add(() -> listener.onRegistered(r));
+            }
+            callbacks.drain();
+        });
+    }
+
+    /** Under the monitor: the next attempt after a backoff, scheduled (never waited for). */
+    private void reRegisterLater() {
+        try {
+            client.scheduler().schedule(() -> {
+                synchronized (this) {
+                    if (state == State.REREGISTERING && reRegistering == null) {
+                        reRegister();
+                    }
+                }
+            }, client.retryPolicy().maxBackoff().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // client closed
+        }
     }
 
     private final class Responses implements StreamObserver<KeepAliveResponse> {
@@ -135,31 +254,48 @@ public final class Registration implements AutoCloseable {
 
         @Override
         public void onNext(KeepAliveResponse r) {
-            failures.set(0);
-            if (r.getFound()) {
-                lastRenewNanos = System.nanoTime();
-            } else if (r.getLeaseId() == leaseId && !reRegister) {
-                reRegister = true;
-                log.warn("lease {} of {}/{} is gone: registering again", leaseId, instance.getService(), instance.getId());
-                listener.onLeaseLost(r.getLeaseId());
-                schedule(0);
+            synchronized (Registration.this) {
+                if (state == State.CLOSED || responses != this) {
+                    return;
+                }
+                failures = 0;
+                if (r.getFound()) {
+                    lastRenewNanos = client.ticker().nanoTime();
+                    if (state == State.AT_RISK) {
+                        state = State.ACTIVE;
+                        callbacks.add(listener::onLeaseRenewed);
+                    }
+                } else if (r.getLeaseId() == leaseId && state != State.REREGISTERING) {
+                    state = State.REREGISTERING;
+                    long lost = r.getLeaseId();
+                    log.warn("lease {} of {}/{} is gone: registering again", lost, instance.getService(), instance.getId());
+                    callbacks.add(() -> listener.onLeaseLost(lost));
+                    reRegister();
+                }
             }
+            callbacks.drain();
         }
 
         @Override
         public void onError(Throwable t) {
             synchronized (Registration.this) {
-                if (streamIndex == index) {
-                    stream = null;
+                if (responses != this) {
+                    return;
+                }
+                stream = null;
+                responses = null;
+                if (state == State.CLOSED) {
+                    return;
+                }
+                client.endpoints().failover(index);
+                failures++;
+                log.debug("keep-alive stream to {} failed ({}), retrying", client.endpoints().target(index), t.toString());
+                // the next keep-alive opens a new stream: sooner than the period, after a backoff
+                long backoff = client.retryPolicy().backoffNanos(failures, client.random());
+                if (backoff < periodNanos) {
+                    scheduleTick(backoff);
                 }
             }
-            if (closed) {
-                return;
-            }
-            client.endpoints().failover(index);
-            int n = failures.incrementAndGet();
-            log.debug("keep-alive stream to {} failed ({}), retrying", client.endpoints().target(index), t.toString());
-            schedule(client.retryPolicy().backoffNanos(n));
         }
 
         @Override
@@ -168,32 +304,46 @@ public final class Registration implements AutoCloseable {
         }
     }
 
-    private void schedule(long delayNanos) {
-        try {
-            client.scheduler().schedule(this::tick, delayNanos, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // client closed
+    /** Stops keeping the lease alive and deregisters the instance; completes when deregistered (or failed to). */
+    public CompletableFuture<Void> closeAsync() {
+        synchronized (this) {
+            if (state == State.CLOSED) {
+                return CompletableFuture.completedFuture(null);
+            }
+            state = State.CLOSED;
+            if (nextTick != null) {
+                nextTick.cancel(false);
+            }
+            if (reRegistering != null) {
+                reRegistering.cancel(true);
+            }
+            if (stream != null) {
+                stream.onCompleted();
+                stream = null;
+                responses = null;
+            }
+            if (streamContext != null) {
+                // let the half-close reach the server first; cancelling the context is the backstop
+                Context.CancellableContext ctx = streamContext;
+                try {
+                    client.scheduler().schedule(() -> ctx.cancel(null), 1, TimeUnit.SECONDS);
+                } catch (RejectedExecutionException e) {
+                    ctx.cancel(null);
+                }
+            }
         }
+        return client.deregisterAsync(instance.getService(), instance.getId()).handle((r, e) -> {
+            if (e != null) {
+                log.warn("deregistering {}/{} failed ({}); its lease will expire", instance.getService(), instance.getId(),
+                        Status.fromThrowable(e));
+            }
+            return null;
+        });
     }
 
     /** Stops keeping the lease alive and deregisters the instance. */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            ticker.cancel(false);
-            if (stream != null) {
-                stream.onCompleted();
-                stream = null;
-            }
-        }
-        try {
-            client.deregister(instance.getService(), instance.getId());
-        } catch (StatusRuntimeException e) {
-            log.warn("deregistering {}/{} failed ({}); its lease will expire", instance.getService(), instance.getId(), e.getStatus());
-        }
+        Retrier.join(closeAsync());
     }
 }

@@ -1,7 +1,8 @@
 package io.muster.client;
 
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.muster.api.v1.ClusterGrpc;
 import io.muster.api.v1.Consistency;
 import io.muster.api.v1.DeregisterRequest;
@@ -16,17 +17,23 @@ import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.ServiceSummary;
+import io.muster.api.v1.SnapshotChunk;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 
 /**
  * The Java client of a Muster registry cluster. Thread-safe; share one per process.
@@ -36,24 +43,53 @@ import java.util.function.Function;
  *      Registration reg = client.register(Instance.newBuilder()
  *              .setService("orders").setHost("10.0.0.7").setPort(8080).build())) {
  *     List<Instance> payments = client.discover("payments", DiscoverFilter.healthy());
- *     ...
+ *     client.discoverAsync("payments", DiscoverFilter.healthy()).thenAccept(pool::update);
  * } // close() deregisters
  * }</pre>
  *
- * <p>Every call has a deadline and is retried on another member when one is down or there is no
- * leader yet ({@link RetryPolicy}). Registrations keep their lease alive in the background and
- * re-register if the lease was lost; watches resume from their last revision on any member.
+ * <p>Every call has a per-attempt deadline and is retried on another member when one is down or
+ * there is no leader yet ({@link RetryPolicy}); the backoff between attempts is scheduled, never
+ * waited for on a thread. The {@code ...Async} methods are the core; the blocking ones wait for them.
+ * Registrations keep their lease alive in the background and re-register if the lease was lost;
+ * watches resume from their last revision on any member.
+ *
+ * <p>Threading: the client runs its timers on one scheduler thread (or the one passed to
+ * {@link Builder#scheduler}) that never blocks. Listeners of watches, registrations and views run on
+ * the callback executor ({@link Builder#callbackExecutor}), serialized per watch, registration or
+ * view, and never while the client holds a lock; a slow listener delays only its own object.
  */
 public final class RegistryClient implements AutoCloseable {
 
     private final Endpoints endpoints;
     private final RetryPolicy retry;
     private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
+    private final Executor callbackExecutor;
+    private final ExecutorService ownedCallbackPool;
+    private final Ticker ticker;
+    private final RandomGenerator random;
+    private final Path snapshotDir;
+    private final Retrier retrier;
 
     private RegistryClient(Builder b) {
-        this.endpoints = new Endpoints(b.targets);
+        this.endpoints = new Endpoints(b.targets, b.channels);
         this.retry = b.retry;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("muster-client", true));
+        this.ownsScheduler = b.scheduler == null;
+        this.scheduler = ownsScheduler
+                ? Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("muster-client", true))
+                : b.scheduler;
+        if (b.callbackExecutor == null) {
+            // a cached pool: one blocked listener holds one thread, the other watches get theirs
+            this.ownedCallbackPool = Executors.newCachedThreadPool(new DefaultThreadFactory("muster-client-callback", true));
+            this.callbackExecutor = ownedCallbackPool;
+        } else {
+            this.ownedCallbackPool = null;
+            this.callbackExecutor = b.callbackExecutor;
+        }
+        this.ticker = b.ticker;
+        this.random = b.random;
+        this.snapshotDir = b.snapshotDir;
+        this.retrier = new Retrier(endpoints, retry, scheduler, ticker, random);
     }
 
     /**
@@ -72,6 +108,12 @@ public final class RegistryClient implements AutoCloseable {
     public static final class Builder {
         private final List<String> targets;
         private RetryPolicy retry = RetryPolicy.defaults();
+        private Function<String, ManagedChannelBuilder<?>> channels = Endpoints::defaultChannel;
+        private ScheduledExecutorService scheduler;
+        private Executor callbackExecutor;
+        private Ticker ticker = Ticker.system();
+        private RandomGenerator random = RandomGenerator.getDefault();
+        private Path snapshotDir;
 
         private Builder(List<String> targets) {
             Objects.requireNonNull(targets, "targets");
@@ -107,6 +149,56 @@ public final class RegistryClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How to build the channel to one member (default: plain-text Netty with keep-alive). Use
+         * it for TLS, or an in-process channel in tests.
+         */
+        public Builder channelBuilder(Function<String, ManagedChannelBuilder<?>> factory) {
+            this.channels = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /**
+         * Runs the client's timers (backoffs, keep-alives, reconnects); the tasks never block. The
+         * caller owns it: {@link RegistryClient#close()} does not shut it down. Default: one daemon
+         * thread owned by the client.
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Where listeners run; each watch, registration and view serializes its own callbacks over
+         * it. Default: a cached pool of daemon threads owned by the client.
+         */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** The time source of retry budgets and lease timing (default: {@link System#nanoTime()}). */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** The randomness of backoff jitter (default: {@link RandomGenerator#getDefault()}). */
+        public Builder random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /**
+         * Where {@link ServiceView}s keep a copy of the last known instances (the failsafe snapshot):
+         * a view that cannot reach the registry when it starts serves that copy, marked stale, until
+         * the first live answer. Default: none.
+         */
+        public Builder snapshotDir(Path dir) {
+            this.snapshotDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
         public RegistryClient build() {
             return new RegistryClient(this);
         }
@@ -124,54 +216,71 @@ public final class RegistryClient implements AutoCloseable {
         return scheduler;
     }
 
-    /**
-     * Runs a unary call on the current member, failing over to the next and backing off on
-     * retryable errors until the policy's total timeout.
-     */
-    <T> T call(Function<ManagedChannel, T> attempt) {
-        return call(attempt, false);
+    Retrier retrier() {
+        return retrier;
     }
 
-    /** A write: goes to the leader when a member named it (see {@link Endpoints}), else like any call. */
-    <T> T write(Function<ManagedChannel, T> attempt) {
-        return call(attempt, true);
+    Executor callbackExecutor() {
+        return callbackExecutor;
     }
 
-    private <T> T call(Function<ManagedChannel, T> attempt, boolean write) {
-        long deadline = System.nanoTime() + retry.totalTimeout().toNanos();
-        for (int n = 1; ; n++) {
-            int index = write ? endpoints.writerIndex() : endpoints.currentIndex();
-            try {
-                return attempt.apply(endpoints.channel(index));
-            } catch (StatusRuntimeException e) {
-                if (write) {
-                    endpoints.forgetLeader(index);
-                }
-                if (!RetryPolicy.retryable(e.getStatus().getCode()) || io.grpc.Context.current().isCancelled()) {
-                    throw e;
-                }
-                endpoints.failover(index);
-                long backoff = retry.backoffNanos(n);
-                if (System.nanoTime() + backoff + retry.attemptTimeout().toNanos() / 10 >= deadline) {
-                    throw e;
-                }
-                LockSupport.parkNanos(backoff);
-            }
-        }
+    Ticker ticker() {
+        return ticker;
     }
 
-    RegistryGrpc.RegistryBlockingStub registryStub(ManagedChannel ch) {
-        return RegistryGrpc.newBlockingStub(ch).withDeadlineAfter(retry.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    RandomGenerator random() {
+        return random;
     }
 
-    private ClusterGrpc.ClusterBlockingStub clusterStub(ManagedChannel ch) {
-        return ClusterGrpc.newBlockingStub(ch).withDeadlineAfter(retry.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    Path snapshotDir() {
+        return snapshotDir;
+    }
+
+    RegistryGrpc.RegistryFutureStub registryStub(ManagedChannel ch) {
+        return RegistryGrpc.newFutureStub(ch).withDeadlineAfter(retry.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private ClusterGrpc.ClusterFutureStub clusterStub(ManagedChannel ch) {
+        return ClusterGrpc.newFutureStub(ch).withDeadlineAfter(retry.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private ClusterGrpc.ClusterFutureStub slowClusterStub(ManagedChannel ch) {
+        return ClusterGrpc.newFutureStub(ch).withDeadlineAfter(retry.totalTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Registers (or updates) an instance once, without keeping its lease alive. */
-    public RegisterResponse registerOnce(Instance instance) {
+    public CompletableFuture<RegisterResponse> registerOnceAsync(Instance instance) {
         RegisterRequest req = RegisterRequest.newBuilder().setInstance(instance).build();
-        return write(ch -> registryStub(ch).register(req));
+        return retrier.write(ch -> Retrier.unary(registryStub(ch).register(req)));
+    }
+
+    /**
+     * Registers an instance; the handle keeps its lease alive until it is closed, which deregisters
+     * it. If the lease is lost (e.g. a long partition) the handle registers again.
+     */
+    public CompletableFuture<Registration> registerAsync(Instance instance, Registration.Listener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return registerOnceAsync(instance).thenApply(first ->
+                new Registration(this, instance.toBuilder().setId(first.getInstanceId()).build(), first, listener));
+    }
+
+    public CompletableFuture<Registration> registerAsync(Instance instance) {
+        return registerAsync(instance, Registration.Listener.NONE);
+    }
+
+    public CompletableFuture<DeregisterResponse> deregisterAsync(String service, String instanceId) {
+        DeregisterRequest req = DeregisterRequest.newBuilder().setService(service).setInstanceId(instanceId).build();
+        return retrier.write(ch -> Retrier.unary(registryStub(ch).deregister(req)));
+    }
+
+    /** Instances of {@code service} matching {@code filter}. */
+    public CompletableFuture<List<Instance>> discoverAsync(String service, DiscoverFilter filter) {
+        var req = filter.toRequest(service);
+        return retrier.call(ch -> Retrier.unary(registryStub(ch).discover(req))).thenApply(r -> r.getInstancesList());
+    }
+
+    public RegisterResponse registerOnce(Instance instance) {
+        return Retrier.join(registerOnceAsync(instance));
     }
 
     /**
@@ -183,47 +292,45 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     public Registration register(Instance instance, Registration.Listener listener) {
-        RegisterResponse first = registerOnce(instance);
-        return new Registration(this, instance.toBuilder().setId(first.getInstanceId()).build(), first, listener);
+        return Retrier.join(registerAsync(instance, listener));
     }
 
     public DeregisterResponse deregister(String service, String instanceId) {
-        DeregisterRequest req = DeregisterRequest.newBuilder().setService(service).setInstanceId(instanceId).build();
-        return write(ch -> registryStub(ch).deregister(req));
+        return Retrier.join(deregisterAsync(service, instanceId));
     }
 
     /** Instances of {@code service} matching {@code filter}. */
     public List<Instance> discover(String service, DiscoverFilter filter) {
-        return call(ch -> registryStub(ch).discover(filter.toRequest(service))).getInstancesList();
+        return Retrier.join(discoverAsync(service, filter));
     }
 
     public List<ServiceSummary> listServices() {
-        return call(ch -> registryStub(ch).listServices(ListServicesRequest.newBuilder().setConsistency(Consistency.LINEARIZABLE).build()))
-                .getServicesList();
+        var req = ListServicesRequest.newBuilder().setConsistency(Consistency.LINEARIZABLE).build();
+        return Retrier.join(retrier.call(ch -> Retrier.unary(registryStub(ch).listServices(req)))).getServicesList();
     }
 
     public MembersResponse members() {
-        return call(ch -> clusterStub(ch).members(MembersRequest.getDefaultInstance()));
+        return Retrier.join(retrier.call(ch -> Retrier.unary(clusterStub(ch).members(MembersRequest.getDefaultInstance()))));
     }
 
     public Member leader() {
-        return call(ch -> clusterStub(ch).leader(LeaderRequest.getDefaultInstance())).getLeader();
+        return Retrier.join(retrier.call(ch -> Retrier.unary(clusterStub(ch).leader(LeaderRequest.getDefaultInstance())))).getLeader();
     }
 
     public io.muster.api.v1.AddMemberResponse addMember(Member member) {
         var req = io.muster.api.v1.AddMemberRequest.newBuilder().setMember(member).build();
-        return call(ch -> clusterStub(ch).withDeadlineAfter(retry.totalTimeout().toMillis(), TimeUnit.MILLISECONDS).addMember(req));
+        return Retrier.join(retrier.call(ch -> Retrier.unary(slowClusterStub(ch).addMember(req))));
     }
 
     public io.muster.api.v1.RemoveMemberResponse removeMember(String id) {
         var req = io.muster.api.v1.RemoveMemberRequest.newBuilder().setId(id).build();
-        return call(ch -> clusterStub(ch).withDeadlineAfter(retry.totalTimeout().toMillis(), TimeUnit.MILLISECONDS).removeMember(req));
+        return Retrier.join(retrier.call(ch -> Retrier.unary(slowClusterStub(ch).removeMember(req))));
     }
 
     /** Asks the leader to hand over leadership to {@code targetId} (empty: the best follower). */
     public void transferLeadership(String targetId) {
         var req = io.muster.api.v1.TransferLeadershipRequest.newBuilder().setTargetId(targetId == null ? "" : targetId).build();
-        call(ch -> clusterStub(ch).transferLeadership(req));
+        Retrier.join(retrier.call(ch -> Retrier.unary(clusterStub(ch).transferLeadership(req))));
     }
 
     /**
@@ -231,21 +338,35 @@ public final class RegistryClient implements AutoCloseable {
      * with {@code muster-server --restore FILE} on the first start of a new cluster.
      */
     public long saveSnapshot(java.io.OutputStream out) throws java.io.IOException {
-        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-        long revision = call(ch -> {
-            buffer.reset();
-            long rev = 0;
-            var it = ClusterGrpc.newBlockingStub(ch).withDeadlineAfter(retry.totalTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .snapshot(io.muster.api.v1.SnapshotRequest.getDefaultInstance());
-            while (it.hasNext()) {
-                var chunk = it.next();
-                buffer.writeBytes(chunk.getData().toByteArray());
-                rev = chunk.getRevision();
-            }
-            return rev;
-        });
-        buffer.writeTo(out);
-        return revision;
+        record Backup(long revision, ByteArrayOutputStream data) {
+        }
+        Backup backup = Retrier.join(retrier.call(ch -> {
+            CompletableFuture<Backup> done = new CompletableFuture<>();
+            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+            ClusterGrpc.newStub(ch).withDeadlineAfter(retry.totalTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .snapshot(io.muster.api.v1.SnapshotRequest.getDefaultInstance(), new StreamObserver<SnapshotChunk>() {
+                        private long revision;
+
+                        @Override
+                        public void onNext(SnapshotChunk chunk) {
+                            buffer.writeBytes(chunk.getData().toByteArray());
+                            revision = chunk.getRevision();
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            done.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.complete(new Backup(revision, buffer));
+                        }
+                    });
+            return done;
+        }));
+        backup.data().writeTo(out);
+        return backup.revision();
     }
 
     /**
@@ -257,18 +378,37 @@ public final class RegistryClient implements AutoCloseable {
         return new Watch(this, services, startRevision, listener);
     }
 
-    /** A live, watch-maintained view of one service's instances. */
+    /** A live, watch-maintained view of one service's instances (see {@link ServiceView}). */
     public ServiceView serviceView(String service) {
-        return new ServiceView(this, service);
+        return new ServiceView(this, service, snapshotDir);
     }
 
     public List<String> targets() {
         return endpoints.targets();
     }
 
+    /**
+     * Stops the client's timers and shuts its channels down; completes when they have terminated.
+     * Close registrations first if they should deregister.
+     */
+    public CompletableFuture<Void> closeAsync() {
+        endpoints.shutdown();
+        if (ownsScheduler) {
+            scheduler.shutdownNow();
+        }
+        if (ownedCallbackPool != null) {
+            ownedCallbackPool.shutdown();
+        }
+        // channel termination is a blocking wait: do it off the caller's and the client's threads
+        return CompletableFuture.runAsync(endpoints::close, runnable -> {
+            Thread t = new Thread(runnable, "muster-client-close");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
     @Override
     public void close() {
-        scheduler.shutdownNow();
-        endpoints.close();
+        Retrier.join(closeAsync());
     }
 }

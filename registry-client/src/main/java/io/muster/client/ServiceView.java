@@ -1,17 +1,27 @@
 package io.muster.client;
 
+import io.grpc.Status;
 import io.muster.api.v1.Event;
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The live set of instances of one service, kept current by a watch. Reads are lock-free: each
@@ -19,16 +29,29 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * ServiceView orders = client.serviceView("orders");
- * orders.ready().join();
+ * orders.whenReady().join();                 // fails if the watch cannot succeed (e.g. INVALID_ARGUMENT)
  * orders.addListener(s -> pool.update(s.routable()));
  * }</pre>
+ *
+ * <p>With a {@linkplain RegistryClient.Builder#snapshotDir snapshot directory} the view keeps a copy
+ * of the last live set on disk; if the registry cannot be reached when the view starts, it serves
+ * that copy ({@link Snapshot#stale()} true) until the first live answer replaces it.
+ *
+ * <p>Threading: the state changes under the view's lock; listeners run after it, serialized, on the
+ * client's callback executor (never on the stream's transport thread, never under a lock).
  */
 public final class ServiceView implements AutoCloseable {
 
-    /** An immutable state of the service at {@code revision}. */
-    public record Snapshot(String service, long revision, List<Instance> instances) {
+    private static final Logger log = LoggerFactory.getLogger(ServiceView.class);
+
+    /** An immutable state of the service at {@code revision}; {@code stale} if read from the failsafe snapshot. */
+    public record Snapshot(String service, long revision, List<Instance> instances, boolean stale) {
         public Snapshot {
             instances = List.copyOf(instances);
+        }
+
+        public Snapshot(String service, long revision, List<Instance> instances) {
+            this(service, revision, instances, false);
         }
 
         /** Instances that take traffic: HEALTHY or WARNING. */
@@ -42,45 +65,145 @@ public final class ServiceView implements AutoCloseable {
     }
 
     private final String service;
+    private final Object lock = new Object();
     private final Map<String, Instance> byId = new LinkedHashMap<>();
     private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Snapshot> ready = new CompletableFuture<>();
+    private final CallbackQueue callbacks;
+    private final SnapshotFile file;
+    private final Executor fileWriter;
+    private final AtomicReference<Snapshot> toWrite = new AtomicReference<>();
+    private final ScheduledFuture<?> staleTimer;
     private final Watch watch;
     private volatile Snapshot current;
+    private boolean live;
+    private boolean staleTried;
+    private boolean closed;
 
-    ServiceView(RegistryClient client, String service) {
+    ServiceView(RegistryClient client, String service, Path snapshotDir) {
         this.service = service;
         this.current = new Snapshot(service, 0, List.of());
+        this.callbacks = new CallbackQueue(client.callbackExecutor(), "view of " + service);
+        this.file = snapshotDir == null ? null : new SnapshotFile(snapshotDir, service);
+        this.fileWriter = com.google.common.util.concurrent.MoreExecutors.newSequentialExecutor(client.callbackExecutor());
+        ScheduledFuture<?> timer = null;
+        if (file != null) {
+            // a registry that does not answer at all (no error either) also falls back to the copy
+            try {
+                timer = client.scheduler().schedule(this::serveStale, client.retryPolicy().attemptTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // client closed
+            }
+        }
+        this.staleTimer = timer;
         this.watch = client.watch(Set.of(service), 0, new WatchListener() {
             @Override
             public void onSnapshot(List<Instance> instances, long revision) {
-                byId.clear();
-                instances.forEach(i -> byId.put(i.getId(), i));
-                publish(revision);
+                synchronized (lock) {
+                    byId.clear();
+                    instances.forEach(i -> byId.put(i.getId(), i));
+                    publish(revision);
+                }
+                callbacks.drain();
             }
 
             @Override
             public void onEvents(List<Event> events) {
-                for (Event e : events) {
-                    Instance i = e.getInstance();
-                    switch (e.getType()) {
-                        case REGISTERED, UPDATED, HEALTH_CHANGED -> byId.put(i.getId(), i);
-                        case DEREGISTERED, EXPIRED -> byId.remove(i.getId());
-                        default -> {
+                synchronized (lock) {
+                    for (Event e : events) {
+                        Instance i = e.getInstance();
+                        switch (e.getType()) {
+                            case REGISTERED, UPDATED, HEALTH_CHANGED -> byId.put(i.getId(), i);
+                            case DEREGISTERED, EXPIRED -> byId.remove(i.getId());
+                            default -> {
+                            }
                         }
                     }
+                    publish(events.get(events.size() - 1).getRevision());
                 }
-                publish(events.get(events.size() - 1).getRevision());
+                callbacks.drain();
+            }
+
+            @Override
+            public void onReconnect(Throwable cause, String nextTarget) {
+                serveStale();
+            }
+
+            @Override
+            public void onError(Status status) {
+                synchronized (lock) {
+                    callbacks.add(() -> ready.completeExceptionally(status.asRuntimeException()));
+                }
+                callbacks.drain();
             }
         });
     }
 
+    /** Under {@link #lock}: a live state. */
     private void publish(long revision) {
-        Snapshot s = new Snapshot(service, revision, Collections.unmodifiableList(new ArrayList<>(byId.values())));
+        if (!live && staleTimer != null) {
+            staleTimer.cancel(false);
+        }
+        live = true;
+        Snapshot s = new Snapshot(service, revision, new ArrayList<>(byId.values()));
         current = s;
+        callbacks.add(() -> deliver(s));
+        if (file != null) {
+            toWrite.set(s);
+            fileWriter.execute(this::writeLatest);
+        }
+    }
+
+    /** The registry could not be reached before the first live answer: serve the failsafe copy once. */
+    private void serveStale() {
+        if (file == null) {
+            return;
+        }
+        synchronized (lock) {
+            if (live || staleTried || closed) {
+                return;
+            }
+            staleTried = true;
+        }
+        Optional<SnapshotFile.Content> copy;
+        try {
+            copy = file.read();
+        } catch (IOException | RuntimeException e) {
+            log.warn("failsafe snapshot {} of {} unreadable: {}", file.path(), service, e.toString());
+            return;
+        }
+        if (copy.isEmpty()) {
+            return;
+        }
+        synchronized (lock) {
+            if (live || closed) {
+                return; // the live answer won the race
+            }
+            Snapshot s = new Snapshot(service, copy.get().revision(), copy.get().instances(), true);
+            current = s;
+            log.warn("registry unreachable: serving {} instances of {} from the failsafe snapshot (revision {}) until it answers",
+                    s.instances().size(), service, s.revision());
+            callbacks.add(() -> deliver(s));
+        }
+        callbacks.drain();
+    }
+
+    private void deliver(Snapshot s) {
         ready.complete(s);
         for (Consumer<Snapshot> l : listeners) {
             l.accept(s);
+        }
+    }
+
+    private void writeLatest() {
+        Snapshot s = toWrite.getAndSet(null);
+        if (s == null) {
+            return; // a later task already wrote a newer state
+        }
+        try {
+            file.write(s.revision(), s.instances());
+        } catch (IOException | RuntimeException e) {
+            log.warn("writing failsafe snapshot {} of {} failed: {}", file.path(), service, e.toString());
         }
     }
 
@@ -88,7 +211,7 @@ public final class ServiceView implements AutoCloseable {
         return service;
     }
 
-    /** The latest state (empty until the first snapshot arrived; see {@link #ready()}). */
+    /** The latest state (empty until the first answer; see {@link #whenReady()}). */
     public Snapshot snapshot() {
         return current;
     }
@@ -101,17 +224,28 @@ public final class ServiceView implements AutoCloseable {
         return current.routable();
     }
 
-    /** Completes with the first full state. */
+    /**
+     * Completes with the first state (live, or the stale failsafe copy); completes exceptionally
+     * with a {@link io.grpc.StatusRuntimeException} if the watch ended with a status no retry can fix.
+     */
+    public CompletableFuture<Snapshot> whenReady() {
+        return ready;
+    }
+
+    /** Same as {@link #whenReady()}. */
     public CompletableFuture<Snapshot> ready() {
         return ready;
     }
 
-    /** Called with every new state (on the watch's thread; keep it quick). Also called now if ready. */
+    /** Called with every new state (serialized, on the callback executor). Also called soon with the current one if ready. */
     public void addListener(Consumer<Snapshot> listener) {
         listeners.add(listener);
-        if (ready.isDone()) {
-            listener.accept(current);
+        synchronized (lock) {
+            if (ready.isDone() && !ready.isCompletedExceptionally()) {
+                callbacks.add(() -> listener.accept(current));
+            }
         }
+        callbacks.drain();
     }
 
     public void removeListener(Consumer<Snapshot> listener) {
@@ -120,6 +254,13 @@ public final class ServiceView implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (lock) {
+            closed = true;
+            callbacks.clear();
+        }
+        if (staleTimer != null) {
+            staleTimer.cancel(false);
+        }
         watch.close();
     }
 }

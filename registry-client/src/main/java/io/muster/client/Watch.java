@@ -1,6 +1,7 @@
 package io.muster.client;
 
 import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.muster.api.v1.Event;
 import io.muster.api.v1.Instance;
@@ -10,29 +11,59 @@ import io.muster.api.v1.WatchResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A resumable watch stream. It remembers the last revision it delivered; when the stream ends for
- * any reason it reconnects (to the next member after an error) with {@code start_revision = last + 1},
- * so the listener sees no gap and no duplicate. A COMPACTED answer restarts from a snapshot.
+ * a retryable reason it reconnects (to the next member after an error, after a growing, capped
+ * backoff) with {@code start_revision = last + 1}, so the listener sees no gap and no duplicate. A
+ * COMPACTED answer restarts from a snapshot. A status no retry can fix ends the watch and reaches
+ * {@link WatchListener#onError}.
+ *
+ * <pre>{@code
+ * try (Watch w = client.watch(Set.of("orders"), 0, new WatchListener() {
+ *     public void onSnapshot(List<Instance> all, long revision) { cache.replace(all); }
+ *     public void onEvents(List<Event> events) { cache.apply(events); }
+ *     public void onError(Status status) { log.error("watch ended: {}", status); }
+ * })) { ... }
+ * }</pre>
+ *
+ * <p>Threading (in the spirit of gRPC's {@code SynchronizationContext}): the state changes under
+ * {@code lock}, which queues the resulting callbacks; they run after the lock is released, one at a
+ * time, on a sequential executor over the client's callback executor. The stream's transport thread
+ * never runs a listener, so a listener that blocks holds back only its own watch's deliveries. The
+ * stream starts from {@link Context#ROOT}: a watch opened inside a server call outlives that call
+ * and only {@link #close()} cancels it.
  */
 public final class Watch implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Watch.class);
+    static final int PROGRESS_INTERVAL_MS = 2000;
+    /**
+     * The stream's deadline, renewed by every message: the server sends PROGRESS every interval on
+     * an idle stream, so three intervals of silence mean a member that is stuck or unreachable
+     * without the connection having failed (yet). The stream is then abandoned and resumed elsewhere.
+     */
+    static final long IDLE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(3L * PROGRESS_INTERVAL_MS);
 
     private final RegistryClient client;
     private final Set<String> services;
     private final WatchListener listener;
     private final Object lock = new Object();
+    /** Callbacks decided under the lock, in order; run after it. */
+    private final CallbackQueue callbacks;
     private long lastRevision;
     private boolean needSnapshot;
     private int attempt;
-    private volatile boolean closed;
+    private boolean closed;
+    private Observer current;
     private Context.CancellableContext context;
     private List<Instance> snapshotParts;
+    private long lastMessageNanos;
+    private java.util.concurrent.ScheduledFuture<?> idleCheck;
 
     Watch(RegistryClient client, Set<String> services, long startRevision, WatchListener listener) {
         if (startRevision < 0) {
@@ -40,7 +71,8 @@ public final class Watch implements AutoCloseable {
         }
         this.client = client;
         this.services = Set.copyOf(services);
-        this.listener = listener;
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
+        this.callbacks = new CallbackQueue(client.callbackExecutor(), "watch of " + services);
         this.needSnapshot = startRevision == 0;
         this.lastRevision = startRevision == 0 ? 0 : startRevision - 1;
         connect(client.endpoints().currentIndex());
@@ -53,8 +85,17 @@ public final class Watch implements AutoCloseable {
         }
     }
 
+    /** False once closed or ended by a non-retryable status. */
+    public boolean isActive() {
+        synchronized (lock) {
+            return !closed;
+        }
+    }
+
     private void connect(int index) {
-        WatchRequest.Builder req = WatchRequest.newBuilder().addAllServices(services).setProgressIntervalMs(2000);
+        WatchRequest.Builder req = WatchRequest.newBuilder().addAllServices(services).setProgressIntervalMs(PROGRESS_INTERVAL_MS);
+        Observer observer = new Observer(index);
+        Context.CancellableContext ctx;
         synchronized (lock) {
             if (closed) {
                 return;
@@ -63,10 +104,55 @@ public final class Watch implements AutoCloseable {
                 req.setStartRevision(lastRevision + 1);
             }
             snapshotParts = null;
-            context = Context.current().withCancellation();
+            if (context != null) {
+                context.cancel(null);
+            }
+            // ROOT, not the caller's context: the stream belongs to this watch, not to the call that opened it
+            ctx = Context.ROOT.withCancellation();
+            context = ctx;
+            current = observer;
+            lastMessageNanos = client.ticker().nanoTime();
+            scheduleIdleCheck(observer, IDLE_TIMEOUT_NANOS);
         }
-        Context.CancellableContext ctx = context;
-        ctx.run(() -> RegistryGrpc.newStub(client.endpoints().channel(index)).watch(req.build(), new Observer(index)));
+        ctx.run(() -> RegistryGrpc.newStub(client.endpoints().channel(index)).watch(req.build(), observer));
+    }
+
+    /** Under {@link #lock}. */
+    private void scheduleIdleCheck(Observer observer, long delayNanos) {
+        cancelIdleCheck();
+        try {
+            idleCheck = client.scheduler().schedule(() -> checkIdle(observer), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // client closed
+        }
+    }
+
+    /** Under {@link #lock}. */
+    private void cancelIdleCheck() {
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
+        }
+    }
+
+    private void checkIdle(Observer observer) {
+        Context.CancellableContext silent;
+        synchronized (lock) {
+            if (closed || current != observer) {
+                return;
+            }
+            long idle = client.ticker().nanoTime() - lastMessageNanos;
+            if (idle < IDLE_TIMEOUT_NANOS) {
+                scheduleIdleCheck(observer, IDLE_TIMEOUT_NANOS - idle);
+                return;
+            }
+            log.info("watch stream to {} silent for {} ms: resuming elsewhere", client.endpoints().target(observer.index),
+                    TimeUnit.NANOSECONDS.toMillis(idle));
+            silent = context;
+        }
+        // the stream then fails with CANCELLED, which resumes on the next member
+        silent.cancel(io.grpc.Status.DEADLINE_EXCEEDED.withDescription("no message for " + TimeUnit.NANOSECONDS.toMillis(IDLE_TIMEOUT_NANOS)
+                + " ms").asRuntimeException());
     }
 
     private final class Observer implements StreamObserver<WatchResponse> {
@@ -79,95 +165,125 @@ public final class Watch implements AutoCloseable {
         @Override
         public void onNext(WatchResponse r) {
             synchronized (lock) {
-                if (closed) {
+                if (closed || current != this) {
                     return;
                 }
-                attempt = 0;
-                switch (r.getKind()) {
-                    case SNAPSHOT -> {
-                        if (snapshotParts == null) {
-                            snapshotParts = new ArrayList<>();
-                        }
-                        snapshotParts.addAll(r.getInstancesList());
-                        if (r.getSnapshotComplete()) {
-                            List<Instance> all = List.copyOf(snapshotParts);
-                            snapshotParts = null;
-                            needSnapshot = false;
-                            lastRevision = r.getRevision();
-                            listener.onSnapshot(all, r.getRevision());
-                        }
-                    }
-                    case EVENTS -> {
-                        List<Event> fresh = new ArrayList<>(r.getEventsCount());
-                        for (Event e : r.getEventsList()) {
-                            if (e.getRevision() > lastRevision) {
-                                fresh.add(e);
-                            }
-                        }
-                        lastRevision = Math.max(lastRevision, r.getRevision());
-                        if (!fresh.isEmpty()) {
-                            listener.onEvents(fresh);
-                        }
-                    }
-                    case PROGRESS -> {
-                        if (r.getRevision() > lastRevision) {
-                            lastRevision = r.getRevision();
-                        }
-                        listener.onProgress(lastRevision);
-                    }
-                    case COMPACTED -> {
-                        log.info("watch from revision {} compacted (oldest {}): resyncing from a snapshot",
-                                lastRevision + 1, r.getCompactRevision());
-                        needSnapshot = true;
-                    }
-                    default -> {
-                    }
-                }
+                lastMessageNanos = client.ticker().nanoTime();
+                onResponse(r);
             }
+            callbacks.drain();
         }
 
         @Override
         public void onError(Throwable t) {
-            if (closed) {
+            Status status = Status.fromThrowable(t);
+            if (RetryPolicy.isFatal(status.getCode())) {
+                synchronized (lock) {
+                    if (closed || current != this) {
+                        return;
+                    }
+                    closed = true;
+                    current = null;
+                    cancelIdleCheck();
+                    log.warn("watch of {} ended: {}", services, status);
+                    callbacks.add(() -> listener.onError(status));
+                }
+                callbacks.drain();
                 return;
             }
-            // whatever broke (member down, shutting down, network), resume on the next member
+            // whatever else broke (member down, shutting down, overloaded, network): resume on the next member
             int next = client.endpoints().failover(index);
-            reconnectLater(next, t);
+            reconnectLater(this, next, t);
         }
 
         @Override
         public void onCompleted() {
-            if (closed) {
-                return;
-            }
             // the server ends a stream only after COMPACTED: reconnect at once on the same member
-            reconnectLater(index, null);
+            reconnectLater(this, index, null);
         }
     }
 
-    private void reconnectLater(int index, Throwable cause) {
+    /** Applies one message to the state and queues what the listener is told; under {@link #lock}. */
+    private void onResponse(WatchResponse r) {
+        attempt = 0;
+        switch (r.getKind()) {
+            case SNAPSHOT -> {
+                if (snapshotParts == null) {
+                    snapshotParts = new ArrayList<>();
+                }
+                snapshotParts.addAll(r.getInstancesList());
+                if (r.getSnapshotComplete()) {
+                    List<Instance> all = List.copyOf(snapshotParts);
+                    long revision = r.getRevision();
+                    snapshotParts = null;
+                    needSnapshot = false;
+                    lastRevision = revision;
+                    callbacks.add(() -> listener.onSnapshot(all, revision));
+                }
+            }
+            case EVENTS -> {
+                List<Event> fresh = new ArrayList<>(r.getEventsCount());
+                for (Event e : r.getEventsList()) {
+                    if (e.getRevision() > lastRevision) {
+                        fresh.add(e);
+                    }
+                }
+                lastRevision = Math.max(lastRevision, r.getRevision());
+                if (!fresh.isEmpty()) {
+                    List<Event> events = List.copyOf(fresh);
+                    callbacks.add(() -> listener.onEvents(events));
+                }
+            }
+            case PROGRESS -> {
+                if (r.getRevision() > lastRevision) {
+                    lastRevision = r.getRevision();
+                }
+                long revision = lastRevision;
+                callbacks.add(() -> listener.onProgress(revision));
+            }
+            case COMPACTED -> {
+                log.info("watch from revision {} compacted (oldest {}): resyncing from a snapshot",
+                        lastRevision + 1, r.getCompactRevision());
+                needSnapshot = true;
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void reconnectLater(Observer from, int index, Throwable cause) {
         long delay;
+        String target = client.endpoints().target(index);
         synchronized (lock) {
+            if (closed || current != from) {
+                return;
+            }
+            current = null;
+            cancelIdleCheck();
             attempt++;
-            delay = cause == null ? 0 : client.retryPolicy().backoffNanos(attempt);
+            delay = cause == null ? 0 : client.retryPolicy().backoffNanos(attempt, client.random());
+            if (cause != null) {
+                log.debug("watch stream failed ({}), resuming after revision {} on {} in {} ms", cause.toString(), lastRevision,
+                        target, TimeUnit.NANOSECONDS.toMillis(delay));
+                callbacks.add(() -> listener.onReconnect(cause, target));
+            }
         }
-        if (cause != null) {
-            log.debug("watch stream failed ({}), resuming after revision {} on {}", cause.toString(), lastRevision(),
-                    client.endpoints().target(index));
-            listener.onReconnect(cause, client.endpoints().target(index));
-        }
+        callbacks.drain();
         try {
             client.scheduler().schedule(() -> connect(index), delay, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // client closed
         }
     }
 
+    /** Cancels the stream; no callback follows one already running. */
     @Override
     public void close() {
         synchronized (lock) {
             closed = true;
+            current = null;
+            cancelIdleCheck();
+            callbacks.clear();
             if (context != null) {
                 context.cancel(null);
             }

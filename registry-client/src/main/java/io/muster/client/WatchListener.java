@@ -1,12 +1,14 @@
 package io.muster.client;
 
+import io.grpc.Status;
 import io.muster.api.v1.Event;
 import io.muster.api.v1.Instance;
 import java.util.List;
 
 /**
- * Receives a watch's stream. Calls are serialized (never concurrent) and in revision order; an
- * event is delivered exactly once, also across reconnections to other members.
+ * Receives a watch's stream. Calls are serialized (never concurrent), in revision order, on the
+ * client's callback executor and never under a client lock; an event is delivered exactly once,
+ * also across reconnections to other members. A slow listener delays only its own watch.
  */
 public interface WatchListener {
 
@@ -26,5 +28,12 @@ public interface WatchListener {
 
     /** The stream broke and will resume on another member; informational. */
     default void onReconnect(Throwable cause, String nextTarget) {
+    }
+
+    /**
+     * The watch ended for good with a status no retry can fix ({@code INVALID_ARGUMENT},
+     * {@code PERMISSION_DENIED}, {@code UNAUTHENTICATED}, {@code UNIMPLEMENTED}); nothing follows.
+     */
+    default void onError(Status status) {
     }
 }

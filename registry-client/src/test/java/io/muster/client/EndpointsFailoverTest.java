@@ -10,7 +10,7 @@ class EndpointsFailoverTest {
 
     @Test
     void failoverCyclesThroughAllMembersForever() {
-        try (Endpoints e = new Endpoints(List.of("127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"))) {
+        try (Endpoints e = new Endpoints(List.of("127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"), Endpoints::defaultChannel)) {
             StringBuilder order = new StringBuilder();
             for (int i = 0; i < 7; i++) {
                 int idx = e.currentIndex();
@@ -23,7 +23,7 @@ class EndpointsFailoverTest {
 
     @Test
     void staleFailoverDoesNotSkipAHealthyMember() {
-        try (Endpoints e = new Endpoints(List.of("127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"))) {
+        try (Endpoints e = new Endpoints(List.of("127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"), Endpoints::defaultChannel)) {
             e.failover(0);
             // a second caller that also saw member 0 fail must not move past member 1
             e.failover(0);

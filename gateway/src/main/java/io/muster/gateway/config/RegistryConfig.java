@@ -1,16 +1,40 @@
 package io.muster.gateway.config;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Registry servers the gateway watches for instances (any subset of the members works; the client
  * fails over between them). Empty: instances come from {@code static-instances}.
  *
- * @param targets {@code host:port} of registry servers
+ * @param targets     {@code host:port} of registry servers
+ * @param snapshotDir where the last known instances of each routed service are kept, so a gateway
+ *                    restarted while the registry is unreachable still routes to them (served as
+ *                    stale until the registry answers); default {@value #DEFAULT_SNAPSHOT_DIR} under
+ *                    {@code java.io.tmpdir} (deploy/local/run.sh points that into its run dir);
+ *                    {@code off} disables it
  */
-public record RegistryConfig(List<String> targets) {
+public record RegistryConfig(List<String> targets, String snapshotDir) {
+
+  public static final String DEFAULT_SNAPSHOT_DIR = "muster-gateway/registry-snapshots";
+
+  public RegistryConfig(List<String> targets) {
+    this(targets, null);
+  }
+
+  /** The failsafe snapshot directory, or empty when turned off. */
+  public Optional<Path> snapshotPath() {
+    if ("off".equals(snapshotDir)) {
+      return Optional.empty();
+    }
+    return Optional.of(snapshotDir == null
+        ? Path.of(System.getProperty("java.io.tmpdir"), DEFAULT_SNAPSHOT_DIR)
+        : Path.of(snapshotDir));
+  }
 
   public RegistryConfig {
+    Checks.checkArgument(snapshotDir == null || !snapshotDir.isBlank(), "snapshot-dir: '%s' (expected: a directory or off)", snapshotDir);
     targets = targets == null ? List.of() : List.copyOf(targets);
     for (int i = 0; i < targets.size(); i++) {
       String t = targets.get(i);

@@ -3,7 +3,9 @@ package io.muster.gateway.pool;
 import io.muster.api.v1.Instance;
 import io.muster.client.RegistryClient;
 import io.muster.client.ServiceView;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -20,7 +22,17 @@ public final class RegistryInstanceSource implements InstanceSource {
   private volatile boolean closed;
 
   public RegistryInstanceSource(List<String> targets) {
-    this.client = RegistryClient.builder(targets).build();
+    this(targets, Optional.empty());
+  }
+
+  /**
+   * @param snapshotDir where each view keeps its failsafe copy: a gateway started while the
+   *                    registry is unreachable routes to the last known instances until it answers
+   */
+  public RegistryInstanceSource(List<String> targets, Optional<Path> snapshotDir) {
+    RegistryClient.Builder b = RegistryClient.builder(targets);
+    snapshotDir.ifPresent(b::snapshotDir);
+    this.client = b.build();
   }
 
   @Override
@@ -35,16 +47,19 @@ public final class RegistryInstanceSource implements InstanceSource {
   private final class Delivery {
     private final Consumer<List<Instance>> listener;
     private long revision = -1;
+    private boolean stale;
 
     Delivery(Consumer<List<Instance>> listener) {
       this.listener = listener;
     }
 
     synchronized void deliver(ServiceView.Snapshot s) {
-      if (closed || s.revision() < revision) {
+      // the first live state replaces a stale one whatever its revision (the cluster may have been rebuilt)
+      if (closed || (s.revision() < revision && !(stale && !s.stale()))) {
         return;
       }
       revision = s.revision();
+      stale = s.stale();
       listener.accept(s.routable());
     }
   }

@@ -10,16 +10,24 @@ import java.net.URI;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * Resolves {@code muster:///<service>} through the registry, so a plain gRPC channel follows the
- * service's routable instances (client-side load balancing, no gateway):
+ * service's routable instances (client-side load balancing, no gateway). Per channel, without
+ * touching the process-wide registry:
  *
  * <pre>{@code
- * MusterNameResolverProvider.register(client);
  * ManagedChannel ch = ManagedChannelBuilder.forTarget("muster:///orders")
+ *         .nameResolverFactory(MusterNameResolverProvider.registryOf(client).asFactory())
  *         .defaultLoadBalancingPolicy("round_robin").usePlaintext().build();
  * }</pre>
+ *
+ * <p>or for every channel of the process: {@code MusterNameResolverProvider.register(client)}.
+ *
+ * <p>Each address carries {@link MusterAttributes} (id, weight, zone, metadata). When no instance
+ * is routable the channel gets {@code UNAVAILABLE: no healthy instances of <service>}.
  */
 public final class MusterNameResolverProvider extends NameResolverProvider {
 
@@ -38,6 +46,16 @@ public final class MusterNameResolverProvider extends NameResolverProvider {
         return p;
     }
 
+    /**
+     * A resolver registry of its own holding only a provider backed by {@code client}: pass
+     * {@code registryOf(client).asFactory()} to one channel builder's {@code nameResolverFactory}.
+     */
+    public static NameResolverRegistry registryOf(RegistryClient client) {
+        NameResolverRegistry registry = new NameResolverRegistry();
+        registry.register(new MusterNameResolverProvider(client));
+        return registry;
+    }
+
     /** Removes it again (e.g. before closing the client). */
     public void deregister() {
         NameResolverRegistry.getDefaultRegistry().deregister(this);
@@ -52,7 +70,8 @@ public final class MusterNameResolverProvider extends NameResolverProvider {
         if (path == null || path.length() < 2) {
             throw new IllegalArgumentException("target: '" + targetUri + "' (expected: muster:///<service>)");
         }
-        return new MusterNameResolver(client, path.substring(1), args.getSynchronizationContext());
+        Executor offload = args.getOffloadExecutor() != null ? args.getOffloadExecutor() : ForkJoinPool.commonPool();
+        return new MusterNameResolver(client, path.substring(1), args.getSynchronizationContext(), offload);
     }
 
     @Override

@@ -1,8 +1,7 @@
-package io.muster.client;
+package io.muster.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.muster.client.cli.MusterCli;
 import io.muster.server.testing.LocalCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -100,5 +99,12 @@ class CliTest {
         Result save = run("snapshot", "save", backup.toString());
         assertThat(save.code()).as(save.err()).isZero();
         assertThat(Files.size(backup)).isPositive();
+    }
+
+    @Test
+    void watchOfAnInvalidServiceNamePrintsTheStatusAndExitsNonZero() throws Exception {
+        Result w = CompletableFuture.supplyAsync(() -> run("watch", "Bad_Name")).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(w.code()).isEqualTo(1);
+        assertThat(w.err()).contains("INVALID_ARGUMENT", "Bad_Name");
     }
 }

@@ -12,6 +12,7 @@ import io.muster.api.v1.TcpCheck;
 import io.muster.client.DiscoverFilter;
 import io.muster.client.Registration;
 import io.muster.client.RegistryClient;
+import io.grpc.Status;
 import io.muster.client.Watch;
 import io.muster.client.WatchListener;
 import java.io.OutputStream;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -210,6 +212,7 @@ final class Commands {
         public Integer call() throws Exception {
             CountDownLatch done = new CountDownLatch(1);
             AtomicInteger seen = new AtomicInteger();
+            AtomicReference<Status> failure = new AtomicReference<>();
             try (RegistryClient client = cli.client();
                  Watch w = client.watch(new LinkedHashSet<>(services), from, new WatchListener() {
                      @Override
@@ -239,9 +242,19 @@ final class Commands {
                              }
                          }
                      }
+
+                     @Override
+                     public void onError(Status status) {
+                         failure.set(status);
+                         done.countDown();
+                     }
                  })) {
                 Runtime.getRuntime().addShutdownHook(new Thread(done::countDown, "muster-cli-watch-stop"));
                 done.await();
+                Status status = failure.get();
+                if (status != null) {
+                    throw status.asRuntimeException(); // printed as "muster: CODE: description", exit 1
+                }
                 return 0;
             }
         }
