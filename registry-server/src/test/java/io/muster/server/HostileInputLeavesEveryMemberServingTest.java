@@ -58,7 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
  * be forwarded by a member ({@code muster-forwarded-by}), which must change nothing on the public port.
  *
  * <p>Then: each member answers Discover and ListServices, also while 10,000 streams are open on
- * one connection; every error is one of INVALID_ARGUMENT, RESOURCE_EXHAUSTED, FAILED_PRECONDITION,
+ * one connection; every error is one of INVALID_ARGUMENT, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED (a second snapshot while one is saved),
  * NOT_FOUND, UNAVAILABLE naming the leader or an election (only if the leader or term changed
  * during the run: the load of 2 cores may cause an election, a request never excuses one), or
  * CANCELLED of a call this test cancelled, always with a description (never UNKNOWN or INTERNAL; a unary call gets a 20 s
@@ -94,7 +94,7 @@ class HostileInputLeavesEveryMemberServingTest {
     static final int SAME_CONNECTION_STREAMS = 10_000;
     static final int IN_FLIGHT = 48;
     static final Set<Status.Code> REFUSALS = Set.of(Status.Code.INVALID_ARGUMENT, Status.Code.RESOURCE_EXHAUSTED,
-            Status.Code.FAILED_PRECONDITION, Status.Code.NOT_FOUND);
+            Status.Code.FAILED_PRECONDITION, Status.Code.NOT_FOUND, Status.Code.ABORTED);
     static final Pattern ELECTION = Pattern.compile("(?i).*(leader|elect|raft|read index).*", Pattern.DOTALL);
 
     @TempDir

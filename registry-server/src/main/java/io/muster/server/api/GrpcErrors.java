@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.muster.server.catalog.CommandRejectedException;
 import io.muster.server.catalog.Rejection;
 import io.muster.server.raft.NotLeaderException;
+import io.muster.server.raft.RaftBusyException;
 import io.muster.server.raft.RaftUnavailableException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -41,6 +42,10 @@ final class GrpcErrors {
             return Status.UNAVAILABLE.withDescription("not the leader"
                     + (nle.leaderRaftAddress() == null ? "" : "; leader is " + nle.leaderRaftAddress())
                     + ": " + nle.getMessage()).asRuntimeException();
+        }
+        if (t instanceof RaftBusyException) {
+            // two snapshots at once: the second is refused, and the caller retries it later
+            return Status.ABORTED.withDescription(t.getMessage()).asRuntimeException();
         }
         if (t instanceof RaftUnavailableException) {
             return Status.UNAVAILABLE.withDescription(t.getMessage()).asRuntimeException();

@@ -281,6 +281,8 @@ public final class RaftNode implements AutoCloseable {
             f.complete(null);
         } else if (status.getRaftError() == com.alipay.sofa.jraft.error.RaftError.EPERM) {
             f.completeExceptionally(new NotLeaderException(null, what + ": " + status.getErrorMsg()));
+        } else if (status.getRaftError() == com.alipay.sofa.jraft.error.RaftError.EBUSY) {
+            f.completeExceptionally(new RaftBusyException(what + ": " + status.getErrorMsg() + " (retry when it is done)"));
         } else {
             f.completeExceptionally(new RaftUnavailableException(what + " failed: " + status));
         }
