@@ -1,5 +1,7 @@
 package io.muster.server.config;
 
+import io.muster.server.catalog.CommandRejectedException;
+import io.muster.server.catalog.Rules;
 import java.net.InetSocketAddress;
 
 /**
@@ -19,6 +21,13 @@ public record HostPort(String host, int port) {
 
     /** Parses {@code address}; {@code what} names it in the error, e.g. {@code "grpc address of n1"}. */
     public static HostPort parse(String what, String address) {
+        // the catalog's rule for member addresses: an address it would refuse in a directory entry
+        // is refused here, at start, instead of on every reconcile
+        try {
+            Rules.hostPort(what, address == null ? "" : address);
+        } catch (CommandRejectedException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         int colon = address == null ? -1 : address.lastIndexOf(':');
         if (colon <= 0 || colon == address.length() - 1) {
             throw new IllegalArgumentException(what + ": '" + address + "' (expected: host:port)");
