@@ -26,6 +26,7 @@ import io.muster.internal.v1.DeregisterCmd;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.health.HealthChecker;
+import io.muster.server.peer.Forwarder;
 import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
 import io.muster.server.watch.WatchSink;
