@@ -1,6 +1,7 @@
 package io.muster.server;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
@@ -13,17 +14,15 @@ import io.muster.internal.v1.Command;
 import io.muster.internal.v1.RestoreCmd;
 import io.muster.internal.v1.SetMemberCmd;
 import io.muster.server.api.ClusterService;
-import io.muster.server.api.ForwardedInterceptor;
 import io.muster.server.api.InternalService;
-import io.muster.server.api.Forwarder;
 import io.muster.server.api.KeepAliveHandler;
 import io.muster.server.api.LeaderHintInterceptor;
-import io.muster.server.api.PeerDirectory;
 import io.muster.server.api.RegistryService;
 import io.muster.server.api.RequestParsing;
 import io.muster.server.api.ServerLimits;
 import io.muster.server.api.SharedWatchResponses;
 import io.muster.server.catalog.Catalog;
+import io.muster.server.config.HostPort;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
 import io.muster.server.health.HealthChecker;
@@ -31,6 +30,11 @@ import io.muster.server.lease.LeaseManager;
 import io.muster.server.metrics.MetricsInterceptor;
 import io.muster.server.metrics.MetricsServer;
 import io.muster.server.metrics.NodeMetrics;
+import io.muster.server.peer.ForwardedInterceptor;
+import io.muster.server.peer.Forwarder;
+import io.muster.server.peer.PeerChannels;
+import io.muster.server.peer.PeerDirectory;
+import io.muster.server.peer.PeerServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.muster.server.raft.LeadershipListener;
@@ -46,6 +50,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,9 +81,11 @@ public final class RegistryNode implements AutoCloseable {
     private final RaftNode raft;
     private final LeaseManager leases;
     private final PeerDirectory directory;
+    private final PeerChannels peerChannels;
     private final Forwarder forwarder;
     private final HealthStatusManager health = new HealthStatusManager();
     private Server server;
+    private PeerServer peerServer;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private MetricsServer metricsServer;
     private io.muster.api.v1.CatalogSnapshot restore;
@@ -105,7 +112,8 @@ public final class RegistryNode implements AutoCloseable {
         catalog.addListener(leases);
         raft.addLeadershipListener(leases);
         this.directory = new PeerDirectory(catalog, config.peers());
-        this.forwarder = new Forwarder(id, raft, directory, scheduler, grpcExecutor);
+        this.peerChannels = new PeerChannels(id, directory, grpcExecutor);
+        this.forwarder = new Forwarder(raft, peerChannels, scheduler);
         raft.addLeadershipListener(new LeadershipListener() {
             @Override
             public void onLeaderStart(long term) {
@@ -154,17 +162,24 @@ public final class RegistryNode implements AutoCloseable {
         String id = config.self().id();
         // registered before Raft starts, so it sees the snapshot load and every applied entry
         healthChecks = new HealthChecker(HealthChecker.Options.defaults(id, config.healthThreads()), catalog,
-                command -> internal.propose(command), this::healthMembers, clock);
+                command -> internal.propose(command), this::healthMembers, peerChannels, clock);
         catalog.addListener(healthChecks);
         KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive);
         RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock, healthChecks, config.limits());
         ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock);
         internal = new InternalService(raft, forwarder);
-        InetSocketAddress bind = socketAddress(config.self().grpcAddress());
-        ForwardedInterceptor forwarded = new ForwardedInterceptor();
+        HostPort publicAddress = HostPort.parse("grpc address of " + id, config.self().grpcAddress());
+        InetSocketAddress bind = publicAddress.socketAddress();
+        // the public port: clients only; a forwarded-by header from a client means nothing here
+        ServerInterceptor forwarded = ForwardedInterceptor.stripping();
         MetricsInterceptor metered = new MetricsInterceptor(meters);
         NodeMetrics.bind(meters, id, raft, catalog, watchHub, leases);
         NodeMetrics.bindHealth(meters, healthChecks);
+        // the peer listener first: members that are already up probe it and forward to it
+        peerServer = PeerServer.start(HostPort.parse("peer address of " + id, config.self().peerAddress()), internal,
+                List.of(SharedWatchResponses.bind(registry), cluster.bindService()), FORWARDED_METHODS,
+                health.getHealthService(), List.of(metered),
+                b -> ServerLimits.transport(b, config.limits()), RequestParsing::bind);
         server = ServerLimits.apply(NettyServerBuilder.forAddress(bind), config.limits(), meters)
                 // every handler is asynchronous (Raft proposals, ReadIndex and forwarding complete
                 // futures; nothing waits), so calls run on the Netty event loops: a hand-off to a pool
@@ -173,7 +188,6 @@ public final class RegistryNode implements AutoCloseable {
                 .addService(RequestParsing.bind(ServerInterceptors.intercept(SharedWatchResponses.bind(registry), forwarded, metered,
                         new LeaderHintInterceptor(forwarder), RegistryService.watchConnections())))
                 .addService(RequestParsing.bind(ServerInterceptors.intercept(cluster, forwarded, metered)))
-                .addService(RequestParsing.bind(ServerInterceptors.intercept(internal, forwarded)))
                 .addService(RequestParsing.bind(health.getHealthService()))
                 .addService(RequestParsing.bind(ProtoReflectionServiceV1.newInstance()))
                 .build()
@@ -185,13 +199,19 @@ public final class RegistryNode implements AutoCloseable {
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(RegistryGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(ClusterGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        log.info("registry node {} serving gRPC on {} (raft {})", id, bind, config.self().raftAddress());
+        log.info("registry node {} serving gRPC on {}, peers on {} (raft {})", id, bind, peerServer.address(), config.self().raftAddress());
     }
 
-    static InetSocketAddress socketAddress(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
-    }
+    /** What followers forward to the leader's (or a check owner's) peer listener; nothing else is served there. */
+    private static final Set<String> FORWARDED_METHODS = Set.of(
+            RegistryGrpc.getRegisterMethod().getFullMethodName(),
+            RegistryGrpc.getDeregisterMethod().getFullMethodName(),
+            RegistryGrpc.getKeepAliveMethod().getFullMethodName(),
+            RegistryGrpc.getUpdateHealthMethod().getFullMethodName(),
+            ClusterGrpc.getMembersMethod().getFullMethodName(),
+            ClusterGrpc.getTransferLeadershipMethod().getFullMethodName(),
+            ClusterGrpc.getAddMemberMethod().getFullMethodName(),
+            ClusterGrpc.getRemoveMemberMethod().getFullMethodName());
 
     /**
      * Members that share the health checks: the replicated member directory, which the leader keeps
@@ -272,6 +292,11 @@ public final class RegistryNode implements AutoCloseable {
         return config.self().grpcAddress();
     }
 
+    /** Port of the peer listener (member-to-member calls). */
+    public int peerPort() {
+        return peerServer.port();
+    }
+
     /** Port of the /metrics endpoint, or -1 when disabled. */
     public int metricsPort() {
         return metricsServer == null ? -1 : metricsServer.port();
@@ -338,6 +363,9 @@ public final class RegistryNode implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (peerServer != null) {
+            peerServer.close();
         }
         if (metricsServer != null) {
             metricsServer.close();

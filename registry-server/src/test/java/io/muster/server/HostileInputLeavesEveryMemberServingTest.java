@@ -351,7 +351,7 @@ class HostileInputLeavesEveryMemberServingTest {
         Metadata headers = new Metadata();
         if (forwardedBy != null) {
             // a client claiming to be a member forwarding the call: must change nothing on the public port
-            headers.put(io.muster.server.api.Forwarder.FORWARDED_BY, forwardedBy);
+            headers.put(io.muster.server.peer.Forwarder.FORWARDED_BY, forwardedBy);
             input = input + ", header muster-forwarded-by: '" + forwardedBy + "'";
         }
         String in = input;

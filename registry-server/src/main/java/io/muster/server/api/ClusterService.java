@@ -23,6 +23,8 @@ import io.muster.internal.v1.RemoveMemberCmd;
 import io.muster.internal.v1.SetMemberCmd;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.config.PeerSpec;
+import io.muster.server.peer.Forwarder;
+import io.muster.server.peer.PeerDirectory;
 import io.muster.server.raft.RaftNode;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -136,6 +138,12 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                     && !sameId.get().getRaftAddress().equals(m.getRaftAddress())) {
                 return CompletableFuture.failedFuture(Status.ALREADY_EXISTS
                         .withDescription("member id '" + m.getId() + "' is in use by " + sameId.get().getRaftAddress()).asRuntimeException());
+            }
+            // one directory entry per Raft address: forwarding resolves the leader by it
+            Optional<Member> sameRaft = directory.byRaftAddress(m.getRaftAddress());
+            if (sameRaft.isPresent() && !sameRaft.get().getId().equals(m.getId()) && raft.peers().contains(m.getRaftAddress())) {
+                return CompletableFuture.failedFuture(Status.ALREADY_EXISTS
+                        .withDescription("raft address " + m.getRaftAddress() + " is member '" + sameRaft.get().getId() + "'").asRuntimeException());
             }
             // the directory entry first, so every member can route to the new one once it is a peer
             return raft.propose(Command.newBuilder().setSetMember(SetMemberCmd.newBuilder().setMember(m)).setNowMs(clock.millis()).build())

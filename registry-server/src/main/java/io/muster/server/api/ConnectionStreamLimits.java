@@ -24,9 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * other calls, and every other connection, are unaffected. A stream's slot is released exactly once
  * when its call ends, however it ends (completed, cancelled, failed, or its handler threw).
  *
- * <p>Calls relayed by another member (they carry {@link Forwarder#FORWARDED_BY}) are not counted:
- * a follower relays all its clients' keep-alive streams on one connection, and each was counted
- * on the member its client reached.
+ * <p>Installed on the public port only: members relay their clients' streams to the peer
+ * listener, which has no such caps (a follower relays all its clients' keep-alive streams on one
+ * connection, and each was counted on the member its client reached). A {@code muster-forwarded-by}
+ * header therefore buys a client nothing here.
  *
  * <p>Thread-safe: counts change inside {@link ConcurrentHashMap#compute}, and an entry is removed
  * when its connection has no counted stream left, so the map holds only connections with streams.
@@ -83,7 +84,7 @@ final class ConnectionStreamLimits implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         Kind kind = BY_METHOD.get(call.getMethodDescriptor().getFullMethodName());
         SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-        if (kind == null || remote == null || headers.containsKey(Forwarder.FORWARDED_BY)) {
+        if (kind == null || remote == null) {
             return next.startCall(call, headers);
         }
         int refused = acquire(remote, kind);

@@ -1,19 +1,31 @@
 package io.muster.server.api;
 
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.InternalGrpc;
 import io.muster.internal.v1.ProposeResponse;
 import io.muster.server.catalog.ApplyResult;
+import io.muster.server.peer.Forwarder;
 import io.muster.server.raft.RaftNode;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Member-to-member proposals: a command found on any member (e.g. a health transition) is applied
  * through the leader. {@link #propose} is the in-process entry point, used by the server's own
- * components; the gRPC method is what a follower forwards to.
+ * components; the gRPC method is what a follower forwards to, served on the peer listener only.
+ *
+ * <p>Members forward only health transitions ({@code SetHealthCmd}, from the owner of an instance's
+ * checks), so that is all either entry point accepts. Everything else (registrations, expiries,
+ * directory entries, restores, batches) a member proposes on its own leadership, never on a peer's
+ * word: a peer call cannot halt the state machine with a command no client path would build, nor
+ * point the member directory at an address of its choosing.
  */
 public final class InternalService extends InternalGrpc.InternalImplBase {
+
+    /** What members legitimately propose through another member: health transitions. */
+    static final Set<Command.OpCase> FORWARDABLE = Set.of(Command.OpCase.SET_HEALTH);
 
     private final RaftNode raft;
     private final Forwarder forwarder;
@@ -25,11 +37,9 @@ public final class InternalService extends InternalGrpc.InternalImplBase {
 
     /** Proposes {@code command} on the leader, wherever it is, retrying until the default deadline. */
     public CompletableFuture<ProposeResponse> propose(Command command) {
-        if (command.getOpCase() == Command.OpCase.OP_NOT_SET) {
-            return CompletableFuture.failedFuture(Validation.invalid("command", "no operation", "one operation"));
-        }
-        if (command.hasBatch()) {
-            return CompletableFuture.failedFuture(Validation.invalid("command", "batch", "one operation other than batch"));
+        if (!FORWARDABLE.contains(command.getOpCase())) {
+            return CompletableFuture.failedFuture(Status.INVALID_ARGUMENT.withDescription("command: " + command.getOpCase()
+                    + " (expected: one of " + FORWARDABLE + "; other commands are proposed only by the leader itself)").asRuntimeException());
         }
         return forwarder.onLeader(InternalGrpc.getProposeMethod(), command,
                 () -> raft.propose(command).thenApply(InternalService::toResponse));

@@ -1,15 +1,15 @@
 package io.muster.server.api;
 
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.muster.api.v1.KeepAliveRequest;
 import io.muster.api.v1.KeepAliveResponse;
-import io.muster.api.v1.Member;
+import io.grpc.ManagedChannel;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.server.lease.LeaseManager;
+import io.muster.server.peer.Forwarder;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -117,15 +117,14 @@ public final class KeepAliveHandler {
                     fail(Status.UNAVAILABLE.withDescription("not the leader (forwarded keep-alive); reconnect"));
                     return;
                 }
-                Optional<Member> leader = forwarder.leader();
+                // to the leader's peer listener, as named by jraft and the member directory
+                Optional<ManagedChannel> leader = forwarder.leaderChannel();
                 if (leader.isEmpty()) {
                     fail(Status.UNAVAILABLE.withDescription("no leader elected; retry"));
                     return;
                 }
-                Metadata headers = new Metadata();
-                headers.put(Forwarder.FORWARDED_BY, selfId);
-                upstream = RegistryGrpc.newStub(forwarder.channel(leader.get().getGrpcAddress()))
-                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                upstream = RegistryGrpc.newStub(leader.get())
+                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(forwarder.forwardedHeaders()))
                         .keepAlive(new StreamObserver<>() {
                             @Override
                             public void onNext(KeepAliveResponse value) {

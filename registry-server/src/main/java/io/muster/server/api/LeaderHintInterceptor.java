@@ -6,6 +6,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.muster.api.v1.RegistryGrpc;
+import io.muster.server.peer.Forwarder;
 import java.util.Set;
 
 /**

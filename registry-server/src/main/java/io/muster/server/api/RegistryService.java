@@ -30,6 +30,7 @@ import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.InstanceKey;
 import io.muster.server.config.Limits;
 import io.muster.server.health.HealthChecker;
+import io.muster.server.peer.Forwarder;
 import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
 import io.muster.server.watch.WatchSink;

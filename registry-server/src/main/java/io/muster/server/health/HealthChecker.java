@@ -12,6 +12,7 @@ import io.muster.internal.v1.ProposeResponse;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.CatalogListener;
 import io.muster.server.catalog.InstanceKey;
+import io.muster.server.peer.PeerChannels;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
 import java.time.Duration;
@@ -130,10 +131,11 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
 
     /**
      * @param proposer proposes a command through the leader from this member
-     * @param members  the cluster's members (id and gRPC address); those alive share the checks
+     * @param members  the cluster's members (id and peer address); those alive share the checks
+     * @param peers    channels to the other members' peer listeners (liveness probes, TTL report routing)
      */
     public HealthChecker(Options options, Catalog catalog, Function<Command, CompletableFuture<ProposeResponse>> proposer,
-                         Supplier<Collection<Member>> members, Clock clock) {
+                         Supplier<Collection<Member>> members, PeerChannels peers, Clock clock) {
         this.options = options;
         this.catalog = catalog;
         this.proposer = proposer;
@@ -147,11 +149,11 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
         this.probers = new Probers(prefix, options.ioThreads(), scheduler, blocking, Plugins.load(HealthChecker.class.getClassLoader()));
         this.env = new CheckEnv(options.selfId(), scheduler, probers, this::propose, System::nanoTime, clock,
                 interval -> ThreadLocalRandom.current().nextLong(interval), stats, stalls);
-        this.liveness = new MemberLiveness(options.selfId(), members, scheduler, options.memberProbeInterval(),
+        this.liveness = new MemberLiveness(options.selfId(), members, peers, scheduler, options.memberProbeInterval(),
                 options.memberProbeTimeout(), options.missesToDead(), stalls, System::nanoTime, stats,
                 set -> control.execute(() -> reassign(set)));
         this.reports = new ReportRouter(options.selfId(), catalog, control, this::ownerOf, owned::get,
-                liveness::channel, stats);
+                peers, stats);
     }
 
     // ---- catalog events (apply thread: enqueue only) ----

@@ -5,9 +5,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.muster.api.v1.Member;
+import io.muster.server.peer.PeerChannels;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -31,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Which members are alive, as seen from this one: every {@code interval} it calls each other
- * member's {@code grpc.health.v1.Health/Check} with a short deadline. A member that answers SERVING
+ * member's {@code grpc.health.v1.Health/Check} on its peer listener with a short deadline (a member without a valid peer address in the directory is not probed, so it stays dead). A member that answers SERVING
  * is alive; one that misses {@code misses} probes in a row (no answer, an error, or NOT_SERVING
  * while it shuts down) is dead, and is alive again only after answering as many probes in a row. A miss
  * while this member itself was stalled ({@link StallMonitor}) does not count, up to {@code misses}
@@ -64,6 +63,7 @@ final class MemberLiveness implements AutoCloseable {
 
     private final String selfId;
     private final Supplier<Collection<Member>> members;
+    private final PeerChannels channels;
     private final long timeoutMs;
     private final int missesToDead;
     private final Consumer<Set<String>> listener;
@@ -77,7 +77,7 @@ final class MemberLiveness implements AutoCloseable {
     private boolean closed;
     private Set<String> published = Set.of();
 
-    MemberLiveness(String selfId, Supplier<Collection<Member>> members, ScheduledExecutorService scheduler,
+    MemberLiveness(String selfId, Supplier<Collection<Member>> members, PeerChannels channels, ScheduledExecutorService scheduler,
                    Duration interval, Duration timeout, int missesToDead, StallMonitor stalls, LongSupplier nanoTime,
                    HealthStats stats, Consumer<Set<String>> listener) {
         this.selfId = selfId;
@@ -85,6 +85,7 @@ final class MemberLiveness implements AutoCloseable {
         this.nanoTime = nanoTime;
         this.stats = stats;
         this.members = members;
+        this.channels = channels;
         this.timeoutMs = timeout.toMillis();
         this.missesToDead = missesToDead;
         this.listener = listener;
@@ -94,12 +95,6 @@ final class MemberLiveness implements AutoCloseable {
     /** The current live set (empty until the first round finished). */
     synchronized Set<String> live() {
         return published;
-    }
-
-    /** A channel to a member, if it is a known peer. */
-    synchronized Optional<ManagedChannel> channel(String memberId) {
-        Peer p = peers.get(memberId);
-        return p == null ? Optional.empty() : Optional.of(p.channel);
     }
 
     private void tick() {
@@ -145,29 +140,18 @@ final class MemberLiveness implements AutoCloseable {
                 selfMember = true;
                 continue;
             }
-            if (m.getGrpcAddress().isEmpty()) {
+            ManagedChannel channel = channels.channel(m).orElse(null);
+            if (channel == null) {
                 continue;
             }
             seen.add(m.getId());
             Peer p = peers.get(m.getId());
-            if (p == null || !p.member.getGrpcAddress().equals(m.getGrpcAddress())) {
-                if (p != null) {
-                    p.channel.shutdownNow();
-                }
-                peers.put(m.getId(), new Peer(m, NettyChannelBuilder.forTarget(m.getGrpcAddress())
-                        .usePlaintext()
-                        .directExecutor()
-                        .disableRetry()
-                        .build()));
+            if (p == null || p.channel != channel) {
+                // the channels are shared (PeerChannels owns them): a moved member gets a new one
+                peers.put(m.getId(), new Peer(m, channel));
             }
         }
-        peers.entrySet().removeIf(e -> {
-            if (!seen.contains(e.getKey())) {
-                e.getValue().channel.shutdownNow();
-                return true;
-            }
-            return false;
-        });
+        peers.keySet().removeIf(id -> !seen.contains(id));
     }
 
     private CompletableFuture<Void> probe(Peer p) {
@@ -256,7 +240,6 @@ final class MemberLiveness implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         ticker.cancel(false);
-        peers.values().forEach(p -> p.channel.shutdownNow());
         peers.clear();
     }
 }

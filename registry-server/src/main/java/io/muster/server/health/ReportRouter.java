@@ -1,11 +1,7 @@
 package io.muster.server.health;
 
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import io.muster.api.v1.CheckReport;
 import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.HealthStatus;
@@ -15,16 +11,15 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.UpdateHealthRequest;
 import io.muster.api.v1.UpdateHealthResponse;
 import io.muster.internal.v1.ProposeResponse;
-import io.muster.server.api.Forwarder;
 import io.muster.server.api.Validation;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.InstanceKey;
+import io.muster.server.peer.PeerChannels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,21 +39,21 @@ final class ReportRouter {
     private final Executor control;
     private final Function<InstanceKey, String> ownerOf;
     private final Function<InstanceKey, OwnedInstance> owned;
-    private final Function<String, Optional<ManagedChannel>> channels;
+    private final PeerChannels peers;
     private final HealthStats stats;
 
     /**
      * @param control  the checker's serialized context (owner and owned instances are read there)
-     * @param channels a channel to another member, by id
+     * @param peers    calls to another member's peer listener
      */
     ReportRouter(String selfId, Catalog catalog, Executor control, Function<InstanceKey, String> ownerOf,
-                 Function<InstanceKey, OwnedInstance> owned, Function<String, Optional<ManagedChannel>> channels, HealthStats stats) {
+                 Function<InstanceKey, OwnedInstance> owned, PeerChannels peers, HealthStats stats) {
         this.selfId = selfId;
         this.catalog = catalog;
         this.control = control;
         this.ownerOf = ownerOf;
         this.owned = owned;
-        this.channels = channels;
+        this.peers = peers;
         this.stats = stats;
     }
 
@@ -176,31 +171,13 @@ final class ReportRouter {
     }
 
     private void forward(String owner, UpdateHealthRequest request, CompletableFuture<UpdateHealthResponse> out) {
-        Optional<ManagedChannel> channel = channels.apply(owner);
-        if (channel.isEmpty()) {
-            out.completeExceptionally(unavailable("no channel to member " + owner + "; retry"));
-            return;
-        }
         stats.reportsForwarded.increment();
-        Metadata headers = new Metadata();
-        headers.put(Forwarder.FORWARDED_BY, selfId);
-        RegistryGrpc.newStub(channel.get())
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .withDeadlineAfter(FORWARD_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                .updateHealth(request, new StreamObserver<>() {
-                    @Override
-                    public void onNext(UpdateHealthResponse value) {
-                        out.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        out.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        out.completeExceptionally(unavailable("member " + owner + " sent no answer"));
+        peers.callMember(owner, RegistryGrpc.getUpdateHealthMethod(), request, FORWARD_DEADLINE_MS)
+                .whenComplete((r, e) -> {
+                    if (e != null) {
+                        out.completeExceptionally(e);
+                    } else {
+                        out.complete(r);
                     }
                 });
     }

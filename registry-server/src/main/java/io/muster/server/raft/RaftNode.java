@@ -2,6 +2,7 @@ package io.muster.server.raft;
 
 import com.alipay.sofa.jraft.Closure;
 import com.alipay.sofa.jraft.Node;
+import com.alipay.sofa.jraft.JRaftUtils;
 import com.alipay.sofa.jraft.RaftGroupService;
 import com.alipay.sofa.jraft.Status;
 import com.alipay.sofa.jraft.closure.ReadIndexClosure;
@@ -10,10 +11,14 @@ import com.alipay.sofa.jraft.entity.PeerId;
 import com.alipay.sofa.jraft.entity.Task;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RaftOptions;
+import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
+import com.alipay.sofa.jraft.rpc.RpcServer;
+import com.alipay.sofa.jraft.rpc.impl.BoltRpcServer;
 import com.alipay.sofa.jraft.util.BytesUtil;
 import io.muster.internal.v1.Command;
 import io.muster.server.catalog.ApplyResult;
 import io.muster.server.catalog.Catalog;
+import io.muster.server.config.HostPort;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -112,12 +117,24 @@ public final class RaftNode implements AutoCloseable {
         ro.setSync(options.syncLog());
         no.setRaftOptions(ro);
         BoltDispatch.install();
-        group = new RaftGroupService(GROUP, self, no);
+        group = new RaftGroupService(GROUP, self, no, rpcServer(HostPort.parse("raft address", options.raftAddress()), no));
         node = group.start();
         if (node == null) {
             throw new IOException("raft node failed to start at " + options.raftAddress() + " with data dir " + dir);
         }
         log.info("raft node {} started, peers {}", self, options.initialPeers());
+    }
+
+    /**
+     * bolt's server for the Raft port, bound to the configured raft host only: jraft's own factory
+     * binds every interface. The executors and processors are the ones jraft's factory installs.
+     */
+    private static RpcServer rpcServer(HostPort bind, NodeOptions no) {
+        RpcServer server = new BoltRpcServer(new com.alipay.remoting.rpc.RpcServer(bind.host(), bind.port(), true));
+        RaftRpcServerFactory.addRaftRequestProcessors(server,
+                JRaftUtils.createExecutor("RAFT-RPC-executor-", no.getRaftRpcThreadPoolSize()),
+                JRaftUtils.createExecutor("CLI-RPC-executor-", no.getCliRpcThreadPoolSize()));
+        return server;
     }
 
     /**

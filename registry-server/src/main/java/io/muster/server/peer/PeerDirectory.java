@@ -1,14 +1,20 @@
-package io.muster.server.api;
+package io.muster.server.peer;
 
 import io.muster.api.v1.Member;
 import io.muster.server.catalog.Catalog;
+import io.muster.server.config.HostPort;
 import io.muster.server.config.PeerSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Member addresses: the replicated directory first, then the static peers from the configuration. */
+/**
+ * Member addresses: the replicated directory first, then the static peers from the configuration.
+ * Replicated entries enter only through the Raft log, proposed by a member's own components (the
+ * leader's reconciliation with its configuration, the Cluster admin calls); no peer call can write
+ * one (see {@code InternalService}).
+ */
 public final class PeerDirectory {
     private final Catalog catalog;
     private final List<PeerSpec> configured;
@@ -43,5 +49,17 @@ public final class PeerDirectory {
 
     public Optional<Member> byId(String id) {
         return Optional.ofNullable(all().get(id));
+    }
+
+    /** The member's peer listener, or empty when its entry has none that parses (e.g. written before peer addresses existed). */
+    public static Optional<HostPort> peerAddress(Member m) {
+        if (m.getPeerAddress().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(HostPort.parse("peer address of " + m.getId(), m.getPeerAddress()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 }

@@ -1,24 +1,19 @@
-package io.muster.server.api;
+package io.muster.server.peer;
 
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.MetadataUtils;
 import io.muster.api.v1.Member;
+import io.muster.server.raft.NotLeaderException;
 import io.muster.server.raft.RaftNode;
-import java.util.Map;
+import io.muster.server.raft.RaftUnavailableException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -27,7 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs leader-only work: locally when this node leads, otherwise by forwarding the same RPC to the
- * leader. While there is no leader (an election), or the leader just failed, it retries with a
+ * leader's peer listener. The leader is the member whose Raft address jraft names, looked up in the
+ * {@link PeerDirectory}; a write is never forwarded to an address that is not a member's peer
+ * address from that directory. While there is no leader (an election), or the leader just failed, it retries with a
  * short backoff until the caller's deadline; every write Muster forwards is idempotent, so a retry
  * after an unknown outcome is safe.
  */
@@ -48,34 +45,30 @@ public final class Forwarder implements AutoCloseable {
     private final RaftNode raft;
     private final PeerDirectory directory;
     private final ScheduledExecutorService scheduler;
-    private final Executor callExecutor;
-    private final String selfId;
-    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final PeerChannels peers;
 
-    public Forwarder(String selfId, RaftNode raft, PeerDirectory directory, ScheduledExecutorService scheduler, Executor callExecutor) {
-        this.selfId = selfId;
+    public Forwarder(RaftNode raft, PeerChannels peers, ScheduledExecutorService scheduler) {
         this.raft = raft;
-        this.directory = directory;
+        this.directory = peers.directory();
+        this.peers = peers;
         this.scheduler = scheduler;
-        this.callExecutor = callExecutor;
     }
 
     /** Deadline of the current call, or the default. */
-    static long deadlineNanos() {
+    public static long deadlineNanos() {
         Deadline d = Context.current().getDeadline();
         long now = System.nanoTime();
         return d == null ? now + TimeUnit.MILLISECONDS.toNanos(DEFAULT_TIMEOUT_MS) : now + d.timeRemaining(TimeUnit.NANOSECONDS);
     }
 
-    static boolean isForwarded() {
+    /** The current call came through the peer listener from another member. */
+    public static boolean isForwarded() {
         return FORWARDED_CTX.get() != null;
     }
 
-    public ManagedChannel channel(String grpcAddress) {
-        return channels.computeIfAbsent(grpcAddress, a -> NettyChannelBuilder.forTarget(a)
-                .usePlaintext()
-                .executor(callExecutor)
-                .build());
+    /** Headers that mark a call as forwarded by this member (for streams relayed by hand). */
+    public Metadata forwardedHeaders() {
+        return peers.forwardedHeaders();
     }
 
     /** The leader's gRPC address as last looked up, refreshed at most every {@link #HINT_REFRESH_NANOS}. */
@@ -105,9 +98,14 @@ public final class Forwarder implements AutoCloseable {
         return h.grpcAddress();
     }
 
-    /** gRPC address of the current leader, if known. */
+    /** The directory entry of the member jraft names leader, if any (its public address is for clients). */
     public Optional<Member> leader() {
         return directory.byRaftAddress(raft.leaderRaftAddress());
+    }
+
+    /** A channel to the leader's peer listener: empty with no leader, or when its entry has no valid peer address. */
+    public Optional<ManagedChannel> leaderChannel() {
+        return leader().flatMap(peers::channel);
     }
 
     public <Q, R> CompletableFuture<R> onLeader(MethodDescriptor<Q, R> method, Q request, Supplier<CompletableFuture<R>> local) {
@@ -124,9 +122,9 @@ public final class Forwarder implements AutoCloseable {
             if (leader.isEmpty()) {
                 String known = raft.leaderRaftAddress();
                 return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription(known == null
-                        ? "no leader elected" : "leader " + known + " has no known gRPC address").asRuntimeException());
+                        ? "no leader elected" : "leader " + known + " is not in the member directory").asRuntimeException());
             }
-            return call(leader.get().getGrpcAddress(), method, request, deadlineNanos());
+            return peers.call(leader.get(), method, request, deadlineNanos());
         });
     }
 
@@ -159,41 +157,34 @@ public final class Forwarder implements AutoCloseable {
             }
             long remaining = deadline - System.nanoTime();
             long backoffMs = Math.min(500, 25L << Math.min(attempt, 4));
-            if (retry && GrpcErrors.retryable(err) && remaining > TimeUnit.MILLISECONDS.toNanos(backoffMs + 20)) {
+            if (retry && retryable(err) && remaining > TimeUnit.MILLISECONDS.toNanos(backoffMs + 20)) {
                 log.debug("retrying {} in {} ms after {}", what, backoffMs, err.toString());
                 scheduler.schedule(() -> attempt(what, retry, ctx, op, deadline, attempt + 1, result), backoffMs, TimeUnit.MILLISECONDS);
             } else {
-                result.completeExceptionally(GrpcErrors.toStatus(err));
+                // mapped to a status by the caller (api's error mapping), which knows every failure type
+                result.completeExceptionally(unwrap(err));
             }
         });
     }
 
-    private <Q, R> CompletableFuture<R> call(String address, MethodDescriptor<Q, R> method, Q request, long deadline) {
-        Metadata headers = new Metadata();
-        headers.put(FORWARDED_BY, selfId);
-        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        ClientCall<Q, R> call = MetadataUtils.newAttachHeadersInterceptor(headers)
-                .interceptCall(method, options, channel(address));
-        CompletableFuture<R> f = new CompletableFuture<>();
-        com.google.common.util.concurrent.ListenableFuture<R> lf = ClientCalls.futureUnaryCall(call, request);
-        lf.addListener(() -> {
-            try {
-                f.complete(lf.get());
-            } catch (java.util.concurrent.ExecutionException e) {
-                f.completeExceptionally(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                f.completeExceptionally(e);
-            } catch (java.util.concurrent.CancellationException e) {
-                f.completeExceptionally(new StatusRuntimeException(Status.CANCELLED));
-            }
-        }, Runnable::run);
-        return f;
+    /** No leader, the leader lost or unreachable: worth another attempt. */
+    static boolean retryable(Throwable t) {
+        t = unwrap(t);
+        if (t instanceof NotLeaderException || t instanceof RaftUnavailableException) {
+            return true;
+        }
+        return Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE;
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     @Override
     public void close() {
-        channels.values().forEach(ManagedChannel::shutdownNow);
-        channels.clear();
+        peers.close();
     }
 }

@@ -1,0 +1,129 @@
+package io.muster.server.peer;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.muster.api.v1.Member;
+import io.muster.server.config.HostPort;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every member-to-member gRPC channel of this member: one per member peer address, shared by
+ * forwarded writes, keep-alive relays, TTL report routing and liveness probes. Addresses come only
+ * from {@link PeerDirectory} entries (the configuration or the Raft log), never from a request.
+ *
+ * <p>Thread-safe. Channels run their callbacks on the executor given at construction.
+ */
+public final class PeerChannels implements AutoCloseable {
+
+    private final String selfId;
+    private final PeerDirectory directory;
+    private final Executor callExecutor;
+    private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor) {
+        this.selfId = selfId;
+        this.directory = directory;
+        this.callExecutor = callExecutor;
+    }
+
+    public String selfId() {
+        return selfId;
+    }
+
+    public PeerDirectory directory() {
+        return directory;
+    }
+
+    /** A channel to the member's peer listener, or empty when its entry has no valid peer address. */
+    public Optional<ManagedChannel> channel(Member member) {
+        return PeerDirectory.peerAddress(member).map(this::channel);
+    }
+
+    private ManagedChannel channel(HostPort address) {
+        if (closed) {
+            throw Status.UNAVAILABLE.withDescription("member " + selfId + " is shutting down").asRuntimeException();
+        }
+        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forAddress(a.host(), a.port())
+                .usePlaintext()
+                .executor(callExecutor)
+                // callers retry themselves, with their own deadlines
+                .disableRetry()
+                .build());
+    }
+
+    /** Headers that mark a call as forwarded by this member. */
+    public Metadata forwardedHeaders() {
+        Metadata headers = new Metadata();
+        headers.put(Forwarder.FORWARDED_BY, selfId);
+        return headers;
+    }
+
+    /** Calls member {@code memberId} (by the directory) on its peer listener, marked forwarded, once. */
+    public <Q, R> CompletableFuture<R> callMember(String memberId, MethodDescriptor<Q, R> method, Q request, long timeoutMs) {
+        Optional<Member> m = directory.byId(memberId);
+        if (m.isEmpty()) {
+            return CompletableFuture.failedFuture(unavailable("member " + memberId + " is not in the member directory; retry"));
+        }
+        return call(m.get(), method, request, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+    }
+
+    /** Calls {@code to} on its peer listener, marked forwarded, once, until {@code deadlineNanos}. */
+    public <Q, R> CompletableFuture<R> call(Member to, MethodDescriptor<Q, R> method, Q request, long deadlineNanos) {
+        Optional<ManagedChannel> channel;
+        try {
+            channel = channel(to);
+        } catch (StatusRuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (channel.isEmpty()) {
+            return CompletableFuture.failedFuture(unavailable("member " + to.getId() + " has no valid peer address ('"
+                    + to.getPeerAddress() + "'); retry once the leader has published it"));
+        }
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        ClientCall<Q, R> call = MetadataUtils.newAttachHeadersInterceptor(forwardedHeaders())
+                .interceptCall(method, options, channel.get());
+        CompletableFuture<R> f = new CompletableFuture<>();
+        ListenableFuture<R> lf = ClientCalls.futureUnaryCall(call, request);
+        lf.addListener(() -> {
+            try {
+                f.complete(lf.get());
+            } catch (ExecutionException e) {
+                f.completeExceptionally(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                f.completeExceptionally(e);
+            } catch (CancellationException e) {
+                f.completeExceptionally(new StatusRuntimeException(Status.CANCELLED));
+            }
+        }, Runnable::run);
+        return f;
+    }
+
+    private static StatusRuntimeException unavailable(String message) {
+        return Status.UNAVAILABLE.withDescription(message).asRuntimeException();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.clear();
+    }
+}
