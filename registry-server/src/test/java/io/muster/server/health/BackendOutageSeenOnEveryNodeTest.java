@@ -6,6 +6,7 @@ import static io.muster.server.health.HealthFixtures.everyNodeSees;
 import static io.muster.server.health.HealthFixtures.instance;
 import static io.muster.server.health.HealthFixtures.local;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.muster.api.v1.CustomCheck;
@@ -211,12 +212,12 @@ class BackendOutageSeenOnEveryNodeTest {
     }
 
     @Test
-    void unknownPluginTypeFailsTheCheck() {
-        register(0, instance("plugged", "p2", 7001,
-                every(INTERVAL, TIMEOUT, 1, 1).setCustom(CustomCheck.newBuilder().setType("no-such-plugin"))));
-        awaitEverywhere("plugged", "p2", HealthStatus.UNHEALTHY, 1);
-        assertThat(local(cluster.channel(anyNode(0)), "plugged", "p2").orElseThrow().getHealthReason())
-                .isEqualTo("no health check plugin of type 'no-such-plugin' on this member");
+    void unknownPluginTypeIsRefusedAtRegistrationNamingTheKnownTypes() {
+        assertThatThrownBy(() -> register(0, instance("plugged", "p2", 7001,
+                every(INTERVAL, TIMEOUT, 1, 1).setCustom(CustomCheck.newBuilder().setType("no-such-plugin")))))
+                .hasMessage("INVALID_ARGUMENT: instance.checks[0].custom.type: 'no-such-plugin' "
+                        + "(expected: a health check plugin type of this member: switch)");
+        assertThat(local(cluster.channel(anyNode(0)), "plugged", "p2")).isEmpty();
     }
 
     @Test
