@@ -167,7 +167,7 @@ public final class RegistryNode implements AutoCloseable {
         KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive);
         RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock, healthChecks, config.limits());
         ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock);
-        internal = new InternalService(raft, forwarder);
+        internal = new InternalService(raft, forwarder, catalog);
         HostPort publicAddress = HostPort.parse("grpc address of " + id, config.self().grpcAddress());
         InetSocketAddress bind = publicAddress.socketAddress();
         // the public port: clients only; a forwarded-by header from a client means nothing here

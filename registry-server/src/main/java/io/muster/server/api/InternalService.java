@@ -5,7 +5,11 @@ import io.grpc.stub.StreamObserver;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.InternalGrpc;
 import io.muster.internal.v1.ProposeResponse;
+import io.muster.api.v1.Instance;
+import io.muster.internal.v1.SetHealthCmd;
 import io.muster.server.catalog.ApplyResult;
+import io.muster.server.catalog.Catalog;
+import io.muster.server.catalog.InstanceKey;
 import io.muster.server.peer.Forwarder;
 import io.muster.server.raft.RaftNode;
 import java.util.Set;
@@ -29,10 +33,12 @@ public final class InternalService extends InternalGrpc.InternalImplBase {
 
     private final RaftNode raft;
     private final Forwarder forwarder;
+    private final Catalog catalog;
 
-    public InternalService(RaftNode raft, Forwarder forwarder) {
+    public InternalService(RaftNode raft, Forwarder forwarder, Catalog catalog) {
         this.raft = raft;
         this.forwarder = forwarder;
+        this.catalog = catalog;
     }
 
     /** Proposes {@code command} on the leader, wherever it is, retrying until the default deadline. */
@@ -41,8 +47,17 @@ public final class InternalService extends InternalGrpc.InternalImplBase {
             return CompletableFuture.failedFuture(Status.INVALID_ARGUMENT.withDescription("command: " + command.getOpCase()
                     + " (expected: one of " + FORWARDABLE + "; other commands are proposed only by the leader itself)").asRuntimeException());
         }
-        return forwarder.onLeader(InternalGrpc.getProposeMethod(), command,
-                () -> raft.propose(command).thenApply(InternalService::toResponse));
+        return forwarder.onLeader(InternalGrpc.getProposeMethod(), command, () -> {
+            SetHealthCmd h = command.getSetHealth();
+            Instance current = catalog.read(v -> v.instance(new InstanceKey(h.getService(), h.getInstanceId())));
+            if (current != null && current.getChecksCount() == 0) {
+                // probes run only for instances with checks: no member has a transition to report
+                return CompletableFuture.failedFuture(Status.FAILED_PRECONDITION.withDescription("set_health: "
+                        + h.getService() + "/" + h.getInstanceId() + " has no health checks (expected: an instance "
+                        + "with checks, whose owner proposes its transitions)").asRuntimeException());
+            }
+            return raft.propose(command).thenApply(InternalService::toResponse);
+        });
     }
 
     static ProposeResponse toResponse(ApplyResult r) {
