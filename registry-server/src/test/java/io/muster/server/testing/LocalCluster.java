@@ -28,6 +28,7 @@ public final class LocalCluster implements AutoCloseable {
     private final List<PeerSpec> peers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, RegistryNode> running = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Map<String, ManagedChannel> peerChannels = new ConcurrentHashMap<>();
     private final UnaryOperator<NodeConfig> customizer;
     private final List<PeerSpec> initialPeers;
 
@@ -96,9 +97,11 @@ public final class LocalCluster implements AutoCloseable {
     public void forget(String id) {
         stopNode(id);
         peers.removeIf(p -> p.id().equals(id));
-        ManagedChannel ch = channels.remove(id);
-        if (ch != null) {
-            ch.shutdownNow();
+        for (Map<String, ManagedChannel> m : List.of(channels, peerChannels)) {
+            ManagedChannel ch = m.remove(id);
+            if (ch != null) {
+                ch.shutdownNow();
+            }
         }
     }
 
@@ -140,6 +143,11 @@ public final class LocalCluster implements AutoCloseable {
         return channels.computeIfAbsent(id, k -> NettyChannelBuilder.forTarget(spec(k).grpcAddress()).usePlaintext().build());
     }
 
+    /** A channel to a node's peer listener (member-to-member calls; tests that play a member). */
+    public ManagedChannel peerChannel(String id) {
+        return peerChannels.computeIfAbsent(id, k -> NettyChannelBuilder.forTarget(spec(k).peerAddress()).usePlaintext().build());
+    }
+
     public String targets() {
         return String.join(",", peers.stream().map(PeerSpec::grpcAddress).toList());
     }
@@ -147,6 +155,7 @@ public final class LocalCluster implements AutoCloseable {
     @Override
     public void close() {
         channels.values().forEach(ManagedChannel::shutdownNow);
+        peerChannels.values().forEach(ManagedChannel::shutdownNow);
         for (String id : List.copyOf(running.keySet())) {
             stopNode(id);
         }
