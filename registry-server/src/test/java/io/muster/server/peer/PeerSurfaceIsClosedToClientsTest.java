@@ -136,6 +136,18 @@ class PeerSurfaceIsClosedToClientsTest {
                         assertThat(e.getStatus().getDescription()).contains(op).contains("SET_HEALTH");
                     }));
         }
+        // a forged health transition of an instance no member probes (it has no checks)
+        Command forgedHealth = Command.newBuilder().setSetHealth(io.muster.internal.v1.SetHealthCmd.newBuilder()
+                .setService("victim").setInstanceId("v1").setHealth(HealthStatus.UNHEALTHY).setReason("forged")).build();
+        for (String id : cluster.ids()) {
+            assertThatThrownBy(() -> InternalGrpc.newBlockingStub(cluster.peerChannel(id)).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .propose(forgedHealth))
+                    .as("SET_HEALTH of a check-less instance on %s", id)
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                        assertThat(e.getStatus().getDescription()).contains("victim/v1 has no health checks");
+                    });
+        }
         // nothing reached the log: same revision, same directory, the victim still there and served
         for (RegistryNode n : cluster.nodes()) {
             assertThat(n.catalog().revision()).as("revision on %s", n.id()).isEqualTo(revision);
