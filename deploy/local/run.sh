@@ -73,7 +73,7 @@ up() {
   cat <<MSG
 
 Muster is up.
-  registry   gRPC 127.0.0.1:9001-9003   raft 127.0.0.1:7001-7003   metrics http://127.0.0.1:9191-9193/metrics
+  registry   gRPC 127.0.0.1:9001-9003   raft 127.0.0.1:7001-7003   peer 127.0.0.1:7101-7103   metrics http://127.0.0.1:9191-9193/metrics
   gateway    http://127.0.0.1:8080      admin http://127.0.0.1:8081/pools  http://127.0.0.1:8081/metrics
   services   hello-1 :8101, hello-2 :8102 (v1), hello-canary :8103 (canary, 10% of /hello)
   logs       $LOGS
