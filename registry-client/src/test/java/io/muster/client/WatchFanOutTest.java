@@ -2,6 +2,8 @@ package io.muster.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
@@ -76,20 +78,28 @@ class WatchFanOutTest {
         String member = cluster.aFollower().id();
         long from = client.registerOnce(inst("fanout", 0)).getRevision() + 1;
         List<Counter> watchers = new ArrayList<>();
-        var stub = RegistryGrpc.newStub(cluster.channel(member));
-        for (int i = 0; i < 1000; i++) {
-            Counter c = new Counter();
-            stub.watch(WatchRequest.newBuilder().addServices("fanout").setStartRevision(from).build(), c);
-            watchers.add(c);
+        // a connection of their own: 1,000 is exactly the member's watch streams per connection, and
+        // the class's other test watches on the shared channel
+        ManagedChannel own = NettyChannelBuilder.forTarget(cluster.spec(member).grpcAddress()).usePlaintext().build();
+        try {
+            var stub = RegistryGrpc.newStub(own);
+            int before = cluster.node(member).watchHub().watcherCount();
+            for (int i = 0; i < 1000; i++) {
+                Counter c = new Counter();
+                stub.watch(WatchRequest.newBuilder().addServices("fanout").setStartRevision(from).build(), c);
+                watchers.add(c);
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> cluster.node(member).watchHub().watcherCount() >= before + 1000);
+            long last = 0;
+            for (int i = 1; i <= 100; i++) {
+                last = client.registerOnce(inst("fanout", i)).getRevision();
+            }
+            long lastRevision = last;
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> watchers.stream().allMatch(w -> w.lastRevision.get() == lastRevision));
+            assertThat(watchers).allSatisfy(w -> assertThat(w.events.get()).isEqualTo(100));
+        } finally {
+            own.shutdownNow();
         }
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> cluster.node(member).watchHub().watcherCount() >= 1000);
-        long last = 0;
-        for (int i = 1; i <= 100; i++) {
-            last = client.registerOnce(inst("fanout", i)).getRevision();
-        }
-        long lastRevision = last;
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> watchers.stream().allMatch(w -> w.lastRevision.get() == lastRevision));
-        assertThat(watchers).allSatisfy(w -> assertThat(w.events.get()).isEqualTo(100));
     }
 
     @Test
