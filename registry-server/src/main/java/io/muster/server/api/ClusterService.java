@@ -113,12 +113,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                 }
                 target = m.get().getRaftAddress();
             }
-            com.alipay.sofa.jraft.Status s = raft.transferLeadership(target);
-            if (!s.isOk()) {
-                return CompletableFuture.failedFuture(Status.FAILED_PRECONDITION
-                        .withDescription("leadership transfer refused: " + s.getErrorMsg()).asRuntimeException());
-            }
-            return CompletableFuture.completedFuture(TransferLeadershipResponse.newBuilder()
+            return raft.transferLeadership(target).thenApply(v -> TransferLeadershipResponse.newBuilder()
                     .setLeaderId(request.getTargetId()).build());
         }).whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }

@@ -7,6 +7,7 @@ import io.muster.server.catalog.CommandRejectedException;
 import io.muster.server.catalog.Rejection;
 import io.muster.server.raft.NotLeaderException;
 import io.muster.server.raft.RaftBusyException;
+import io.muster.server.raft.RaftRefusedException;
 import io.muster.server.raft.RaftUnavailableException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -42,6 +43,9 @@ final class GrpcErrors {
             return Status.UNAVAILABLE.withDescription("not the leader"
                     + (nle.leaderRaftAddress() == null ? "" : "; leader is " + nle.leaderRaftAddress())
                     + ": " + nle.getMessage()).asRuntimeException();
+        }
+        if (t instanceof RaftRefusedException) {
+            return Status.FAILED_PRECONDITION.withDescription(t.getMessage()).asRuntimeException();
         }
         if (t instanceof RaftBusyException) {
             // two snapshots at once: the second is refused, and the caller retries it later

@@ -11,9 +11,9 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.UpdateHealthRequest;
 import io.muster.api.v1.UpdateHealthResponse;
 import io.muster.internal.v1.ProposeResponse;
-import io.muster.server.api.Validation;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.InstanceKey;
+import io.muster.server.catalog.Rules;
 import io.muster.server.peer.PeerChannels;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +81,7 @@ final class ReportRouter {
         }
         List<UpdateHealthRequest> resolved = new ArrayList<>();
         for (int i = 0; i < request.getReportsCount(); i++) {
-            CheckReport r = Validation.report("reports[" + i + "]", request.getReports(i));
+            CheckReport r = Rules.report("reports[" + i + "]", request.getReports(i));
             String check = ttlCheck(in, r.getCheckName(), "reports[" + i + "].check_name");
             resolved.add(UpdateHealthRequest.newBuilder().setService(in.getService()).setInstanceId(in.getId())
                     .setReport(r.toBuilder().setCheckName(check)).build());

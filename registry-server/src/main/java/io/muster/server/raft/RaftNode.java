@@ -282,8 +282,15 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /** Starts a leadership transfer; {@code null} picks the most up-to-date follower. */
-    public Status transferLeadership(String raftAddress) {
-        return started().transferLeadershipTo(raftAddress == null ? PeerId.ANY_PEER : PeerId.parsePeer(raftAddress));
+    public CompletableFuture<Void> transferLeadership(String raftAddress) {
+        Status s = started().transferLeadershipTo(raftAddress == null ? PeerId.ANY_PEER : PeerId.parsePeer(raftAddress));
+        if (s.isOk()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (s.getRaftError() == com.alipay.sofa.jraft.error.RaftError.EPERM) {
+            return CompletableFuture.failedFuture(new NotLeaderException(leaderRaftAddress(), "leadership transfer: " + s.getErrorMsg()));
+        }
+        return CompletableFuture.failedFuture(new RaftRefusedException("leadership transfer refused: " + s.getErrorMsg()));
     }
 
     /** Takes a Raft snapshot now (compacting the log). */
