@@ -9,6 +9,7 @@ import io.muster.api.v1.KeepAliveResponse;
 import io.grpc.ManagedChannel;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.server.lease.LeaseManager;
+import io.muster.server.catalog.Rules;
 import io.muster.server.peer.Forwarder;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -84,6 +85,12 @@ public final class KeepAliveHandler {
         @Override
         public synchronized void onNext(KeepAliveRequest request) {
             if (done) {
+                return;
+            }
+            if (request.getReportsCount() > Rules.MAX_CHECKS) {
+                // an instance has at most that many checks, so no more reports can be meant
+                fail(Status.INVALID_ARGUMENT.withDescription("reports: " + request.getReportsCount()
+                        + " reports (expected: at most " + Rules.MAX_CHECKS + ", one per TTL check of the instance)"));
                 return;
             }
             if (request.getLeaseId() <= 0) {
