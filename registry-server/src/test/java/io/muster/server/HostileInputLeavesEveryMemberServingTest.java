@@ -87,7 +87,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileInputLeavesEveryMemberServingTest {
 
-    static final long SEED = Long.getLong("hostile.seed", System.nanoTime());
+    /**
+     * CI runs one fixed seed, so a run fails only when the code changes (this one found KeepAlive
+     * answering a request with 100,000 reports); {@code -Dhostile.seed=random}, or the long profile
+     * without a seed, draws a new one.
+     */
+    static final long CI_SEED = 11432899425884L;
+    static final long SEED = seed(System.getProperty("hostile.seed"), "long".equals(System.getProperty("hostile.profile")));
+
+    static long seed(String property, boolean longProfile) {
+        if (property == null) {
+            return longProfile ? System.nanoTime() : CI_SEED;
+        }
+        return property.equals("random") ? System.nanoTime() : Long.parseLong(property);
+    }
     static final boolean LONG = "long".equals(System.getProperty("hostile.profile", "ci"));
     static final int UNARY = LONG ? 30_000 : 3_000;
     static final int STREAMS = LONG ? 6_000 : 600;
