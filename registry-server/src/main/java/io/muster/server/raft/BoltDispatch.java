@@ -3,7 +3,6 @@ package io.muster.server.raft;
 import com.alipay.remoting.Protocol;
 import com.alipay.remoting.ProtocolCode;
 import com.alipay.remoting.ProtocolManager;
-import com.alipay.remoting.rpc.RpcConfigs;
 import com.alipay.remoting.rpc.protocol.RpcCommandCode;
 import com.alipay.remoting.rpc.protocol.RpcProtocol;
 import com.alipay.remoting.rpc.protocol.RpcProtocolV2;
@@ -38,8 +37,6 @@ final class BoltDispatch {
         if (installed) {
             return;
         }
-        // read by bolt on every dispatch of a batch of frames
-        System.setProperty(RpcConfigs.DISPATCH_MSG_LIST_IN_DEFAULT_EXECUTOR, "false");
         ExecutorService inline = MoreExecutors.newDirectExecutorService();
         for (byte code : new byte[] {RpcProtocol.PROTOCOL_CODE, RpcProtocolV2.PROTOCOL_CODE}) {
             Protocol protocol = protocol(code);
