@@ -1,6 +1,6 @@
 package io.muster.gateway;
 
-import io.muster.gateway.config.ConfigException;
+import io.muster.config.ConfigException;
 import io.muster.gateway.config.ConfigLoader;
 import io.muster.gateway.config.GatewayConfig;
 import io.muster.gateway.pool.InstanceSource;

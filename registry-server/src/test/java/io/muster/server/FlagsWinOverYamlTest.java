@@ -77,4 +77,21 @@ class FlagsWinOverYamlTest {
         assertThat(err.toString(StandardCharsets.UTF_8).strip())
                 .isEqualTo("muster-server: --config: " + dir.resolve("nope.yaml") + ": no such file");
     }
+
+    @Test
+    void aBadValueInTheFileIsOneLineNamingItsLineAndKeyAndExitCode2() throws Exception {
+        Path file = Files.writeString(dir.resolve("bad.yaml"), "id: n1\nelection-timeout-ms: soon\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = new CommandLine(new Main()).execute("--config", file.toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8).strip())
+                .isEqualTo("muster-server: --config: " + file + ": line 2, column 1: election-timeout-ms: 'soon' is not a number");
+    }
 }

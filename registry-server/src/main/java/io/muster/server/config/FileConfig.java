@@ -2,19 +2,11 @@ package io.muster.server.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.muster.config.ConfigException;
+import io.muster.config.YamlConfigLoader;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * The YAML form of a node's settings (every key optional; command-line flags win). Keys are the
@@ -61,53 +53,22 @@ public record FileConfig(
     public static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
             null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
-    /**
-     * Loads {@code file}. Errors are one line naming the file, and for a bad key or value its line
-     * and column (and, for an unknown key, the known ones).
-     */
-    public static FileConfig load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--config: " + file + ": no such file");
-        }
-        ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        try {
-            FileConfig c = mapper.readValue(file.toFile(), FileConfig.class);
-            return c == null ? EMPTY : c;
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("--config: " + file + ": no such file");
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            String known = "";
-            if (e instanceof UnrecognizedPropertyException u) {
-                known = " (known keys: " + u.getKnownPropertyIds().stream().map(String::valueOf)
-                        .collect(Collectors.toCollection(TreeSet::new)) + ")";
-                throw new IllegalArgumentException(file + keyLocation(file, u.getPropertyName(), where)
-                        + ": unknown key '" + u.getPropertyName() + "'" + known, e);
-            }
-            throw new IllegalArgumentException(file + where + ": " + e.getOriginalMessage(), e);
-        }
-    }
+    private static final YamlConfigLoader LOADER = YamlConfigLoader.create();
 
     /**
-     * Where a top-level key is written: Jackson reports the parser's position after it has skipped
-     * the key's value, which is the next line.
+     * Loads {@code file} through the loader the gateway uses too. Errors are one line starting with
+     * {@code --config:} and naming the file, and for a bad key or value its line and column (and, for
+     * an unknown key, the known ones). A file without any document has no keys.
+     *
+     * @throws ConfigException (an {@link IllegalArgumentException}) the file is missing, unreadable or invalid
      */
-    private static String keyLocation(Path file, String key, String fallback) {
+    public static FileConfig load(Path file) {
         try {
-            List<String> lines = Files.readAllLines(file);
-            for (int i = 0; i < lines.size(); i++) {
-                String line = lines.get(i);
-                String trimmed = line.stripLeading();
-                if (trimmed.startsWith(key) && trimmed.substring(key.length()).stripLeading().startsWith(":")) {
-                    return " at line " + (i + 1) + ", column " + (line.length() - trimmed.length() + 1);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // the location is a courtesy: keep Jackson's
+            FileConfig c = LOADER.load(file, FileConfig.class);
+            return c == null ? EMPTY : c;
+        } catch (ConfigException e) {
+            throw new ConfigException("--config: " + e.getMessage(), e.getCause());
         }
-        return fallback;
     }
 
     /** Sets every key present in the file on {@code b} (identity and join are handled by the caller). */

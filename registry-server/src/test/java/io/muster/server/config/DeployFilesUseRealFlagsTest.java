@@ -85,7 +85,7 @@ class DeployFilesUseRealFlagsTest {
             FileConfig.load(bad);
             throw new AssertionError("accepted an unknown key");
         } catch (IllegalArgumentException e) {
-            assertThat(e.getMessage()).contains("at line 3, column", "unknown key 'election-timeout'", "known keys", "election-timeout-ms");
+            assertThat(e.getMessage()).contains("line 3, column", "unknown key 'election-timeout'", "known keys", "election-timeout-ms");
         } finally {
             Files.delete(bad);
         }
