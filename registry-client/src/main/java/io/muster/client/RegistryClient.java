@@ -1,5 +1,7 @@
 package io.muster.client;
 
+import io.muster.api.HostPorts;
+
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -123,16 +125,7 @@ public final class RegistryClient implements AutoCloseable {
                 throw new IllegalArgumentException("targets: empty (expected: at least one host:port)");
             }
             for (String t : cleaned) {
-                int colon = t.lastIndexOf(':');
-                int port;
-                try {
-                    port = colon <= 0 ? -1 : Integer.parseInt(t.substring(colon + 1));
-                } catch (NumberFormatException e) {
-                    port = -1;
-                }
-                if (port < 1 || port > 65535) {
-                    throw new IllegalArgumentException("target: '" + t + "' (expected: host:port with port 1-65535)");
-                }
+                HostPorts.parse("target", t);
             }
             this.targets = List.copyOf(cleaned);
         }

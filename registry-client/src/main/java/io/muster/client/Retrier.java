@@ -1,5 +1,7 @@
 package io.muster.client;
 
+import io.muster.api.Causes;
+
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -125,7 +127,7 @@ final class Retrier {
                 if (error == null) {
                     result.complete(value);
                 } else {
-                    failed(n, index, unwrap(error));
+                    failed(n, index, Causes.unwrap(error));
                 }
             });
         }
@@ -153,14 +155,6 @@ final class Retrier {
         }
     }
 
-    static Throwable unwrap(Throwable t) {
-        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
     /** Waits for {@code future} and rethrows its failure as the gRPC exception it was. */
     static <T> T join(CompletableFuture<T> future) {
         try {
@@ -170,7 +164,7 @@ final class Retrier {
             Thread.currentThread().interrupt();
             throw Status.CANCELLED.withDescription("interrupted").withCause(e).asRuntimeException();
         } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = unwrap(e);
+            Throwable cause = Causes.unwrap(e);
             if (cause instanceof RuntimeException re) {
                 throw re;
             }

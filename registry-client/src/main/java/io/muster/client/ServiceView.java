@@ -1,8 +1,9 @@
 package io.muster.client;
 
+import io.muster.api.Routing;
+
 import io.grpc.Status;
 import io.muster.api.v1.Event;
-import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -56,13 +57,10 @@ public final class ServiceView implements AutoCloseable {
 
         /** Instances that take traffic: HEALTHY or WARNING. */
         public List<Instance> routable() {
-            return instances.stream().filter(i -> isRoutable(i.getHealth())).toList();
+            return instances.stream().filter(Routing::isRoutable).toList();
         }
     }
 
-    static boolean isRoutable(HealthStatus h) {
-        return h == HealthStatus.HEALTHY || h == HealthStatus.WARNING;
-    }
 
     private final String service;
     private final Object lock = new Object();

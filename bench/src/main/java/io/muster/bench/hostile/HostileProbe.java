@@ -1,5 +1,7 @@
 package io.muster.bench.hostile;
 
+import io.muster.api.HostPorts;
+
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -359,7 +361,7 @@ public final class HostileProbe {
     }
 
     private static Object connect(String host, String hostPort) {
-        int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+        int port = HostPorts.parse("target", hostPort).getPort();
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 2000);
             return "connected (listener is reachable on " + host + ")";

@@ -1,5 +1,7 @@
 package io.muster.gateway.config;
 
+import io.muster.api.HostPorts;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -37,18 +39,7 @@ public record RegistryConfig(List<String> targets, String snapshotDir) {
     Checks.checkArgument(snapshotDir == null || !snapshotDir.isBlank(), "snapshot-dir: '%s' (expected: a directory or off)", snapshotDir);
     targets = targets == null ? List.of() : List.copyOf(targets);
     for (int i = 0; i < targets.size(); i++) {
-      String t = targets.get(i);
-      int colon = t.lastIndexOf(':');
-      boolean ok = colon > 0 && colon < t.length() - 1;
-      if (ok) {
-        try {
-          int port = Integer.parseInt(t.substring(colon + 1));
-          ok = port >= 1 && port <= 65535;
-        } catch (NumberFormatException e) {
-          ok = false;
-        }
-      }
-      Checks.checkArgument(ok, "targets[%d]: '%s' (expected: host:port)", i, t);
+      HostPorts.parse("targets[" + i + "]", targets.get(i));
     }
   }
 }

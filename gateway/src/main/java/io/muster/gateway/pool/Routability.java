@@ -1,18 +1,11 @@
 package io.muster.gateway.pool;
 
-import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 
 /** Which instances may receive traffic. */
 public final class Routability {
 
   private Routability() {}
-
-  /** {@code HEALTHY} and {@code WARNING} (degraded but serving) instances are routable. */
-  public static boolean isRoutable(Instance instance) {
-    HealthStatus h = instance.getHealth();
-    return h == HealthStatus.HEALTHY || h == HealthStatus.WARNING;
-  }
 
   /** Why an instance cannot be used as an endpoint at all, or {@code null} if it can. */
   static String invalidReason(Instance instance) {

@@ -1,5 +1,7 @@
 package io.muster.gateway.pool;
 
+import io.muster.api.Routing;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.muster.api.v1.Instance;
@@ -82,7 +84,7 @@ public final class ServicePool {
       String invalid = Routability.invalidReason(i);
       if (invalid != null) {
         log.warn("service {}: ignoring instance {}: {}", service, i.getId(), invalid);
-      } else if (Routability.isRoutable(i) && i.getService().equals(service)) {
+      } else if (Routing.isRoutable(i) && i.getService().equals(service)) {
         wanted.put(i.getId(), i);
       }
     }

@@ -1,5 +1,7 @@
 package io.muster.gateway.pool;
 
+import io.muster.api.Routing;
+
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 import java.util.ArrayList;
@@ -90,7 +92,7 @@ public final class StaticInstanceSource implements InstanceSource {
   }
 
   private List<Instance> routable(String service) {
-    return instances.getOrDefault(service, List.of()).stream().filter(Routability::isRoutable).toList();
+    return instances.getOrDefault(service, List.of()).stream().filter(Routing::isRoutable).toList();
   }
 
   private static List<Instance> normalize(String service, List<Instance> list) {

@@ -141,7 +141,7 @@ class GatewayConfigParsingTest {
     assertTrue(error("listeners: [{port: 1}]\nroutes: [{service: a, connect-timeout-ms: 0}]\n")
         .endsWith("routes[0]: connect-timeout-ms: 0 (expected: > 0)"));
     assertTrue(error("listeners: [{port: 1}]\nroutes: [{service: a}]\nregistry: {targets: [nohost]}\n")
-        .endsWith("registry: targets[0]: 'nohost' (expected: host:port)"));
+        .endsWith("registry: targets[0]: 'nohost' (expected: " + io.muster.api.HostPorts.EXPECTED + ")"));
     assertTrue(error("listeners: [{port: 1}]\nroutes: {service: a}\n").contains("routes: wrong type (expected: a list)"));
     assertTrue(error("routes: [{service: a}]\n").endsWith("listeners: required"));
   }

@@ -1,5 +1,7 @@
 package io.muster.server.api;
 
+import io.muster.api.Causes;
+
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -9,8 +11,6 @@ import io.muster.server.raft.NotLeaderException;
 import io.muster.server.raft.RaftBusyException;
 import io.muster.server.raft.RaftRefusedException;
 import io.muster.server.raft.RaftUnavailableException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,15 +21,8 @@ final class GrpcErrors {
     private GrpcErrors() {
     }
 
-    static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
     static StatusRuntimeException toStatus(Throwable t) {
-        t = unwrap(t);
+        t = Causes.unwrap(t);
         if (t instanceof StatusRuntimeException sre) {
             return sre;
         }
@@ -71,7 +64,7 @@ final class GrpcErrors {
     }
 
     static boolean retryable(Throwable t) {
-        t = unwrap(t);
+        t = Causes.unwrap(t);
         if (t instanceof NotLeaderException || t instanceof RaftUnavailableException) {
             return true;
         }

@@ -1,5 +1,7 @@
 package io.muster.server.api;
 
+import io.muster.api.Routing;
+
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -11,7 +13,6 @@ import io.muster.api.v1.DeregisterResponse;
 import io.muster.api.v1.DiscoverRequest;
 import io.muster.api.v1.DiscoverResponse;
 import io.muster.api.v1.HealthCheck;
-import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.ListServicesRequest;
 import io.muster.api.v1.ListServicesResponse;
@@ -242,12 +243,9 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         }).whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
     }
 
-    static boolean routable(HealthStatus h) {
-        return h == HealthStatus.HEALTHY || h == HealthStatus.WARNING;
-    }
 
     private static boolean matches(DiscoverRequest r, Instance i) {
-        if (r.getHealthyOnly() && !routable(i.getHealth())) {
+        if (r.getHealthyOnly() && !Routing.isRoutable(i)) {
             return false;
         }
         if (!r.getZone().isEmpty() && !r.getZone().equals(i.getZone())) {
@@ -269,7 +267,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         read(request.getConsistency(), view -> {
             ListServicesResponse.Builder b = ListServicesResponse.newBuilder().setRevision(view.revision());
             for (Map.Entry<String, Collection<Instance>> e : view.services().entrySet()) {
-                int healthy = (int) e.getValue().stream().filter(i -> routable(i.getHealth())).count();
+                int healthy = (int) e.getValue().stream().filter(Routing::isRoutable).count();
                 b.addServices(ServiceSummary.newBuilder().setName(e.getKey()).setInstances(e.getValue().size()).setHealthy(healthy));
             }
             return b.build();

@@ -1,5 +1,8 @@
 package io.muster.server.catalog;
 
+import com.google.common.net.HostAndPort;
+import io.muster.api.HostPorts;
+
 import io.muster.api.v1.CheckReport;
 import io.muster.api.v1.CheckResult;
 import io.muster.api.v1.HealthCheck;
@@ -153,27 +156,16 @@ public final class Rules {
      * {@code _} (container host names often do), unlike an instance's host.
      */
     public static String hostPort(String field, String address) {
-        int colon = address.lastIndexOf(':');
-        String host = colon < 0 ? "" : address.substring(0, colon);
-        String port = colon < 0 ? "" : address.substring(colon + 1);
-        boolean bracketed = host.startsWith("[") && host.endsWith("]") && host.length() > 2;
-        if (!isName(host, 253, "._:[]%_-") || (host.indexOf(':') >= 0 && !bracketed) || !isPort(port)) {
-            throw invalid(field, "'" + address + "'", "host:port with a port of 1-65535");
+        HostAndPort hp;
+        try {
+            hp = HostPorts.parse(field, address);
+        } catch (IllegalArgumentException e) {
+            throw invalid(field, "'" + address + "'", HostPorts.EXPECTED);
+        }
+        if (!isName(hp.getHost(), 253, "._:%_-")) {
+            throw invalid(field, "'" + address + "'", HostPorts.EXPECTED);
         }
         return address;
-    }
-
-    private static boolean isPort(String s) {
-        if (s.isEmpty() || s.length() > 5) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
-                return false;
-            }
-        }
-        int p = Integer.parseInt(s);
-        return p >= 1 && p <= 65535;
     }
 
     /** Validates a registration and fills in defaults; registry-owned fields are cleared. */

@@ -1,5 +1,7 @@
 package io.muster.server.config;
 
+import com.google.common.net.HostAndPort;
+import io.muster.api.HostPorts;
 import io.muster.server.catalog.CommandRejectedException;
 import io.muster.server.catalog.Rules;
 import java.net.InetSocketAddress;
@@ -28,29 +30,8 @@ public record HostPort(String host, int port) {
         } catch (CommandRejectedException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        int colon = address == null ? -1 : address.lastIndexOf(':');
-        if (colon <= 0 || colon == address.length() - 1) {
-            throw new IllegalArgumentException(what + ": '" + address + "' (expected: host:port)");
-        }
-        String host = address.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.indexOf(':') >= 0) {
-            throw new IllegalArgumentException(what + ": '" + address + "' (expected: host:port, an IPv6 host in brackets)");
-        }
-        int port;
-        try {
-            port = Integer.parseInt(address.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(what + ": '" + address + "' (expected: host:port with port 1-65535)");
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(what + ": port " + port + " (expected: 1-65535)");
-        }
-        if (host.isEmpty()) {
-            throw new IllegalArgumentException(what + ": '" + address + "' (expected: host:port)");
-        }
-        return new HostPort(host, port);
+        HostAndPort hp = HostPorts.parse(what, address);
+        return new HostPort(hp.getHost(), hp.getPort());
     }
 
     /** An unresolved-name-free socket address to bind or connect to. */

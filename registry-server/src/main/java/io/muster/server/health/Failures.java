@@ -1,7 +1,6 @@
 package io.muster.server.health;
 
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import io.muster.api.Causes;
 
 /** Turns exceptions from async clients into short health reasons. */
 final class Failures {
@@ -9,10 +8,7 @@ final class Failures {
     }
 
     static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
+        return Causes.unwrap(t);
     }
 
     static String describe(Throwable t) {

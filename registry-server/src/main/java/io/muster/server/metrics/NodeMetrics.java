@@ -1,9 +1,10 @@
 package io.muster.server.metrics;
 
+import io.muster.api.Routing;
+
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.muster.api.v1.HealthStatus;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.Rejection;
 import io.muster.server.health.HealthChecker;
@@ -40,7 +41,7 @@ public final class NodeMetrics {
         }
         Gauge.builder("muster.catalog.instances", catalog, c -> c.read(v -> v.allInstances().size())).register(r);
         Gauge.builder("muster.catalog.instances.routable", catalog, c -> c.read(v -> v.allInstances().stream()
-                .filter(i -> i.getHealth() == HealthStatus.HEALTHY || i.getHealth() == HealthStatus.WARNING).count())).register(r);
+                .filter(Routing::isRoutable).count())).register(r);
         Gauge.builder("muster.catalog.services", catalog, c -> c.read(v -> v.services().size())).register(r);
         Gauge.builder("muster.watch.watchers", watches, WatchHub::watcherCount).register(r);
         Gauge.builder("muster.watch.compacted", watches, WatchHub::compactedCount).description("watchers answered COMPACTED").register(r);

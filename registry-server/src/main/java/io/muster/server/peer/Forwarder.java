@@ -1,5 +1,7 @@
 package io.muster.server.peer;
 
+import io.muster.api.Causes;
+
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
@@ -12,8 +14,6 @@ import io.muster.server.raft.RaftNode;
 import io.muster.server.raft.RaftUnavailableException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -162,25 +162,18 @@ public final class Forwarder implements AutoCloseable {
                 scheduler.schedule(() -> attempt(what, retry, ctx, op, deadline, attempt + 1, result), backoffMs, TimeUnit.MILLISECONDS);
             } else {
                 // mapped to a status by the caller (api's error mapping), which knows every failure type
-                result.completeExceptionally(unwrap(err));
+                result.completeExceptionally(Causes.unwrap(err));
             }
         });
     }
 
     /** No leader, the leader lost or unreachable: worth another attempt. */
     static boolean retryable(Throwable t) {
-        t = unwrap(t);
+        t = Causes.unwrap(t);
         if (t instanceof NotLeaderException || t instanceof RaftUnavailableException) {
             return true;
         }
         return Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE;
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     @Override
