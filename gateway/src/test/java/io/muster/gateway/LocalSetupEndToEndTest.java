@@ -2,8 +2,8 @@ package io.muster.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.muster.server.testing.FreePorts;
-import io.muster.server.testing.ProcessCluster;
+import io.muster.testkit.FreePorts;
+import io.muster.testkit.ProcessCluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -105,7 +105,7 @@ class LocalSetupEndToEndTest {
             load.start();
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() > 50);
 
-            String leader = registry.awaitLeader(Duration.ofSeconds(10));
+            String leader = registry.awaitLeader(Duration.ofSeconds(10)).id();
             registry.kill(leader);
             int afterLeaderKill = ok.get();
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() > afterLeaderKill + 200);

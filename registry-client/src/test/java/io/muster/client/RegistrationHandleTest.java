@@ -86,7 +86,7 @@ class RegistrationHandleTest {
     @Test
     void deadMemberIsSkipped() {
         // the first target is a closed port: calls fail over to the live members
-        String dead = "127.0.0.1:" + io.muster.server.testing.FreePorts.next();
+        String dead = "127.0.0.1:" + io.muster.testkit.FreePorts.next();
         try (RegistryClient c = RegistryClient.builder(dead + "," + cluster.targets()).build()) {
             assertThat(c.registerOnce(Instance.newBuilder().setService("skip").setId("s").setHost("h").setPort(1).build()).getRevision()).isPositive();
             assertThat(c.discover("skip", DiscoverFilter.all())).hasSize(1);

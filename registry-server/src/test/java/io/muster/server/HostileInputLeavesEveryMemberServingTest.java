@@ -22,6 +22,7 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.RawCalls;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -178,8 +179,7 @@ class HostileInputLeavesEveryMemberServingTest {
         List<io.grpc.ServiceDescriptor> services = List.of(RegistryGrpc.getServiceDescriptor(), ClusterGrpc.getServiceDescriptor());
         for (io.grpc.ServiceDescriptor s : services) {
             for (MethodDescriptor<?, ?> m : s.getMethods()) {
-                MalformedRequestsTest.BytesMarshaller bytes = new MalformedRequestsTest.BytesMarshaller();
-                out.put(m.getFullMethodName(), m.toBuilder(bytes, bytes).build());
+                out.put(m.getFullMethodName(), RawCalls.raw(m));
             }
         }
         return out;

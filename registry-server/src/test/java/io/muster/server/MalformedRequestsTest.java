@@ -17,10 +17,7 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import io.muster.testkit.RawCalls;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -77,7 +74,7 @@ class MalformedRequestsTest {
     /** Raw bytes that are not a RegisterRequest. */
     @Test
     void garbageBytesDoNotHurtTheNode() {
-        MethodDescriptor<byte[], byte[]> raw = RegistryGrpc.getRegisterMethod().toBuilder(new BytesMarshaller(), new BytesMarshaller()).build();
+        MethodDescriptor<byte[], byte[]> raw = RawCalls.raw(RegistryGrpc.getRegisterMethod());
         byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f, 0x01, 0x02};
         for (String id : cluster.ids()) {
             assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(cluster.channel(id), raw,
@@ -89,22 +86,6 @@ class MalformedRequestsTest {
         for (String id : cluster.ids()) {
             assertThat(Api.discover(cluster.channel(id), "after-garbage", Consistency.LINEARIZABLE).getInstancesList())
                     .extracting(Instance::getId).containsExactly("a1");
-        }
-    }
-
-    static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
     }
 }

@@ -7,7 +7,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.muster.api.v1.Consistency;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.testing.Api;
-import io.muster.server.testing.ProcessCluster;
+import io.muster.testkit.ProcessCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -40,11 +40,11 @@ class MemberHeapAfterManyStreamsMeasurement {
     @Test
     void measure() throws Exception {
         try (ProcessCluster cluster = ProcessCluster.start(dir, 3)) {
-            String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+            String leader = cluster.awaitLeader(Duration.ofSeconds(60)).id();
             long pid = cluster.pid(leader);
             List<ManagedChannel> channels = new ArrayList<>();
             for (int i = 0; i < CONNECTIONS; i++) {
-                channels.add(NettyChannelBuilder.forTarget(cluster.spec(leader).grpcAddress()).usePlaintext().build());
+                channels.add(NettyChannelBuilder.forTarget(cluster.member(leader).grpcAddress()).usePlaintext().build());
             }
             try {
                 long lease = Api.register(channels.get(0), Api.instance("mem", "m1", 8080)).getLeaseId();

@@ -1,5 +1,6 @@
 package io.muster.server.limits;
 
+import static io.muster.testkit.RawCalls.raw;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -26,10 +27,6 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -67,10 +64,6 @@ class UnparseableRequestsAreInvalidArgumentTest {
 
     /** Never parses: a field with wire type 7 (there is none). */
     static final byte[] GARBAGE = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f, 0x01, 0x02};
-
-    private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> method) {
-        return method.toBuilder(new BytesMarshaller(), new BytesMarshaller()).build();
-    }
 
     private static StatusRuntimeException unary(Channel ch, MethodDescriptor<?, ?> method, byte[] bytes) {
         try {
@@ -187,22 +180,6 @@ class UnparseableRequestsAreInvalidArgumentTest {
             return true;
         } catch (InvalidProtocolBufferException e) {
             return false;
-        }
-    }
-
-    static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
     }
 }

@@ -5,6 +5,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.muster.server.RegistryNode;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
+import io.muster.testkit.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import org.awaitility.Awaitility;
 /**
  * A registry cluster of real nodes inside the test JVM: real Raft (RocksDB log in a temp dir),
  * real gRPC on 127.0.0.1 ephemeral ports. Stopping a node here is a graceful shutdown; use
- * {@link ProcessCluster} to test crashes.
+ * {@link io.muster.testkit.ProcessCluster} to test crashes.
  */
 public final class LocalCluster implements AutoCloseable {
 
