@@ -11,6 +11,7 @@ import io.muster.gateway.pool.RegistryInstanceSource;
 import io.muster.gateway.testing.TestBackend;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * changes when a registry node (the leader) goes away.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class GatewayFollowsRegistryTest {
 
     @TempDir

@@ -8,6 +8,7 @@ import io.muster.api.v1.EventType;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.testkit.ProcessCluster;
+import io.muster.testkit.ProcessTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGKILLed. The watcher (connected to the leader) must see every change exactly once, in revision
  * order; a registration handle must keep its instance alive through the failover.
  */
+@ProcessTest
 class ClientSurvivesLeaderKillTest {
 
     // kept when the test fails: the members' logs are in it

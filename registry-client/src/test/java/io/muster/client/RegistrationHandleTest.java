@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The registration handle keeps its lease, re-registers a lost one, and deregisters on close. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class RegistrationHandleTest {
 
     @TempDir

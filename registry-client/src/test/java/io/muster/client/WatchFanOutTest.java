@@ -12,6 +12,7 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** 1,000 watchers on one member all get every event; a stalled watcher delays nobody. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class WatchFanOutTest {
 
     @TempDir

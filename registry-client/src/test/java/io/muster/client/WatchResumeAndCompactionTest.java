@@ -9,6 +9,7 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Resume from a revision on another member gives the same events; an old revision is answered COMPACTED. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class WatchResumeAndCompactionTest {
 
     static final int HISTORY = 64;

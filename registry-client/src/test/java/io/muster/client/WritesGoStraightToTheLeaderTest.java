@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.muster.api.v1.Instance;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * leader changes, writes still succeed and follow the new leader.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class WritesGoStraightToTheLeaderTest {
 
     @TempDir

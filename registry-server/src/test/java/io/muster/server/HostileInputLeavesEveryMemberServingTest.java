@@ -22,6 +22,7 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import io.muster.testkit.RawCalls;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -86,6 +87,7 @@ import org.junit.jupiter.api.io.TempDir;
  *     -Dsurefire.failIfNoSpecifiedTests=false -Dhostile.profile=long -Dhostile.seed=42
  * }</pre>
  */
+@ClusterTest
 class HostileInputLeavesEveryMemberServingTest {
 
     /**

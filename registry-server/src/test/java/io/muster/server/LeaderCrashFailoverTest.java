@@ -9,6 +9,7 @@ import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.server.testing.Api;
 import io.muster.testkit.ProcessCluster;
+import io.muster.testkit.ProcessTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every node. A new leader is elected, writes continue, and no acknowledged registration is lost;
  * the killed node restarts and catches up.
  */
+@ProcessTest
 class LeaderCrashFailoverTest {
 
     // kept when the test fails: the members' logs are in it

@@ -12,6 +12,7 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.KeepAliveLoop;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Leases: expiry goes through Raft and reaches every node; kept-alive leases survive a leader change. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class LeaseTest {
 
     @TempDir

@@ -17,6 +17,7 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import io.muster.testkit.RawCalls;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input over real gRPC gets INVALID_ARGUMENT with the field named; garbage never kills a node. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class MalformedRequestsTest {
 
     @TempDir

@@ -10,6 +10,7 @@ import io.muster.api.v1.ListServicesRequest;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.awaitility.Awaitility;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Writes accepted by any member, reads linearizable everywhere, local reads converge. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class RegisterOnAnyNodeTest {
 
     @TempDir

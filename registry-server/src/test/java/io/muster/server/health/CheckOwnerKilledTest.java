@@ -8,6 +8,7 @@ import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.HttpCheck;
 import io.muster.server.testing.Api;
 import io.muster.testkit.ProcessCluster;
+import io.muster.testkit.ProcessTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
  * function every member uses) is killed with SIGKILL, then the backend fails: the surviving members
  * detect it without any hand-over from the dead one.
  */
+@ProcessTest
 class CheckOwnerKilledTest {
 
     private static final Logger log = LoggerFactory.getLogger(CheckOwnerKilledTest.class);

@@ -8,6 +8,7 @@ import io.muster.api.v1.KeepAliveResponse;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * on a follower that relays the stream.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class KeepAliveWithoutALeaseKeepsTheStreamTest {
 
     @TempDir

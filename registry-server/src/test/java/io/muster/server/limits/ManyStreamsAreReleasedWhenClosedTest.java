@@ -13,6 +13,7 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Path;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * docs/benchmarks.md; {@code -Dmuster.streams=N} changes the count.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class ManyStreamsAreReleasedWhenClosedTest {
 
     static final int STREAMS = Integer.getInteger("muster.streams", 10_000);

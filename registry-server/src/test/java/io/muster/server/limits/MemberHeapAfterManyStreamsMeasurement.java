@@ -8,6 +8,7 @@ import io.muster.api.v1.Consistency;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.testing.Api;
 import io.muster.testkit.ProcessCluster;
+import io.muster.testkit.ProcessTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code GC.class_histogram} total (it runs a full GC first).
  */
 @EnabledIfSystemProperty(named = "muster.measure", matches = "true")
+@ProcessTest
 class MemberHeapAfterManyStreamsMeasurement {
 
     static final int STREAMS = Integer.getInteger("muster.streams", 10_000);

@@ -11,6 +11,7 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.IntStream;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * filters longer than an instance can hold (32 tags, 64 metadata entries) are INVALID_ARGUMENT.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class RequestListsAreBoundedTest {
 
     @TempDir

@@ -17,6 +17,7 @@ import io.muster.server.RegistryNode;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * completed or failed) gives its slot back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class StreamsPerConnectionAreCappedAndReleasedTest {
 
     @TempDir

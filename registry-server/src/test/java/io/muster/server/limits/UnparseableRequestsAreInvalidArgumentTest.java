@@ -27,6 +27,7 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -46,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * an answer that is neither UNKNOWN nor INTERNAL. The members keep serving.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class UnparseableRequestsAreInvalidArgumentTest {
 
     @TempDir

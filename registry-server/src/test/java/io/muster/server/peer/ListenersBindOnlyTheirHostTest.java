@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.muster.server.RegistryNode;
 import io.muster.server.config.HostPort;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (Linux routes all of 127/8 to the loopback interface, so a wildcard bind would accept them).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class ListenersBindOnlyTheirHostTest {
 
     @TempDir

@@ -33,6 +33,7 @@ import io.muster.internal.v1.SetMemberCmd;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
  * marker; the peer listener takes from members only what members legitimately send.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class PeerSurfaceIsClosedToClientsTest {
 
     @TempDir

@@ -3,6 +3,7 @@ package io.muster.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code muster} CLI against a real cluster: tables, JSON, errors. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class CliTest {
 
     @TempDir
