@@ -7,7 +7,6 @@ import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,28 +15,25 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The registration handle keeps its lease, re-registers a lost one, and deregisters on close. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ClusterTest
 class RegistrationHandleTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
     RegistryClient client;
 
     @BeforeAll
     void start() {
-        cluster = LocalCluster.start(dir, 3);
         client = RegistryClient.builder(cluster.targets()).build();
     }
 
     @AfterAll
     void stop() {
         client.close();
-        cluster.close();
     }
 
     private boolean present(String service, String id) {

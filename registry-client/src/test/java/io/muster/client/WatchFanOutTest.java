@@ -13,7 +13,6 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,28 +23,25 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** 1,000 watchers on one member all get every event; a stalled watcher delays nobody. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ClusterTest
 class WatchFanOutTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
     RegistryClient client;
 
     @BeforeAll
     void start() {
-        cluster = LocalCluster.start(dir, 3);
         client = RegistryClient.builder(cluster.targets()).build();
     }
 
     @AfterAll
     void stop() {
         client.close();
-        cluster.close();
     }
 
     /** Counts events of a raw stream; never stalls. */

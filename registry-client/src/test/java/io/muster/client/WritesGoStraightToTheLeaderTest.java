@@ -7,16 +7,13 @@ import io.muster.api.v1.Instance;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A client whose first member is a follower learns the leader from the {@code muster-leader} header
@@ -27,19 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ClusterTest
 class WritesGoStraightToTheLeaderTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     /** Register calls served by {@code node} (whoever sent them: clients or forwarding members). */
     private static long registerCalls(RegistryNode node) {

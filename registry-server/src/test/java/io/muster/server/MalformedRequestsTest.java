@@ -19,34 +19,25 @@ import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import io.muster.testkit.RawCalls;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input over real gRPC gets INVALID_ARGUMENT with the field named; garbage never kills a node. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ClusterTest
 class MalformedRequestsTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
     String follower;
 
     @BeforeAll
     void start() {
-        cluster = LocalCluster.start(dir, 3);
         follower = cluster.aFollower().id();
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
     }
 
     private static void invalid(String message, Executable call) {

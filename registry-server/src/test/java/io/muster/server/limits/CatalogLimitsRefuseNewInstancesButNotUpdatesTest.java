@@ -11,12 +11,9 @@ import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The leader refuses a registration of a new instance over {@code max-instances-per-service} or
@@ -28,20 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 @ClusterTest
 class CatalogLimitsRefuseNewInstancesButNotUpdatesTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder()
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder()
                 .maxInstancesPerService(3).maxInstances(5).maxInstanceBytes(2048).build()));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
 
     @Test
     void newInstancesOverALimitAreRefusedUpdatesPassAndDeregistrationMakesRoom() {

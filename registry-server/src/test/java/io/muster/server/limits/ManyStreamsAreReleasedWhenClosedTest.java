@@ -16,16 +16,14 @@ import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * 10,000 Watch and 10,000 KeepAlive streams on one member (20 connections, within the default
@@ -41,20 +39,13 @@ class ManyStreamsAreReleasedWhenClosedTest {
     static final int CONNECTIONS = 20;
     static final int BATCH = 1_000;
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
     final List<ManagedChannel> channels = new ArrayList<>();
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
 
     @AfterAll
     void stop() {
         channels.forEach(ManagedChannel::shutdownNow);
-        cluster.close();
     }
 
     private static long heapAfterGc() {

@@ -18,16 +18,13 @@ import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Watch and KeepAlive streams over a connection's cap, and watchers over a member's cap, are
@@ -38,21 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 @ClusterTest
 class StreamsPerConnectionAreCappedAndReleasedTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-    final List<ManagedChannel> channels = new ArrayList<>();
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder()
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder()
                 .maxWatchersPerConnection(3).maxKeepAliveStreamsPerConnection(2).maxWatchers(5).build()));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    final List<ManagedChannel> channels = new ArrayList<>();
 
     @AfterEach
     void closeChannels() {

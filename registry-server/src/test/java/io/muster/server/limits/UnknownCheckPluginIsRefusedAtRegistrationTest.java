@@ -12,12 +12,9 @@ import io.muster.api.v1.Instance;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A registration whose custom check names a plugin type the receiving member does not have is
@@ -28,19 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ClusterTest
 class UnknownCheckPluginIsRefusedAtRegistrationTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     private static Instance withCustomCheck(String id, String type) {
         return Api.instance("plugged", id, 8080).toBuilder()

@@ -28,17 +28,14 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Request bytes that are not the method's message are answered
@@ -50,19 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ClusterTest
 class UnparseableRequestsAreInvalidArgumentTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     /** Never parses: a field with wire type 7 (there is none). */
     static final byte[] GARBAGE = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f, 0x01, 0x02};

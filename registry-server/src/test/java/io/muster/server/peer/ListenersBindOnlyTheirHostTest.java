@@ -11,13 +11,10 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every listener of a member bound to 127.0.0.1 refuses connections to another local address
@@ -27,19 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ClusterTest
 class ListenersBindOnlyTheirHostTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 1, c -> c.withElectionTimeoutMs(1000).withMetricsPort(0));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(1, c -> c.withElectionTimeoutMs(1000).withMetricsPort(0));
 
     @Test
     void aListenerBoundTo127001RefusesConnectionsTo127002() throws IOException {

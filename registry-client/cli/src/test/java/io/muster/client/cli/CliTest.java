@@ -11,10 +11,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code muster} CLI against a real cluster: tables, JSON, errors. */
@@ -24,19 +23,10 @@ class CliTest {
 
     @TempDir
     static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     record Result(int code, String out, String err) {
-    }
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
     }
 
     Result run(String... args) {
