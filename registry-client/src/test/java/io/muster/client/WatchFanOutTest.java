@@ -11,6 +11,7 @@ import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.time.Duration;
@@ -81,13 +82,13 @@ class WatchFanOutTest {
         ManagedChannel own = NettyChannelBuilder.forTarget(cluster.spec(member).grpcAddress()).usePlaintext().build();
         try {
             var stub = RegistryGrpc.newStub(own);
-            int before = cluster.node(member).watchHub().watcherCount();
+            int before = Gauges.watchers(cluster.node(member));
             for (int i = 0; i < 1000; i++) {
                 Counter c = new Counter();
                 stub.watch(WatchRequest.newBuilder().addServices("fanout").setStartRevision(from).build(), c);
                 watchers.add(c);
             }
-            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> cluster.node(member).watchHub().watcherCount() >= before + 1000);
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> Gauges.watchers(cluster.node(member)) >= before + 1000);
             long last = 0;
             for (int i = 1; i <= 100; i++) {
                 last = client.registerOnce(inst("fanout", i)).getRevision();

@@ -12,6 +12,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.lang.management.ManagementFactory;
@@ -81,7 +82,7 @@ class ManyStreamsAreReleasedWhenClosedTest {
             }
         }
         long openedMs = (System.nanoTime() - started) / 1_000_000;
-        assertThat(node.watchHub().watcherCount()).isEqualTo(STREAMS);
+        assertThat(Gauges.watchers(node)).isEqualTo(STREAMS);
         assertThat(counted(node, WATCH)).isEqualTo(STREAMS);
         assertThat(counted(node, KEEP_ALIVE)).isEqualTo(STREAMS);
         assertThat(connections(node)).isEqualTo(CONNECTIONS);
@@ -96,7 +97,7 @@ class ManyStreamsAreReleasedWhenClosedTest {
             }
         }
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            assertThat(node.watchHub().watcherCount()).isZero();
+            assertThat(Gauges.watchers(node)).isZero();
             assertThat(counted(node, WATCH)).isZero();
             assertThat(counted(node, KEEP_ALIVE)).isZero();
             assertThat(connections(node)).isZero();

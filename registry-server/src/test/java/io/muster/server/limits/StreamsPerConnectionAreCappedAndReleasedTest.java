@@ -16,6 +16,7 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.server.RegistryNode;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.time.Duration;
@@ -61,7 +62,7 @@ class StreamsPerConnectionAreCappedAndReleasedTest {
             assertThat(counted(node, WATCH)).isZero();
             assertThat(counted(node, KEEP_ALIVE)).isZero();
             assertThat(connections(node)).isZero();
-            assertThat(node.watchHub().watcherCount()).isZero();
+            assertThat(Gauges.watchers(node)).isZero();
         });
     }
 
@@ -116,7 +117,7 @@ class StreamsPerConnectionAreCappedAndReleasedTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> counted(node, WATCH) == 5);
 
         open.remove(0).cancel();
-        await().atMost(Duration.ofSeconds(10)).until(() -> node.watchHub().watcherCount() == 4);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Gauges.watchers(node) == 4);
         Streams.Watch again = new Streams.Watch(c, "orders");
         awaitServing(again);
 

@@ -2,6 +2,7 @@ package io.muster.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.io.PrintWriter;
@@ -81,7 +82,7 @@ class CliTest {
     void watchStreamsEventsAndSnapshotSaveWritesABackup() throws Exception {
         CompletableFuture<Result> watch = CompletableFuture.supplyAsync(() -> run("watch", "watched", "--count", "2"));
         Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> cluster.nodes().stream().mapToInt(n -> n.watchHub().watcherCount()).sum() > 0);
+                .until(() -> cluster.nodes().stream().mapToInt(Gauges::watchers).sum() > 0);
         run("register", "--service", "watched", "--id", "a", "--host", "127.0.0.1", "--port", "1", "--ttl-ms", "600000");
         run("deregister", "watched", "a");
         Result w = watch.get();
