@@ -11,6 +11,7 @@ import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
+import io.muster.testkit.ProcessCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,7 +123,7 @@ public final class RegisterBench implements Callable<Integer> {
     record RaftCounters(double entries, double commands, double pushRounds) {
         static final RaftCounters UNKNOWN = new RaftCounters(-1, -1, -1);
 
-        static RaftCounters scrape(ProcessCluster.NodeProcess n) {
+        static RaftCounters scrape(ProcessCluster.Member n) {
             try {
                 String text = ProcessCluster.metricsText(n.metricsPort());
                 return new RaftCounters(value(text, "muster_raft_proposed_entries_total"),
@@ -167,16 +168,17 @@ public final class RegisterBench implements Callable<Integer> {
                 runs, nodes, channelsPerNode, deadlineMs, String.join(" ", nodeJvmOpts));
         System.out.println("# work dir (node logs): " + dir.toAbsolutePath());
 
-        ProcessCluster cluster = ProcessCluster.start(nodes, dir, electionTimeoutMs, nodeJvmOpts);
+        ProcessCluster cluster = ProcessCluster.builder(dir).size(nodes).electionTimeoutMs(electionTimeoutMs)
+                .jvmOptions(nodeJvmOpts).start();
         Thread hook = new Thread(cluster::close, "bench-cluster-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         List<ManagedChannel> allChannels = new ArrayList<>();
         try {
             long t0 = System.nanoTime();
-            ProcessCluster.NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
+            ProcessCluster.Member leader = cluster.awaitLeader(Duration.ofSeconds(60));
             System.out.printf(Locale.ROOT, "# leader %s after %.1f s%n", leader.id(), (System.nanoTime() - t0) / 1e9);
 
-            List<ProcessCluster.NodeProcess> ns = cluster.nodes();
+            List<ProcessCluster.Member> ns = cluster.members();
             // channels[node][k]
             ManagedChannel[][] channels = new ManagedChannel[ns.size()][channelsPerNode];
             for (int i = 0; i < ns.size(); i++) {
@@ -229,7 +231,7 @@ public final class RegisterBench implements Callable<Integer> {
         }
     }
 
-    private RunResult runOnce(int run, ProcessCluster.NodeProcess leader, ProcessCluster cluster, Client[] cs) throws Exception {
+    private RunResult runOnce(int run, ProcessCluster.Member leader, ProcessCluster cluster, Client[] cs) throws Exception {
         phase = PHASE_WARMUP;
         CountDownLatch stopped = new CountDownLatch(cs.length);
         for (Client c : cs) {
@@ -237,8 +239,8 @@ public final class RegisterBench implements Callable<Integer> {
         }
         Thread.sleep(TimeUnit.SECONDS.toMillis(run == 1 && firstWarmupS >= 0 ? firstWarmupS : warmupS));
 
-        List<ProcessCluster.NodeProcess> ns = cluster.nodes();
-        CpuSample before = CpuSample.take(ns);
+        List<ProcessCluster.Member> ns = cluster.members();
+        CpuSample before = CpuSample.take(cluster, ns);
         RaftCounters raftBefore = RaftCounters.scrape(leader);
         long start = System.nanoTime();
         phase = PHASE_MEASURE;
@@ -247,8 +249,8 @@ public final class RegisterBench implements Callable<Integer> {
             for (int d = 1; d <= threadDumps; d++) {
                 long at = start + (end - start) * d / (threadDumps + 1);
                 sleepUntil(at);
-                for (ProcessCluster.NodeProcess n : ns) {
-                    jstack(n, cluster.workDir().resolve(String.format(Locale.ROOT, "jstack-run%d-%s%s-%d.txt",
+                for (ProcessCluster.Member n : ns) {
+                    jstack(cluster.pid(n.id()), cluster.workDir().resolve(String.format(Locale.ROOT, "jstack-run%d-%s%s-%d.txt",
                             run, n.id(), n == leader ? "-leader" : "", d)));
                 }
             }
@@ -256,7 +258,7 @@ public final class RegisterBench implements Callable<Integer> {
         sleepUntil(end);
         phase = PHASE_STOP;
         long measuredNanos = System.nanoTime() - start;
-        CpuSample after = CpuSample.take(ns);
+        CpuSample after = CpuSample.take(cluster, ns);
         RaftCounters raftDelta = RaftCounters.scrape(leader).minus(raftBefore);
         if (!stopped.await(deadlineMs + 5000, TimeUnit.MILLISECONDS)) {
             System.out.println("# warning: " + stopped.getCount() + " clients did not finish their last call");
@@ -293,10 +295,10 @@ public final class RegisterBench implements Callable<Integer> {
         }
     }
 
-    private static void jstack(ProcessCluster.NodeProcess n, Path out) {
+    private static void jstack(long pid, Path out) {
         Path jstack = Path.of(System.getProperty("java.home"), "bin", "jstack");
         try {
-            Process p = new ProcessBuilder(jstack.toString(), Long.toString(n.pid()))
+            Process p = new ProcessBuilder(jstack.toString(), Long.toString(pid))
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -427,12 +429,12 @@ public final class RegisterBench implements Callable<Integer> {
         }
     }
 
-    private void printRuns(List<RunResult> rs, List<ProcessCluster.NodeProcess> ns, String title) {
+    private void printRuns(List<RunResult> rs, List<ProcessCluster.Member> ns, String title) {
         System.out.println();
         System.out.println("## " + title);
         StringBuilder h = new StringBuilder("| run | leader | " + (op == Op.register ? "registrations/s" : "calls/s") + " | p50 ms | p99 ms | p99.9 ms | max ms | mean ms | ok | errors |");
         StringBuilder sep = new StringBuilder("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for (ProcessCluster.NodeProcess n : ns) {
+        for (ProcessCluster.Member n : ns) {
             h.append(" CPU ").append(n.id()).append(" % |");
             sep.append("---:|");
         }
@@ -500,10 +502,10 @@ public final class RegisterBench implements Callable<Integer> {
             this.machine = machine;
         }
 
-        static CpuSample take(List<ProcessCluster.NodeProcess> ns) {
+        static CpuSample take(ProcessCluster cluster, List<ProcessCluster.Member> ns) {
             long[] n = new long[ns.size()];
             for (int i = 0; i < n.length; i++) {
-                n[i] = cpuNanos(ns.get(i).process().toHandle());
+                n[i] = cpuNanos(cluster.processHandle(ns.get(i).id()));
             }
             return new CpuSample(n, cpuNanos(ProcessHandle.current()), MachineInfo.procStat());
         }

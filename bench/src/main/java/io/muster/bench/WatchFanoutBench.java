@@ -11,6 +11,7 @@ import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
+import io.muster.testkit.ProcessCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,10 +93,10 @@ public final class WatchFanoutBench implements Callable<Integer> {
                 watchers, watchOn.name().toLowerCase(java.util.Locale.ROOT), channels, events, rate, runs, warmupRuns, decode);
         System.out.printf("# node JVM options: %s%n# benchmark JVM options: %s%n", String.join(" ", nodeJvmOpts),
                 String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
-        try (ProcessCluster cluster = ProcessCluster.start(3, dir, 1000, nodeJvmOpts)) {
-            ProcessCluster.NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
-            ProcessCluster.NodeProcess follower = watchOn == WatchOn.LEADER ? leader
-                    : cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        try (ProcessCluster cluster = ProcessCluster.builder(dir).size(3).jvmOptions(nodeJvmOpts).start()) {
+            ProcessCluster.Member leader = cluster.awaitLeader(Duration.ofSeconds(60));
+            ProcessCluster.Member follower = watchOn == WatchOn.LEADER ? leader
+                    : cluster.members().stream().filter(n -> n != leader).findFirst().orElseThrow();
             System.out.printf("# leader %s, watchers on %s; node logs in %s%n", leader.id(), follower.id(), cluster.workDir());
             ManagedChannel writeChannel = NettyChannelBuilder.forTarget(leader.grpcAddress()).usePlaintext().build();
             List<ManagedChannel> watchChannels = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.muster.client.cli.MusterCli;
 import io.muster.client.demo.DemoService;
+import io.muster.testkit.UnitTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import picocli.CommandLine;
  * registry's flags are checked in the server module). The files cannot all run here (no Docker,
  * no Kubernetes), so this is what keeps them honest.
  */
+@UnitTest
 class DeployFilesUseRealGatewayAndClientFlagsTest {
 
     static final Path DEPLOY = Path.of("..", "deploy");

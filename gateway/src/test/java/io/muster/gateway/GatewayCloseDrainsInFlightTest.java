@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.muster.gateway.testing.GatewayFixture;
 import io.muster.gateway.testing.TestBackend;
+import io.muster.testkit.ClusterTest;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.http.HttpResponse;
@@ -17,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
+@ClusterTest
 class GatewayCloseDrainsInFlightTest {
 
   @Test

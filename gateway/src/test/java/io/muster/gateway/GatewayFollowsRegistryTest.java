@@ -11,11 +11,11 @@ import io.muster.gateway.pool.RegistryInstanceSource;
 import io.muster.gateway.testing.TestBackend;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The gateway against a real 3-node registry and real HTTP backends: pools follow registrations,
@@ -37,11 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  * changes when a registry node (the leader) goes away.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class GatewayFollowsRegistryTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
     RegistryInstanceSource source;
     GatewayServer gateway;
     GatewayServer.BoundPorts ports;
@@ -50,7 +50,6 @@ class GatewayFollowsRegistryTest {
 
     @BeforeAll
     void start() {
-        cluster = LocalCluster.start(dir, 3);
         GatewayConfig config = ConfigLoader.parse("""
                 listeners:
                   - {host: 127.0.0.1, port: 0}
@@ -86,7 +85,6 @@ class GatewayFollowsRegistryTest {
         }
         gateway.close();
         source.close();
-        cluster.close();
     }
 
     private String get(String path) throws Exception {

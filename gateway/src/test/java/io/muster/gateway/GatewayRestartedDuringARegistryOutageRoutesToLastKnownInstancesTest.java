@@ -9,6 +9,7 @@ import io.muster.gateway.config.GatewayConfig;
 import io.muster.gateway.pool.RegistryInstanceSource;
 import io.muster.gateway.testing.TestBackend;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The failsafe snapshot end to end: a gateway that followed the registry is restarted while every
  * registry member is down, and still routes to the last known healthy instance.
  */
+@ClusterTest
 class GatewayRestartedDuringARegistryOutageRoutesToLastKnownInstancesTest {
 
     @TempDir

@@ -2,8 +2,9 @@ package io.muster.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.muster.server.testing.FreePorts;
-import io.muster.server.testing.ProcessCluster;
+import io.muster.testkit.FreePorts;
+import io.muster.testkit.ProcessCluster;
+import io.muster.testkit.ProcessTest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the gateway (registry-fed) and demo services that register themselves with HTTP health checks.
  * Requests flow through the gateway while the registry leader and then a demo service are SIGKILLed.
  */
+@ProcessTest
 class LocalSetupEndToEndTest {
 
     // kept when the test fails: every process's log is in it
@@ -105,7 +107,7 @@ class LocalSetupEndToEndTest {
             load.start();
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() > 50);
 
-            String leader = registry.awaitLeader(Duration.ofSeconds(10));
+            String leader = registry.awaitLeader(Duration.ofSeconds(10)).id();
             registry.kill(leader);
             int afterLeaderKill = ok.get();
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() > afterLeaderKill + 200);

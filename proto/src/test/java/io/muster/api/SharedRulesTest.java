@@ -8,10 +8,13 @@ import java.util.EnumSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+// the suite tag of io.muster.testkit.UnitTest, by name: muster-testkit depends on this module
+@Tag("unit")
 class SharedRulesTest {
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.muster.api.v1.Event;
 import io.muster.api.v1.Instance;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * A listener that blocks does not block its stream's transport (the server's sends return, the
  * watch keeps reading) nor other watches of the same client; its own events wait, in order.
  */
+@UnitTest
 class ABlockedListenerHoldsBackOnlyItsOwnWatchTest {
 
     FakeRegistry registry = new FakeRegistry();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import io.muster.api.v1.Instance;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * watch on the same client (the same scheduler thread) still resumes right away. Before the async
  * core, the re-registration parked that one thread for up to the 20 s retry budget.
  */
+@UnitTest
 class ALostLeaseDoesNotDelayAnotherWatchsResumeTest {
 
     FakeRegistry registry = new FakeRegistry();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Context;
 import io.muster.api.v1.DiscoverResponse;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * A server handler opens a watch and returns; gRPC cancels the handler's context when the call
  * ends. The watch started from {@code Context.ROOT}, so it keeps streaming until its owner closes it.
  */
+@UnitTest
 class AWatchOpenedInsideAServerCallOutlivesTheCallTest {
 
     FakeRegistry registry = new FakeRegistry();

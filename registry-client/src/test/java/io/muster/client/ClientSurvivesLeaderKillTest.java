@@ -7,8 +7,8 @@ import io.muster.api.v1.Event;
 import io.muster.api.v1.EventType;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegisterResponse;
-import io.muster.server.config.PeerSpec;
-import io.muster.server.testing.ProcessCluster;
+import io.muster.testkit.ProcessCluster;
+import io.muster.testkit.ProcessTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGKILLed. The watcher (connected to the leader) must see every change exactly once, in revision
  * order; a registration handle must keep its instance alive through the failover.
  */
+@ProcessTest
 class ClientSurvivesLeaderKillTest {
 
     // kept when the test fails: the members' logs are in it
@@ -42,10 +43,10 @@ class ClientSurvivesLeaderKillTest {
     @Test
     void watcherSeesEveryEventOnceInOrderAndHandleNeverExpires() throws Exception {
         try (ProcessCluster cluster = ProcessCluster.start(dir, 3)) {
-            String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+            String leader = cluster.awaitLeader(Duration.ofSeconds(60)).id();
             List<String> leaderFirst = new ArrayList<>();
-            leaderFirst.add(cluster.spec(leader).grpcAddress());
-            cluster.peers().stream().map(PeerSpec::grpcAddress).filter(a -> !leaderFirst.contains(a)).forEach(leaderFirst::add);
+            leaderFirst.add(cluster.member(leader).grpcAddress());
+            cluster.members().stream().map(ProcessCluster.Member::grpcAddress).filter(a -> !leaderFirst.contains(a)).forEach(leaderFirst::add);
 
             try (RegistryClient watching = RegistryClient.builder(leaderFirst).build();
                  RegistryClient writing = RegistryClient.builder(leaderFirst).build();
@@ -84,7 +85,7 @@ class ClientSurvivesLeaderKillTest {
 
                 Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() >= 100);
                 cluster.kill(leader);
-                String newLeader = cluster.awaitLeader(Duration.ofSeconds(30));
+                String newLeader = cluster.awaitLeader(Duration.ofSeconds(30)).id();
                 assertThat(newLeader).isNotEqualTo(leader);
                 int afterKill = acked.size();
                 Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() >= afterKill + 100);

@@ -2,10 +2,12 @@ package io.muster.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.muster.testkit.UnitTest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Failing over rotates through every member, however many times it happens. */
+@UnitTest
 class EndpointsFailoverTest {
 
     @Test

@@ -5,6 +5,7 @@ import static io.muster.client.FakeRegistry.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.muster.api.v1.Instance;
+import io.muster.testkit.UnitTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A view with a snapshot directory keeps the last live set on disk; started while the registry is
  * down it serves that set marked stale, and the first live answer replaces it.
  */
+@UnitTest
 class FailsafeSnapshotServesLastKnownInstancesTest {
 
     @TempDir

@@ -3,6 +3,7 @@ package io.muster.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.muster.api.v1.Instance;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * Keep-alives every TTL/3; when none has been confirmed for more than half the TTL the handle says
  * AT_RISK (a TTL/3 before the lease can expire), and a confirmed keep-alive makes it ACTIVE again.
  */
+@UnitTest
 class LeaseAtRiskIsReportedBeforeItIsLostTest {
 
     FakeClock clock = new FakeClock();

@@ -2,6 +2,7 @@ package io.muster.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.muster.testkit.UnitTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * the pom) carries no logging backend and no CLI framework: applications pick their own. The
  * enforcer's bannedDependencies rule checks the same at validate time.
  */
+@UnitTest
 class LibraryDependsOnGrpcAndSlf4jOnlyTest {
 
     @Test

@@ -19,6 +19,7 @@ import io.grpc.stub.MetadataUtils;
 import io.muster.api.v1.Instance;
 import io.muster.client.resolver.MusterNameResolverProvider;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A plain gRPC channel to {@code muster:///greeter} follows instances as they come and go. */
+@ClusterTest
 class NameResolverFollowsInstancesTest {
 
     static final Metadata.Key<String> BACKEND = Metadata.Key.of("backend", Metadata.ASCII_STRING_MARSHALLER);

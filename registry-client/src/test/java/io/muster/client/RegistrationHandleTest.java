@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,27 +15,25 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The registration handle keeps its lease, re-registers a lost one, and deregisters on close. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class RegistrationHandleTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
     RegistryClient client;
 
     @BeforeAll
     void start() {
-        cluster = LocalCluster.start(dir, 3);
         client = RegistryClient.builder(cluster.targets()).build();
     }
 
     @AfterAll
     void stop() {
         client.close();
-        cluster.close();
     }
 
     private boolean present(String service, String id) {
@@ -86,7 +84,7 @@ class RegistrationHandleTest {
     @Test
     void deadMemberIsSkipped() {
         // the first target is a closed port: calls fail over to the live members
-        String dead = "127.0.0.1:" + io.muster.server.testing.FreePorts.next();
+        String dead = "127.0.0.1:" + io.muster.testkit.FreePorts.next();
         try (RegistryClient c = RegistryClient.builder(dead + "," + cluster.targets()).build()) {
             assertThat(c.registerOnce(Instance.newBuilder().setService("skip").setId("s").setHost("h").setPort(1).build()).getRevision()).isPositive();
             assertThat(c.discover("skip", DiscoverFilter.all())).hasSize(1);

@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegisterResponse;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * Unary calls with a fake clock and no jitter: each backoff is a task on the scheduler (nothing
  * waits on a thread), the next attempt goes to the next member, and the budget ends the retries.
  */
+@UnitTest
 class RetriesAreScheduledExactlyTest {
 
     FakeClock clock = new FakeClock();

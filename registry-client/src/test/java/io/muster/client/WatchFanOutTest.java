@@ -11,8 +11,9 @@ import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,27 +24,25 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** 1,000 watchers on one member all get every event; a stalled watcher delays nobody. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class WatchFanOutTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
     RegistryClient client;
 
     @BeforeAll
     void start() {
-        cluster = LocalCluster.start(dir, 3);
         client = RegistryClient.builder(cluster.targets()).build();
     }
 
     @AfterAll
     void stop() {
         client.close();
-        cluster.close();
     }
 
     /** Counts events of a raw stream; never stalls. */
@@ -83,13 +82,13 @@ class WatchFanOutTest {
         ManagedChannel own = NettyChannelBuilder.forTarget(cluster.spec(member).grpcAddress()).usePlaintext().build();
         try {
             var stub = RegistryGrpc.newStub(own);
-            int before = cluster.node(member).watchHub().watcherCount();
+            int before = Gauges.watchers(cluster.node(member));
             for (int i = 0; i < 1000; i++) {
                 Counter c = new Counter();
                 stub.watch(WatchRequest.newBuilder().addServices("fanout").setStartRevision(from).build(), c);
                 watchers.add(c);
             }
-            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> cluster.node(member).watchHub().watcherCount() >= before + 1000);
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> Gauges.watchers(cluster.node(member)) >= before + 1000);
             long last = 0;
             for (int i = 1; i <= 100; i++) {
                 last = client.registerOnce(inst("fanout", i)).getRevision();

@@ -9,7 +9,7 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -21,29 +21,27 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Resume from a revision on another member gives the same events; an old revision is answered COMPACTED. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class WatchResumeAndCompactionTest {
 
     static final int HISTORY = 64;
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3, c -> c.withElectionTimeoutMs(1000).withHistorySize(HISTORY));
     RegistryClient client;
 
     @BeforeAll
     void start() {
-        cluster = LocalCluster.start(dir, 3, c -> c.withElectionTimeoutMs(1000).withHistorySize(HISTORY));
         client = RegistryClient.builder(cluster.targets()).build();
     }
 
     @AfterAll
     void stop() {
         client.close();
-        cluster.close();
     }
 
     private static Instance inst(String svc, String id) {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import io.muster.api.v1.Event;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * A watch against three fake members, with a fake clock and no jitter: exactly which revision it
  * resumes from, on which member, after which backoff, and what its listener sees.
  */
+@UnitTest
 class WatchResumesExactlyTest {
 
     FakeClock clock = new FakeClock();

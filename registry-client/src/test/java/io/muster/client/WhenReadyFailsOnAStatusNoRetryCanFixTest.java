@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.muster.testkit.UnitTest;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** A view whose watch the registry rejects (a bad name) fails {@code whenReady()} with the status. */
+@UnitTest
 class WhenReadyFailsOnAStatusNoRetryCanFixTest {
 
     @Test

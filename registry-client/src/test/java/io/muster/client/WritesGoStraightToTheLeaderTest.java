@@ -6,16 +6,14 @@ import io.micrometer.core.instrument.Timer;
 import io.muster.api.v1.Instance;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A client whose first member is a follower learns the leader from the {@code muster-leader} header
@@ -23,21 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * leader changes, writes still succeed and follow the new leader.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class WritesGoStraightToTheLeaderTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     /** Register calls served by {@code node} (whoever sent them: clients or forwarding members). */
     private static long registerCalls(RegistryNode node) {

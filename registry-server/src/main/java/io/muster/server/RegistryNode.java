@@ -314,19 +314,6 @@ public final class RegistryNode implements AutoCloseable {
         return catalog;
     }
 
-    public WatchHub watchHub() {
-        return watchHub;
-    }
-
-    public LeaseManager leases() {
-        return leases;
-    }
-
-    /** Proposes a command through the leader from this member (used by health checking). */
-    public InternalService internal() {
-        return internal;
-    }
-
     /** Server-side health checking of this member (which instances it checks, counters). */
     public HealthChecker healthChecks() {
         return healthChecks;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.muster.server.config.Limits;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
+import io.muster.testkit.UnitTest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Flags and the YAML file apply to one builder, flags last; defaults come from the constants. */
+@UnitTest
 class FlagsWinOverYamlTest {
 
     @TempDir

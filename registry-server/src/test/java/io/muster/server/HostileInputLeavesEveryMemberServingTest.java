@@ -22,6 +22,8 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
+import io.muster.testkit.RawCalls;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -85,6 +87,7 @@ import org.junit.jupiter.api.io.TempDir;
  *     -Dsurefire.failIfNoSpecifiedTests=false -Dhostile.profile=long -Dhostile.seed=42
  * }</pre>
  */
+@ClusterTest
 class HostileInputLeavesEveryMemberServingTest {
 
     /**
@@ -178,8 +181,7 @@ class HostileInputLeavesEveryMemberServingTest {
         List<io.grpc.ServiceDescriptor> services = List.of(RegistryGrpc.getServiceDescriptor(), ClusterGrpc.getServiceDescriptor());
         for (io.grpc.ServiceDescriptor s : services) {
             for (MethodDescriptor<?, ?> m : s.getMethods()) {
-                MalformedRequestsTest.BytesMarshaller bytes = new MalformedRequestsTest.BytesMarshaller();
-                out.put(m.getFullMethodName(), m.toBuilder(bytes, bytes).build());
+                out.put(m.getFullMethodName(), RawCalls.raw(m));
             }
         }
         return out;

@@ -7,9 +7,9 @@ import io.muster.api.v1.Consistency;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegistryGrpc;
-import io.muster.server.config.PeerSpec;
 import io.muster.server.testing.Api;
-import io.muster.server.testing.ProcessCluster;
+import io.muster.testkit.ProcessCluster;
+import io.muster.testkit.ProcessTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every node. A new leader is elected, writes continue, and no acknowledged registration is lost;
  * the killed node restarts and catches up.
  */
+@ProcessTest
 class LeaderCrashFailoverTest {
 
     // kept when the test fails: the members' logs are in it
@@ -45,12 +46,12 @@ class LeaderCrashFailoverTest {
     @Test
     void killingTheLeaderLosesNoAcknowledgedRegistration() throws Exception {
         try (ProcessCluster cluster = ProcessCluster.start(dir, 3)) {
-            String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+            String leader = cluster.awaitLeader(Duration.ofSeconds(60)).id();
             Set<String> acknowledged = ConcurrentHashMap.newKeySet();
             AtomicBoolean stop = new AtomicBoolean();
             AtomicInteger seq = new AtomicInteger();
             AtomicInteger failures = new AtomicInteger();
-            List<PeerSpec> peers = cluster.peers();
+            List<ProcessCluster.Member> peers = cluster.members();
             List<Thread> writers = peers.stream().map(p -> startThread("writer-" + p.id(), () -> {
                 // each writer talks to one node; when that node is the killed one it moves on to the next
                 int target = peers.indexOf(p);
@@ -72,7 +73,7 @@ class LeaderCrashFailoverTest {
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() >= 200);
             int beforeKill = acknowledged.size();
             cluster.kill(leader);
-            String newLeader = cluster.awaitLeader(Duration.ofSeconds(30));
+            String newLeader = cluster.awaitLeader(Duration.ofSeconds(30)).id();
             assertThat(newLeader).isNotEqualTo(leader);
             // writes continue after the failover
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() >= beforeKill + 200);
@@ -81,7 +82,7 @@ class LeaderCrashFailoverTest {
                 t.join(10_000);
             }
 
-            String survivor = peers.stream().map(PeerSpec::id).filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+            String survivor = peers.stream().map(ProcessCluster.Member::id).filter(id -> !id.equals(leader)).findFirst().orElseThrow();
             Set<String> present = Api.discover(cluster.channel(survivor), "payments", Consistency.LINEARIZABLE)
                     .getInstancesList().stream().map(Instance::getId).collect(Collectors.toSet());
             assertThat(present).containsAll(acknowledged);

@@ -12,35 +12,23 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.KeepAliveLoop;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Leases: expiry goes through Raft and reaches every node; kept-alive leases survive a leader change. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class LeaseTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     /**
      * LOCAL reads on every running member. A member whose connection is reset (seen under CI load

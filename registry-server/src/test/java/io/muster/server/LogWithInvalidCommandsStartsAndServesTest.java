@@ -16,6 +16,7 @@ import io.muster.server.catalog.CommandRejectedException;
 import io.muster.server.catalog.Rejection.Reason;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every member rejects them identically and keeps applying, and after a full restart the members
  * replay them as rejections and serve.
  */
+@ClusterTest
 class LogWithInvalidCommandsStartsAndServesTest {
 
     @TempDir

@@ -17,37 +17,27 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
+import io.muster.testkit.RawCalls;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input over real gRPC gets INVALID_ARGUMENT with the field named; garbage never kills a node. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class MalformedRequestsTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
     String follower;
 
     @BeforeAll
     void start() {
-        cluster = LocalCluster.start(dir, 3);
         follower = cluster.aFollower().id();
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
     }
 
     private static void invalid(String message, Executable call) {
@@ -77,7 +67,7 @@ class MalformedRequestsTest {
     /** Raw bytes that are not a RegisterRequest. */
     @Test
     void garbageBytesDoNotHurtTheNode() {
-        MethodDescriptor<byte[], byte[]> raw = RegistryGrpc.getRegisterMethod().toBuilder(new BytesMarshaller(), new BytesMarshaller()).build();
+        MethodDescriptor<byte[], byte[]> raw = RawCalls.raw(RegistryGrpc.getRegisterMethod());
         byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f, 0x01, 0x02};
         for (String id : cluster.ids()) {
             assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(cluster.channel(id), raw,
@@ -89,22 +79,6 @@ class MalformedRequestsTest {
         for (String id : cluster.ids()) {
             assertThat(Api.discover(cluster.channel(id), "after-garbage", Consistency.LINEARIZABLE).getInstancesList())
                     .extracting(Instance::getId).containsExactly("a1");
-        }
-    }
-
-    static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
     }
 }

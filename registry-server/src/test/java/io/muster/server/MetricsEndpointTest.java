@@ -8,6 +8,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.muster.api.v1.Consistency;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Each member exposes Prometheus metrics and the standard gRPC health service. */
+@ClusterTest
 class MetricsEndpointTest {
 
     @TempDir

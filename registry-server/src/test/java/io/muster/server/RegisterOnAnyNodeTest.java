@@ -10,32 +10,20 @@ import io.muster.api.v1.ListServicesRequest;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Writes accepted by any member, reads linearizable everywhere, local reads converge. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class RegisterOnAnyNodeTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     @Test
     void registrationOnAFollowerIsVisibleOnEveryNodeAtTheSameRevision() {

@@ -7,6 +7,7 @@ import io.muster.api.v1.DiscoverResponse;
 import io.muster.api.v1.Instance;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Recovery from snapshot + RocksDB log: a restarted node catches up; a full restart keeps state. */
+@ClusterTest
 class RestartAndRecoveryTest {
 
     @TempDir

@@ -6,7 +6,6 @@ import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -28,17 +27,15 @@ import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
-import io.muster.bench.ProcessCluster;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.ExpireLeaseCmd;
 import io.muster.internal.v1.InternalGrpc;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.internal.v1.SetHealthCmd;
 import io.muster.internal.v1.SetMemberCmd;
-import java.io.ByteArrayInputStream;
+import io.muster.testkit.ProcessCluster;
+import io.muster.testkit.RawCalls;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -71,14 +68,14 @@ public final class HostileProbe {
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("muster-hostile-probe");
-        try (ProcessCluster cluster = ProcessCluster.start(3, work, 1000, List.of("-Xmx256m", "-XX:+UseSerialGC"))) {
+        try (ProcessCluster cluster = ProcessCluster.builder(work).size(3).jvmOptions(List.of("-Xmx256m", "-XX:+UseSerialGC")).start()) {
             new HostileProbe().run(cluster);
         }
     }
 
     private void run(ProcessCluster cluster) throws Exception {
-        ProcessCluster.NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
-        ProcessCluster.NodeProcess follower = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        ProcessCluster.Member leader = cluster.awaitLeader(Duration.ofSeconds(60));
+        ProcessCluster.Member follower = cluster.members().stream().filter(n -> n != leader).findFirst().orElseThrow();
         ManagedChannel pub = channel(follower.grpcAddress());
         ManagedChannel peer = channel(follower.peerAddress());
         RegistryGrpc.RegistryBlockingStub registry = RegistryGrpc.newBlockingStub(pub);
@@ -154,7 +151,7 @@ public final class HostileProbe {
         // afterwards: everyone alive and agreeing
         Thread.sleep(1500); // let the last applied entries reach every member (a bench, not a test)
         List<String> revisions = new ArrayList<>();
-        for (ProcessCluster.NodeProcess n : cluster.nodes()) {
+        for (ProcessCluster.Member n : cluster.members()) {
             ManagedChannel ch = channel(n.grpcAddress());
             try {
                 var r = RegistryGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
@@ -229,27 +226,8 @@ public final class HostileProbe {
         return b;
     }
 
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-
     private static Object rawUnary(ManagedChannel ch, String fullMethod, byte[] body) {
-        MethodDescriptor<byte[], byte[]> m = MethodDescriptor.<byte[], byte[]>newBuilder()
-                .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(fullMethod)
-                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-        ClientCall<byte[], byte[]> call = ch.newCall(m, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
+        ClientCall<byte[], byte[]> call = ch.newCall(RawCalls.rawUnary(fullMethod), CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
         byte[] r = ClientCalls.blockingUnaryCall(call, body);
         return r.length + " bytes";
     }

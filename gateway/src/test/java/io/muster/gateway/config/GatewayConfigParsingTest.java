@@ -11,12 +11,14 @@ import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 import io.muster.gateway.lb.Strategy;
 import io.muster.gateway.route.Route;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class GatewayConfigParsingTest {
 
   private static final String FULL = """

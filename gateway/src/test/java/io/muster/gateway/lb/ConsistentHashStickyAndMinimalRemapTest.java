@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.muster.gateway.testing.FakeRandom;
+import io.muster.testkit.UnitTest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class ConsistentHashStickyAndMinimalRemapTest {
 
   private final FakeTarget a = new FakeTarget("a");

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.muster.gateway.testing.FakeRandom;
+import io.muster.testkit.UnitTest;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class LeastRequestPrefersLessLoadedTest {
 
   private final FakeTarget a = new FakeTarget("a");

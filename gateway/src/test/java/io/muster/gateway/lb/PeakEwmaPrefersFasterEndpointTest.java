@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.muster.gateway.testing.FakeRandom;
+import io.muster.testkit.UnitTest;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class PeakEwmaPrefersFasterEndpointTest {
 
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.muster.gateway.testing.FakeRandom;
+import io.muster.testkit.UnitTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class RoundRobinPickerSequenceTest {
 
   private final FakeTarget a = new FakeTarget("a");

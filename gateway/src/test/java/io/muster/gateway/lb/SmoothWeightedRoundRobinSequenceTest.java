@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.muster.gateway.testing.FakeRandom;
+import io.muster.testkit.UnitTest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class SmoothWeightedRoundRobinSequenceTest {
 
   private static String sequence(Picker<FakeTarget> p, PickContext ctx, int n) {

@@ -9,10 +9,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.muster.api.v1.HealthStatus;
 import io.muster.gateway.testing.FakeTicker;
 import io.muster.gateway.testing.Instances;
+import io.muster.testkit.UnitTest;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class DrainingEndpointFinishesInFlightTest {
 
   private final FakeTicker ticker = new FakeTicker();

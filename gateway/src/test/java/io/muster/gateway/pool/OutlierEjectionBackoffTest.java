@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.muster.gateway.testing.FakeTicker;
 import io.muster.gateway.testing.Instances;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class OutlierEjectionBackoffTest {
 
   private final FakeTicker ticker = new FakeTicker();

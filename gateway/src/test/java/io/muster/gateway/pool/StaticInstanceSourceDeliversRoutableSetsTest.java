@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 import io.muster.gateway.testing.Instances;
+import io.muster.testkit.UnitTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class StaticInstanceSourceDeliversRoutableSetsTest {
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.muster.gateway.testing.GatewayFixture;
 import io.muster.gateway.testing.TestBackend;
+import io.muster.testkit.ClusterTest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * A client that stops reading must stop the backend too: the gateway stops reading the backend
  * connection once the client connection is full, instead of buffering the response in memory.
  */
+@ClusterTest
 class ProxyBackpressureStallsBackendTest {
 
   private static final long BODY = 256L * 1024 * 1024;

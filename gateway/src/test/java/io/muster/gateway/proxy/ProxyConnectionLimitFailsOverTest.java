@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.muster.gateway.testing.GatewayFixture;
 import io.muster.gateway.testing.TestBackend;
+import io.muster.testkit.ClusterTest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A full connection pool sends the request elsewhere and does not count against the endpoint. */
+@ClusterTest
 class ProxyConnectionLimitFailsOverTest {
 
   private final CountDownLatch release = new CountDownLatch(1);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.muster.api.v1.Instance;
 import io.muster.gateway.testing.GatewayFixture;
 import io.muster.gateway.testing.TestBackend;
+import io.muster.testkit.ClusterTest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * a connection that keeps working for several timeouts stays open. (Both are driven by one lazily
  * re-armed timer per connection, see {@link ConnectionTimer}.)
  */
+@ClusterTest
 class ProxyIdleConnectionsCloseTest {
 
   private static final long IDLE_MS = 400;

@@ -7,6 +7,7 @@ import io.muster.api.v1.HealthStatus;
 import io.muster.gateway.testing.GatewayFixture;
 import io.muster.gateway.testing.Instances;
 import io.muster.gateway.testing.TestBackend;
+import io.muster.testkit.ClusterTest;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+@ClusterTest
 class ProxyNoInstancesAnswers503Test {
 
   private GatewayFixture gw;

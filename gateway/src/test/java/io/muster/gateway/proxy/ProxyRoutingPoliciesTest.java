@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.muster.gateway.testing.GatewayFixture;
 import io.muster.gateway.testing.Instances;
 import io.muster.gateway.testing.TestBackend;
+import io.muster.testkit.ClusterTest;
 import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Sticky sessions and canary overrides, end to end. */
+@ClusterTest
 class ProxyRoutingPoliciesTest {
 
   private TestBackend a;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.muster.gateway.testing.Bodies;
 import io.muster.gateway.testing.GatewayFixture;
 import io.muster.gateway.testing.TestBackend;
+import io.muster.testkit.ClusterTest;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.http.HttpRequest;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Bodies far larger than any buffer stream through chunk by chunk and arrive intact. */
+@ClusterTest
 class ProxyStreamsLargeBodiesTest {
 
   private static final int UPLOAD = 5 * 1024 * 1024;

@@ -10,6 +10,7 @@ import io.muster.gateway.lb.Strategy;
 import io.muster.gateway.pool.Endpoint;
 import io.muster.gateway.pool.ServicePool;
 import io.muster.gateway.testing.Instances;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class CanaryTrafficSplitTest {
 
   private static Route route(double percent) {

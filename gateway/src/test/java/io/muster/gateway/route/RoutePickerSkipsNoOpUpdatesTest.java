@@ -8,10 +8,12 @@ import io.muster.gateway.lb.Strategy;
 import io.muster.gateway.pool.ServicePool;
 import io.muster.gateway.testing.FakeRandom;
 import io.muster.gateway.testing.Instances;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class RoutePickerSkipsNoOpUpdatesTest {
 
   private static RouteBalancer balancer(Strategy strategy) {

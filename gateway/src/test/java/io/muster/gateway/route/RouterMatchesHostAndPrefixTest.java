@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.muster.gateway.lb.PickerResources;
 import io.muster.gateway.lb.Strategy;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class RouterMatchesHostAndPrefixTest {
 
   private static Route route(String name, String host, String prefix, String rewrite) {

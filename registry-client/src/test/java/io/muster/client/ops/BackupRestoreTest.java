@@ -6,6 +6,7 @@ import io.muster.api.v1.Instance;
 import io.muster.client.DiscoverFilter;
 import io.muster.client.RegistryClient;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code muster snapshot save} from a live cluster, restored into a brand-new cluster. */
+@ClusterTest
 class BackupRestoreTest {
 
     @TempDir

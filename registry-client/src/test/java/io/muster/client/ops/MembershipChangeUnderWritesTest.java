@@ -9,6 +9,7 @@ import io.muster.client.DiscoverFilter;
 import io.muster.client.RegistryClient;
 import io.muster.server.config.PeerSpec;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** 3 -> 4 -> 3 members at runtime while a client keeps writing: no failed write, nothing lost. */
+@ClusterTest
 class MembershipChangeUnderWritesTest {
 
     @TempDir

@@ -21,6 +21,7 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
 import io.muster.client.RegistryClient;
+import io.muster.testkit.UnitTest;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * What the resolver hands gRPC: one address per routable instance with its id, weight, zone and
  * metadata; {@code UNAVAILABLE: no healthy instances of X} when none is left; usable per channel.
  */
+@UnitTest
 class ResolverPublishesAttributesAndAnExplicitErrorTest {
 
     final BlockingQueue<ServerCallStreamObserver<WatchResponse>> watches = new LinkedBlockingQueue<>();

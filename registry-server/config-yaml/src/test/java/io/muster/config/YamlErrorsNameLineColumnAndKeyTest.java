@@ -3,12 +3,14 @@ package io.muster.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.muster.testkit.UnitTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@UnitTest
 class YamlErrorsNameLineColumnAndKeyTest {
 
     record Listener(int port, Boolean tls) {

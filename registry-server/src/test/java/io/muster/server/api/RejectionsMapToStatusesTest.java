@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.Status;
 import io.muster.server.catalog.CommandRejectedException;
 import io.muster.server.catalog.Rejection;
+import io.muster.testkit.UnitTest;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
 /** A command the catalog rejected reaches the caller as the status its kind names, with the field. */
+@UnitTest
 class RejectionsMapToStatusesTest {
 
     @Test

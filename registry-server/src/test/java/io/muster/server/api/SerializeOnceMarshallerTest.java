@@ -13,6 +13,7 @@ import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
+import io.muster.testkit.UnitTest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * The same message instance streams the same bytes, serialized once; distinct instances never share
  * bytes, even when they collide in the cache; the Watch method is rebound without losing the schema.
  */
+@UnitTest
 class SerializeOnceMarshallerTest {
 
     static WatchResponse events(String id, long revision) {

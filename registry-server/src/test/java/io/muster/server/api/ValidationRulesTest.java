@@ -11,6 +11,7 @@ import io.muster.api.v1.HttpCheck;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.TcpCheck;
 import io.muster.api.v1.TtlCheck;
+import io.muster.testkit.UnitTest;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
 /** Every validation rule: INVALID_ARGUMENT naming the field and the allowed range. Exact and fast. */
+@UnitTest
 class ValidationRulesTest {
 
     static final Instance OK = Instance.newBuilder().setService("orders").setHost("10.0.0.1").setPort(8080).build();

@@ -13,6 +13,7 @@ import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
+import io.muster.testkit.ClusterTest;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Iterator;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Over real gRPC on 127.0.0.1: Watch calls learn their connection, equal per connection; other calls pass untouched. */
+@ClusterTest
 class WatchConnectionInterceptorTest {
 
     final List<Optional<SocketAddress>> seen = new CopyOnWriteArrayList<>();

@@ -19,6 +19,7 @@ import io.muster.internal.v1.SetHealthCmd;
 import io.muster.internal.v1.SetMemberCmd;
 import io.muster.server.catalog.Rejection.Kind;
 import io.muster.server.catalog.Rejection.Reason;
+import io.muster.testkit.UnitTest;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * by a broken member) is rejected by the catalog naming its field, and changes nothing: no revision,
  * no instance, no member, no lease.
  */
+@UnitTest
 class CatalogRejectsBadCommandsTest {
 
     static final Instance OK = Instance.newBuilder().setService("orders").setId("o-1").setHost("10.0.0.1").setPort(8080)

@@ -12,12 +12,14 @@ import io.muster.internal.v1.DeregisterCmd;
 import io.muster.internal.v1.ExpireLeaseCmd;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.internal.v1.SetHealthCmd;
+import io.muster.testkit.UnitTest;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** One revision per change, dense and deterministic; updates keep identity; guarded expiry. */
+@UnitTest
 class CatalogRevisionsTest {
 
     final Catalog catalog = new Catalog();

@@ -7,6 +7,7 @@ import io.muster.api.v1.CustomCheck;
 import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
+import io.muster.testkit.UnitTest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * at its maximum is accepted, and what remains under the cap is small, so the cap refuses only what
  * no single documented field allows.
  */
+@UnitTest
 class DocumentedMaximaFitTest {
 
     /** Every field at its documented maximum, ASCII text. */

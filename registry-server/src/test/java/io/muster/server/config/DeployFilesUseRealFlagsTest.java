@@ -3,6 +3,7 @@ package io.muster.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.muster.server.Main;
+import io.muster.testkit.UnitTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import picocli.CommandLine;
  * this checks that every flag they pass to {@code io.muster.server.Main} exists, and that the
  * example YAML loads.
  */
+@UnitTest
 class DeployFilesUseRealFlagsTest {
 
     static final Path DEPLOY = Path.of("..", "deploy");

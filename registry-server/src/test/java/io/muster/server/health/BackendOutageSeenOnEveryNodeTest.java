@@ -19,6 +19,7 @@ import io.muster.server.RegistryNode;
 import io.muster.server.catalog.InstanceKey;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * (LOCAL reads), and a watcher sees each transition exactly once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class BackendOutageSeenOnEveryNodeTest {
 
     private static final Logger log = LoggerFactory.getLogger(BackendOutageSeenOnEveryNodeTest.class);

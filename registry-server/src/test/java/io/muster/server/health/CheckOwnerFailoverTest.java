@@ -11,6 +11,7 @@ import io.muster.server.RegistryNode;
 import io.muster.server.catalog.InstanceKey;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
  * The member running a set of checks stops; the survivors see it gone, take its checks over, and
  * detect the backend failing. When it comes back it takes its share again and checks go on.
  */
+@ClusterTest
 class CheckOwnerFailoverTest {
 
     private static final Logger log = LoggerFactory.getLogger(CheckOwnerFailoverTest.class);

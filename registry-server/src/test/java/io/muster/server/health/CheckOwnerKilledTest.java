@@ -6,9 +6,9 @@ import static io.muster.server.health.HealthFixtures.instance;
 
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.HttpCheck;
-import io.muster.server.config.PeerSpec;
 import io.muster.server.testing.Api;
-import io.muster.server.testing.ProcessCluster;
+import io.muster.testkit.ProcessCluster;
+import io.muster.testkit.ProcessTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
  * function every member uses) is killed with SIGKILL, then the backend fails: the surviving members
  * detect it without any hand-over from the dead one.
  */
+@ProcessTest
 class CheckOwnerKilledTest {
 
     private static final Logger log = LoggerFactory.getLogger(CheckOwnerKilledTest.class);
@@ -38,7 +39,7 @@ class CheckOwnerKilledTest {
     void survivorsDetectAFailingBackendAfterItsOwnerWasKilled() {
         try (ProcessCluster cluster = ProcessCluster.start(dir, 3);
              HttpBackend backend = HttpBackend.start()) {
-            List<String> members = cluster.peers().stream().map(PeerSpec::id).toList();
+            List<String> members = cluster.members().stream().map(ProcessCluster.Member::id).toList();
             List<String> ids = IntStream.range(0, 9).mapToObj(i -> "k-" + i).toList();
             for (String id : ids) {
                 Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()

@@ -3,10 +3,12 @@ package io.muster.server.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.muster.api.v1.HealthStatus;
+import io.muster.testkit.UnitTest;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The rise / fall state machine, result by result. */
+@UnitTest
 class CheckStateThresholdsTest {
 
     private static final ProbeResult OK = ProbeResult.pass("HTTP 200");

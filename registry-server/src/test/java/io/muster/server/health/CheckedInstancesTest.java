@@ -7,10 +7,12 @@ import io.muster.api.v1.EventType;
 import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.TcpCheck;
+import io.muster.testkit.UnitTest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The apply-thread filter in front of the health pool: which catalog events reach the health checker. */
+@UnitTest
 class CheckedInstancesTest {
 
     private static final HealthCheck TCP = HealthCheck.newBuilder().setTcp(TcpCheck.getDefaultInstance()).build();

@@ -9,6 +9,7 @@ import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.HttpCheck;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.awaitility.Awaitility;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * failures become consecutive, exactly one transition follows.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class FlappingBackendIsDampedTest {
 
     private static final int INTERVAL = 200;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.muster.api.v1.HttpCheck;
+import io.muster.testkit.ClusterTest;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * connection the server dropped while idle is not a failure, a hung target times out at its
  * timeout and does not hold up probes of other targets.
  */
+@ClusterTest
 class HttpProbeConnectionsTest {
 
     private EventLoopGroup loop;

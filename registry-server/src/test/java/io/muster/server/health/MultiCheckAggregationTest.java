@@ -9,6 +9,7 @@ import io.muster.api.v1.HttpCheck;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.TcpCheck;
 import io.muster.api.v1.TtlCheck;
+import io.muster.testkit.UnitTest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * warns, HEALTHY when all pass; one proposal in flight at a time; a failed proposal is retried at
  * the next input.
  */
+@UnitTest
 class MultiCheckAggregationTest {
 
     private static final ProbeResult OK = ProbeResult.pass("HTTP 200");

@@ -2,6 +2,7 @@ package io.muster.server.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.muster.testkit.ClusterTest;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * loop, each keeps its period (never two runs in one round), a cancelled probe stops, a failing one
  * stays scheduled without disturbing the others, and nothing wakes the loop once all are cancelled.
  */
+@ClusterTest
 class ProbeSchedulerRoundsTest {
 
     private static final long TICK = TimeUnit.MILLISECONDS.toNanos(10);

@@ -2,6 +2,7 @@ package io.muster.server.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.muster.testkit.UnitTest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** Rendezvous ownership: deterministic, balanced, and only the leaving member's keys move. */
+@UnitTest
 class RendezvousOwnershipTest {
 
     private static final List<String> KEYS = IntStream.range(0, 3000).mapToObj(i -> "payments/p-" + i).toList();

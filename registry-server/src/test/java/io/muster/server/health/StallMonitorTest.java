@@ -2,11 +2,13 @@ package io.muster.server.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The stall record with a fake clock: late wake-ups are stalls, on-time ones are not, overlaps are exact. */
+@UnitTest
 class StallMonitorTest {
 
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);

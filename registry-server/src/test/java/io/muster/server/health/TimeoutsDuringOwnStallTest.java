@@ -9,6 +9,7 @@ import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.ProposeResponse;
+import io.muster.testkit.ClusterTest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * timeout and fall 2: timeouts while the member itself was stalled do not count, at most {@code fall}
  * of them in a row; without a stall the second timeout makes the instance unhealthy.
  */
+@ClusterTest
 class TimeoutsDuringOwnStallTest {
 
     /** Never answers. */

@@ -8,10 +8,12 @@ import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.TtlCheck;
+import io.muster.testkit.UnitTest;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** TTL checks with a fake clock: expiry exactly at ttl after the last report, reports take effect at once. */
+@UnitTest
 class TtlCheckTimingTest {
 
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);

@@ -26,6 +26,7 @@ import io.muster.api.v1.UpdateHealthRequest;
 import io.muster.api.v1.UpdateHealthResponse;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * keep-alive stream; silence for ttl_ms fails it, FAIL fails it at once, WARN gives WARNING.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class TtlReportsTest {
 
     private static final int TTL_MS = 1000;

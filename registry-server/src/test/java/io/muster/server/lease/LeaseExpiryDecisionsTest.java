@@ -9,6 +9,7 @@ import io.muster.internal.v1.SetHealthCmd;
 import io.muster.server.catalog.ApplyResult;
 import io.muster.server.catalog.Catalog;
 import io.muster.internal.v1.RegisterCmd;
+import io.muster.testkit.UnitTest;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * once the deadline passes, a new leader refreshes every lease, and an instance whose health changed
  * still expires.
  */
+@UnitTest
 class LeaseExpiryDecisionsTest {
 
     final AtomicLong now = new AtomicLong(1_000_000_000L);

@@ -10,12 +10,10 @@ import io.muster.api.v1.Instance;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.muster.testkit.ClusterTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The leader refuses a registration of a new instance over {@code max-instances-per-service} or
@@ -24,22 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * by the member that receives it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class CatalogLimitsRefuseNewInstancesButNotUpdatesTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder()
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder()
                 .maxInstancesPerService(3).maxInstances(5).maxInstanceBytes(2048).build()));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
 
     @Test
     void newInstancesOverALimitAreRefusedUpdatesPassAndDeregistrationMakesRoom() {

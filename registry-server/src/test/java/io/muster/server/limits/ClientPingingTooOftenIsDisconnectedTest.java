@@ -11,6 +11,7 @@ import io.muster.server.RegistryNode;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the third 10 s ping, about 30 s in, ends the connection. A member with the default permit (5 s)
  * keeps the same client's connection.
  */
+@ClusterTest
 class ClientPingingTooOftenIsDisconnectedTest {
 
     @TempDir

@@ -8,13 +8,11 @@ import io.muster.api.v1.KeepAliveResponse;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A keep-alive naming lease 0 or a negative lease is answered {@code found = false, ttl_ms = 0}
@@ -22,21 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
  * on a follower that relays the stream.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class KeepAliveWithoutALeaseKeepsTheStreamTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     @Test
     void leaseZeroIsAnsweredNotFoundOnTheLeader() {

@@ -12,19 +12,19 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * 10,000 Watch and 10,000 KeepAlive streams on one member (20 connections, within the default
@@ -33,26 +33,20 @@ import org.junit.jupiter.api.io.TempDir;
  * docs/benchmarks.md; {@code -Dmuster.streams=N} changes the count.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class ManyStreamsAreReleasedWhenClosedTest {
 
     static final int STREAMS = Integer.getInteger("muster.streams", 10_000);
     static final int CONNECTIONS = 20;
     static final int BATCH = 1_000;
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
     final List<ManagedChannel> channels = new ArrayList<>();
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
 
     @AfterAll
     void stop() {
         channels.forEach(ManagedChannel::shutdownNow);
-        cluster.close();
     }
 
     private static long heapAfterGc() {
@@ -88,7 +82,7 @@ class ManyStreamsAreReleasedWhenClosedTest {
             }
         }
         long openedMs = (System.nanoTime() - started) / 1_000_000;
-        assertThat(node.watchHub().watcherCount()).isEqualTo(STREAMS);
+        assertThat(Gauges.watchers(node)).isEqualTo(STREAMS);
         assertThat(counted(node, WATCH)).isEqualTo(STREAMS);
         assertThat(counted(node, KEEP_ALIVE)).isEqualTo(STREAMS);
         assertThat(connections(node)).isEqualTo(CONNECTIONS);
@@ -103,7 +97,7 @@ class ManyStreamsAreReleasedWhenClosedTest {
             }
         }
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            assertThat(node.watchHub().watcherCount()).isZero();
+            assertThat(Gauges.watchers(node)).isZero();
             assertThat(counted(node, WATCH)).isZero();
             assertThat(counted(node, KEEP_ALIVE)).isZero();
             assertThat(connections(node)).isZero();

@@ -7,7 +7,8 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.muster.api.v1.Consistency;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.testing.Api;
-import io.muster.server.testing.ProcessCluster;
+import io.muster.testkit.ProcessCluster;
+import io.muster.testkit.ProcessTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code GC.class_histogram} total (it runs a full GC first).
  */
 @EnabledIfSystemProperty(named = "muster.measure", matches = "true")
+@ProcessTest
 class MemberHeapAfterManyStreamsMeasurement {
 
     static final int STREAMS = Integer.getInteger("muster.streams", 10_000);
@@ -40,11 +42,11 @@ class MemberHeapAfterManyStreamsMeasurement {
     @Test
     void measure() throws Exception {
         try (ProcessCluster cluster = ProcessCluster.start(dir, 3)) {
-            String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+            String leader = cluster.awaitLeader(Duration.ofSeconds(60)).id();
             long pid = cluster.pid(leader);
             List<ManagedChannel> channels = new ArrayList<>();
             for (int i = 0; i < CONNECTIONS; i++) {
-                channels.add(NettyChannelBuilder.forTarget(cluster.spec(leader).grpcAddress()).usePlaintext().build());
+                channels.add(NettyChannelBuilder.forTarget(cluster.member(leader).grpcAddress()).usePlaintext().build());
             }
             try {
                 long lease = Api.register(channels.get(0), Api.instance("mem", "m1", 8080)).getLeaseId();

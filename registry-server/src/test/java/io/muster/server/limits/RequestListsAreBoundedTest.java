@@ -11,35 +11,23 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A Watch naming more services than {@code max-watch-services} is RESOURCE_EXHAUSTED; Discover
  * filters longer than an instance can hold (32 tags, 64 metadata entries) are INVALID_ARGUMENT.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class RequestListsAreBoundedTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder().maxWatchServices(3).build()));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder().maxWatchServices(3).build()));
 
     @Test
     void aWatchOfTooManyServicesIsRefusedAndOneAtTheLimitIsServed() {

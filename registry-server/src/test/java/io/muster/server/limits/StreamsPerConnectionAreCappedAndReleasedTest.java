@@ -16,17 +16,16 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.server.RegistryNode;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Watch and KeepAlive streams over a connection's cap, and watchers over a member's cap, are
@@ -34,23 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
  * completed or failed) gives its slot back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class StreamsPerConnectionAreCappedAndReleasedTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-    final List<ManagedChannel> channels = new ArrayList<>();
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder()
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder()
                 .maxWatchersPerConnection(3).maxKeepAliveStreamsPerConnection(2).maxWatchers(5).build()));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    final List<ManagedChannel> channels = new ArrayList<>();
 
     @AfterEach
     void closeChannels() {
@@ -73,7 +62,7 @@ class StreamsPerConnectionAreCappedAndReleasedTest {
             assertThat(counted(node, WATCH)).isZero();
             assertThat(counted(node, KEEP_ALIVE)).isZero();
             assertThat(connections(node)).isZero();
-            assertThat(node.watchHub().watcherCount()).isZero();
+            assertThat(Gauges.watchers(node)).isZero();
         });
     }
 
@@ -128,7 +117,7 @@ class StreamsPerConnectionAreCappedAndReleasedTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> counted(node, WATCH) == 5);
 
         open.remove(0).cancel();
-        await().atMost(Duration.ofSeconds(10)).until(() -> node.watchHub().watcherCount() == 4);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Gauges.watchers(node) == 4);
         Streams.Watch again = new Streams.Watch(c, "orders");
         awaitServing(again);
 

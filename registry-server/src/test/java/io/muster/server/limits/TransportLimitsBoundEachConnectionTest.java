@@ -17,17 +17,15 @@ import io.muster.server.RegistryNode;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The transport limits of {@code ServerLimits}: a message over {@code max-message-bytes} is
@@ -36,24 +34,14 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code max-connection-idle-ms} is closed by the member.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class TransportLimitsBoundEachConnectionTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-    final List<ManagedChannel> channels = new ArrayList<>();
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder()
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3, c -> c.withElectionTimeoutMs(1000).withLimits(Limits.builder()
                 .maxMessageBytes(64 * 1024).maxInstanceBytes(32 * 1024).maxConcurrentCallsPerConnection(3)
                 .maxConnectionIdleMs(1000).build()));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    final List<ManagedChannel> channels = new ArrayList<>();
 
     @AfterEach
     void closeChannels() {

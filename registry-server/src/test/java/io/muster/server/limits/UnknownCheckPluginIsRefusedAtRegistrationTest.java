@@ -11,12 +11,10 @@ import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.Instance;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.muster.testkit.ClusterTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A registration whose custom check names a plugin type the receiving member does not have is
@@ -24,21 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * classpath has one plugin, {@code switch}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class UnknownCheckPluginIsRefusedAtRegistrationTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     private static Instance withCustomCheck(String id, String type) {
         return Api.instance("plugged", id, 8080).toBuilder()

@@ -1,5 +1,6 @@
 package io.muster.server.limits;
 
+import static io.muster.testkit.RawCalls.raw;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -26,21 +27,15 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Request bytes that are not the method's message are answered
@@ -49,28 +44,14 @@ import org.junit.jupiter.api.io.TempDir;
  * an answer that is neither UNKNOWN nor INTERNAL. The members keep serving.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class UnparseableRequestsAreInvalidArgumentTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     /** Never parses: a field with wire type 7 (there is none). */
     static final byte[] GARBAGE = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f, 0x01, 0x02};
-
-    private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> method) {
-        return method.toBuilder(new BytesMarshaller(), new BytesMarshaller()).build();
-    }
 
     private static StatusRuntimeException unary(Channel ch, MethodDescriptor<?, ?> method, byte[] bytes) {
         try {
@@ -187,22 +168,6 @@ class UnparseableRequestsAreInvalidArgumentTest {
             return true;
         } catch (InvalidProtocolBufferException e) {
             return false;
-        }
-    }
-
-    static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
     }
 }

@@ -6,38 +6,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.muster.server.RegistryNode;
 import io.muster.server.config.HostPort;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every listener of a member bound to 127.0.0.1 refuses connections to another local address
  * (Linux routes all of 127/8 to the loopback interface, so a wildcard bind would accept them).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class ListenersBindOnlyTheirHostTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 1, c -> c.withElectionTimeoutMs(1000).withMetricsPort(0));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(1, c -> c.withElectionTimeoutMs(1000).withMetricsPort(0));
 
     @Test
     void aListenerBoundTo127001RefusesConnectionsTo127002() throws IOException {

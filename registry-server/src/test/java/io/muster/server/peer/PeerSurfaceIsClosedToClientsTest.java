@@ -33,39 +33,27 @@ import io.muster.internal.v1.SetMemberCmd;
 import io.muster.server.RegistryNode;
 import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
-import java.nio.file.Path;
+import io.muster.testkit.ClusterTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The client port serves clients only: no {@code muster.internal.v1}, no honoured forwarded-by
  * marker; the peer listener takes from members only what members legitimately send.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class PeerSurfaceIsClosedToClientsTest {
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     private static Command register(String service, String id) {
         return Command.newBuilder().setNowMs(System.currentTimeMillis())

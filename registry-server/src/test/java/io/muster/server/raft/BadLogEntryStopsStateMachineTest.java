@@ -16,6 +16,7 @@ import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.CatalogListener;
 import io.muster.server.catalog.CommandRejectedException;
 import io.muster.server.catalog.Rejection;
+import io.muster.testkit.UnitTest;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * goes on; only an undecodable entry or a bug (an exception from the catalog) stops it. An entry is
  * never skipped.
  */
+@UnitTest
 class BadLogEntryStopsStateMachineTest {
 
     /** An in-memory jraft Iterator over given entries that records setErrorAndRollback. */

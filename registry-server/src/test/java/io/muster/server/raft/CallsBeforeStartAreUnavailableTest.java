@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.muster.server.catalog.Catalog;
+import io.muster.testkit.UnitTest;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * UNAVAILABLE (RaftUnavailableException, so clients fail over), never with a NullPointerException
  * (INTERNAL).
  */
+@UnitTest
 class CallsBeforeStartAreUnavailableTest {
 
     @TempDir

@@ -2,11 +2,13 @@ package io.muster.server.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.muster.testkit.UnitTest;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** At most one heartbeat round in flight; every request is followed by two rounds that start after it, no more. */
+@UnitTest
 class CommitPusherCoalescesRoundsTest {
 
     private final List<Runnable> rounds = new ArrayList<>();

@@ -11,6 +11,7 @@ import io.muster.internal.v1.Batch;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.server.catalog.ApplyResult;
+import io.muster.testkit.UnitTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** Group commit: what goes into one log entry, and how each proposal learns its own outcome. */
+@UnitTest
 class ProposalBatcherTest {
 
     private record Entry(Command command, long term, ProposalBatcher.BatchClosure done) {}

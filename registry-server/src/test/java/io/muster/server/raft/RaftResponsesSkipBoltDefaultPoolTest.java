@@ -10,7 +10,8 @@ import com.alipay.sofa.jraft.rpc.RpcServer;
 import com.alipay.sofa.jraft.option.RpcOptions;
 import com.alipay.sofa.jraft.util.Endpoint;
 import com.alipay.sofa.jraft.util.RpcFactoryHelper;
-import io.muster.server.testing.FreePorts;
+import io.muster.testkit.ClusterTest;
+import io.muster.testkit.FreePorts;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * A Raft RPC response is handed from bolt's I/O thread straight to the caller's callback, not
  * through bolt's shared default pool first ({@link BoltDispatch}).
  */
+@ClusterTest
 class RaftResponsesSkipBoltDefaultPoolTest {
 
     @Test

@@ -5,12 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.alipay.sofa.jraft.JRaftUtils;
 import com.alipay.sofa.jraft.util.timer.Timer;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** jraft finds our timer factory through its service loader, and its timers fire. */
+@UnitTest
 class RaftTimersWakeOnDeadlineTest {
 
     @Test

@@ -18,6 +18,7 @@ import io.muster.internal.v1.SetMemberCmd;
 import io.muster.server.catalog.ApplyResult;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.Rejection;
+import io.muster.testkit.UnitTest;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * by the state machine), end with the same catalog and the same rejection counts; no command stops
  * the state machine, and a rejected command changes nothing. Seeded: a failure prints its seed.
  */
+@UnitTest
 class SameCommandsSameCatalogTest {
 
     private static final String[] SERVICES = {"orders", "users", "Bad", "", "a-", "x".repeat(65)};

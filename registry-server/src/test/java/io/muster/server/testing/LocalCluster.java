@@ -5,9 +5,14 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.muster.server.RegistryNode;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
+import io.muster.testkit.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,15 +21,32 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A registry cluster of real nodes inside the test JVM: real Raft (RocksDB log in a temp dir),
  * real gRPC on 127.0.0.1 ephemeral ports. Stopping a node here is a graceful shutdown; use
- * {@link ProcessCluster} to test crashes.
+ * {@link io.muster.testkit.ProcessCluster} to test crashes.
+ *
+ * <p>One cluster for all the tests of a class (jraft's global pools leak threads on every start, and
+ * an election takes seconds) is a JUnit extension:
+ * <pre>{@code
+ * @RegisterExtension
+ * static final LocalCluster cluster = LocalCluster.perClass(3, c -> c.withLimits(...));
+ * }</pre>
+ * started (in a temp dir of its own, leader elected) before the class's {@code @BeforeAll} methods
+ * and closed, its dir deleted, after its {@code @AfterAll} methods. A test that needs a cluster of its
+ * own calls {@link #start(Path, int)} in a try-with-resources.
  */
-public final class LocalCluster implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
-    private final Path baseDir;
+    private static final UnaryOperator<NodeConfig> DEFAULTS = c -> c.withElectionTimeoutMs(1000);
+
+    // set by start(...), or by beforeAll (a temp dir this cluster owns and deletes)
+    private Path baseDir;
+    private Path ownedDir;
     private final List<PeerSpec> peers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, RegistryNode> running = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -42,16 +64,64 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public static LocalCluster start(Path baseDir, int size) {
-        return start(baseDir, size, c -> c.withElectionTimeoutMs(1000));
+        return start(baseDir, size, DEFAULTS);
     }
 
     public static LocalCluster start(Path baseDir, int size, UnaryOperator<NodeConfig> customizer) {
         LocalCluster c = new LocalCluster(baseDir, size, customizer);
-        for (PeerSpec p : c.peers) {
-            c.startNode(p.id());
-        }
-        c.awaitLeader();
+        c.startAll();
         return c;
+    }
+
+    /** A cluster for every test of a class, as a JUnit extension (a static {@code @RegisterExtension} field). */
+    public static LocalCluster perClass(int size) {
+        return perClass(size, DEFAULTS);
+    }
+
+    /** {@link #perClass(int)} with each node's configuration passed through {@code customizer}. */
+    public static LocalCluster perClass(int size, UnaryOperator<NodeConfig> customizer) {
+        return new LocalCluster(null, size, customizer);
+    }
+
+    private void startAll() {
+        for (PeerSpec p : peers) {
+            startNode(p.id());
+        }
+        awaitLeader();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        if (baseDir != null) {
+            throw new IllegalStateException("a perClass cluster serves one test class: declare it in a static field of that class");
+        }
+        ownedDir = Files.createTempDirectory("muster-cluster-");
+        baseDir = ownedDir;
+        startAll();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        close();
+        if (ownedDir != null) {
+            deleteTree(ownedDir);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     public List<PeerSpec> peers() {

@@ -7,6 +7,7 @@ import io.muster.api.v1.WatchResponse;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.server.catalog.Catalog;
+import io.muster.testkit.UnitTest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * (which the transport queues on the loop with its first message, as grpc-netty's WriteQueue does)
  * run before it builds the next connection's messages.
  */
+@UnitTest
 class FanOutFlushesConnectionByConnectionTest {
 
     /** A single-threaded loop the test runs by hand. */

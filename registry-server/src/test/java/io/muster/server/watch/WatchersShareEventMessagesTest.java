@@ -8,6 +8,7 @@ import io.muster.api.v1.WatchResponse;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.server.catalog.Catalog;
+import io.muster.testkit.UnitTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * Watchers with the same filter at the same position send one shared EVENTS instance; a different
  * filter or a different position never gets that instance.
  */
+@UnitTest
 class WatchersShareEventMessagesTest {
 
     final Catalog catalog = new Catalog();

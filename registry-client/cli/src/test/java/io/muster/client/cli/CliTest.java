@@ -2,7 +2,9 @@ package io.muster.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
+import io.muster.testkit.ClusterTest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -10,31 +12,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code muster} CLI against a real cluster: tables, JSON, errors. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ClusterTest
 class CliTest {
 
     @TempDir
     static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     record Result(int code, String out, String err) {
-    }
-
-    @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
     }
 
     Result run(String... args) {
@@ -89,7 +82,7 @@ class CliTest {
     void watchStreamsEventsAndSnapshotSaveWritesABackup() throws Exception {
         CompletableFuture<Result> watch = CompletableFuture.supplyAsync(() -> run("watch", "watched", "--count", "2"));
         Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> cluster.nodes().stream().mapToInt(n -> n.watchHub().watcherCount()).sum() > 0);
+                .until(() -> cluster.nodes().stream().mapToInt(Gauges::watchers).sum() > 0);
         run("register", "--service", "watched", "--id", "a", "--host", "127.0.0.1", "--port", "1", "--ttl-ms", "600000");
         run("deregister", "watched", "a");
         Result w = watch.get();

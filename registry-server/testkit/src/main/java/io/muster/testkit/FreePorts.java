@@ -1,4 +1,4 @@
-package io.muster.server.testing;
+package io.muster.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,7 +7,10 @@ import java.net.ServerSocket;
 import java.util.HashSet;
 import java.util.Set;
 
-/** Ephemeral ports on 127.0.0.1, distinct within one test JVM. */
+/**
+ * Ephemeral ports on 127.0.0.1, distinct within one JVM (bound and released: a small race with other
+ * processes remains, which is why a port is never handed out twice here).
+ */
 public final class FreePorts {
     private static final Set<Integer> handedOut = new HashSet<>();
 
@@ -27,5 +30,10 @@ public final class FreePorts {
             }
         }
         throw new IllegalStateException("no free port found");
+    }
+
+    /** {@code 127.0.0.1:<a free port>}. */
+    public static String nextAddress() {
+        return "127.0.0.1:" + next();
     }
 }

@@ -1,0 +1,336 @@
+package io.muster.testkit;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.muster.api.v1.ClusterGrpc;
+import io.muster.api.v1.LeaderRequest;
+import io.muster.api.v1.LeaderResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A registry cluster whose members are separate JVMs ({@code io.muster.server.Main}, with the
+ * classpath of the current JVM) on free 127.0.0.1 ports, so that a member can be killed with SIGKILL.
+ * Used by the process tests and by the benchmarks. Each member logs to {@code <workDir>/<id>.log}
+ * (its command line first; a restart appends) and keeps its data in {@code <workDir>/<id>/}.
+ * {@link #close} stops the members (SIGTERM, then SIGKILL) and deletes their data (the logs stay).
+ *
+ * <pre>{@code
+ * try (ProcessCluster cluster = ProcessCluster.start(dir, 3)) {   // waits for a leader
+ *     ProcessCluster.Member leader = cluster.awaitLeader(Duration.ofSeconds(60));
+ *     cluster.kill(leader.id());
+ * }
+ * }</pre>
+ *
+ * <p>Not thread-safe: one thread starts, kills and closes.
+ */
+public final class ProcessCluster implements AutoCloseable {
+
+    /** JVM options of a member in tests: a small heap and a quick start. */
+    public static final List<String> TEST_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
+    /** How long {@link #start(Path, int)} waits for the first leader (first start of every JVM). */
+    public static final Duration FIRST_LEADER_TIMEOUT = Duration.ofSeconds(60);
+
+    /** One member: its addresses, metrics port, data directory and log. */
+    public record Member(String id, String raftAddress, String grpcAddress, String peerAddress, int metricsPort,
+                         Path dataDir, Path log) {
+        /** {@code id=raft/grpc/peer}, as {@code --peers} takes it. */
+        public String peerSpec() {
+            return id + "=" + raftAddress + "/" + grpcAddress + "/" + peerAddress;
+        }
+    }
+
+    private final Path workDir;
+    private final int electionTimeoutMs;
+    private final List<String> jvmOptions;
+    private final List<Member> members = new ArrayList<>();
+    private final Map<String, Process> processes = new ConcurrentHashMap<>();
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    private ProcessCluster(Builder b) {
+        this.workDir = b.workDir.toAbsolutePath();
+        this.electionTimeoutMs = b.electionTimeoutMs;
+        this.jvmOptions = List.copyOf(b.jvmOptions);
+        for (int i = 1; i <= b.size; i++) {
+            String id = "n" + i;
+            members.add(new Member(id, FreePorts.nextAddress(), FreePorts.nextAddress(), FreePorts.nextAddress(),
+                    FreePorts.next(), workDir.resolve(id), workDir.resolve(id + ".log")));
+        }
+    }
+
+    /** {@code size} members with the test defaults, started, once one of them leads. */
+    public static ProcessCluster start(Path workDir, int size) {
+        ProcessCluster cluster = builder(workDir).size(size).start();
+        try {
+            cluster.awaitLeader(FIRST_LEADER_TIMEOUT);
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    public static Builder builder(Path workDir) {
+        return new Builder(workDir);
+    }
+
+    /** Options of a cluster; {@link #start()} launches every member and does not wait for a leader. */
+    public static final class Builder {
+        private final Path workDir;
+        private int size = 3;
+        private int electionTimeoutMs = DEFAULT_ELECTION_TIMEOUT_MS;
+        private List<String> jvmOptions = TEST_JVM_OPTIONS;
+
+        private Builder(Path workDir) {
+            this.workDir = workDir;
+        }
+
+        public Builder size(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("size: " + size + " (expected: at least 1)");
+            }
+            this.size = size;
+            return this;
+        }
+
+        public Builder electionTimeoutMs(int electionTimeoutMs) {
+            if (electionTimeoutMs <= 0) {
+                throw new IllegalArgumentException("electionTimeoutMs: " + electionTimeoutMs + " (expected: > 0)");
+            }
+            this.electionTimeoutMs = electionTimeoutMs;
+            return this;
+        }
+
+        /** JVM options of every member (e.g. -Xmx), replacing {@link #TEST_JVM_OPTIONS}. */
+        public Builder jvmOptions(List<String> jvmOptions) {
+            this.jvmOptions = List.copyOf(jvmOptions);
+            return this;
+        }
+
+        public ProcessCluster start() {
+            ProcessCluster cluster = new ProcessCluster(this);
+            try {
+                Files.createDirectories(cluster.workDir);
+                for (Member m : cluster.members) {
+                    cluster.startNode(m.id());
+                }
+            } catch (IOException | RuntimeException e) {
+                cluster.close();
+                throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            }
+            return cluster;
+        }
+    }
+
+    public List<Member> members() {
+        return List.copyOf(members);
+    }
+
+    public Member member(String id) {
+        return members.stream().filter(m -> m.id().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no member " + id));
+    }
+
+    /** The gRPC addresses of all members, comma-separated (a client's targets). */
+    public String targets() {
+        return String.join(",", members.stream().map(Member::grpcAddress).toList());
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** Starts a member's JVM, or restarts one that was killed (same ports, same data). */
+    public void startNode(String id) {
+        Member self = member(id);
+        if (isRunning(id)) {
+            throw new IllegalStateException(id + " is running");
+        }
+        Path tmpDir = workDir.resolve("tmp-" + id);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.add("-Dsofa.middleware.log.disable=true");
+        cmd.add("-Dcom.google.protobuf.use_unsafe_pre22_gencode=true");
+        // each JVM unpacks RocksDB's native library into its tmpdir: keep it under the work dir
+        cmd.add("-Djava.io.tmpdir=" + tmpDir);
+        // jraft answers SIGUSR2 with describe / metrics dumps into these dirs (default: the working dir)
+        for (String kind : List.of("node.describe", "node.metrics", "thread.pool.metrics")) {
+            cmd.add("-Djraft.signal." + kind + ".dir=" + tmpDir);
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.muster.server.Main");
+        cmd.addAll(List.of("--id", id, "--raft", self.raftAddress(), "--grpc", self.grpcAddress(), "--peer", self.peerAddress(),
+                "--peers", String.join(",", members.stream().map(Member::peerSpec).toList()),
+                "--data-dir", self.dataDir().toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs),
+                "--metrics-port", Integer.toString(self.metricsPort())));
+        try {
+            Files.createDirectories(tmpDir);
+            Files.writeString(self.log(), String.join(" ", cmd) + System.lineSeparator(),
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Process p = new ProcessBuilder(cmd)
+                    .directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(self.log().toFile()))
+                    .start();
+            processes.put(id, p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no leadership hand-over. */
+    public void kill(String id) {
+        Process p = processes.remove(id);
+        if (p != null) {
+            p.destroyForcibly();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public boolean isRunning(String id) {
+        Process p = processes.get(id);
+        return p != null && p.isAlive();
+    }
+
+    /** Process id of a running member (for jcmd, jstack and /proc in measurements). */
+    public long pid(String id) {
+        return process(id).pid();
+    }
+
+    /** The running member's process (CPU time in measurements). */
+    public ProcessHandle processHandle(String id) {
+        return process(id).toHandle();
+    }
+
+    private Process process(String id) {
+        Process p = processes.get(id);
+        if (p == null) {
+            throw new IllegalStateException(id + " is not running");
+        }
+        return p;
+    }
+
+    /** A channel to a member's gRPC address (kept across restarts of that member). */
+    public ManagedChannel channel(String id) {
+        return channels.computeIfAbsent(id, k -> NettyChannelBuilder.forTarget(member(k).grpcAddress()).usePlaintext().build());
+    }
+
+    /**
+     * Polls {@code Cluster.Leader} on every running member (1 s deadline per call) until one names a
+     * running member of this cluster as leader; fails at once if a member exited on its own, and after
+     * {@code timeout} with the last answer.
+     */
+    public Member awaitLeader(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String lastAnswer = "no answer yet";
+        while (System.nanoTime() < deadline) {
+            for (Member m : members) {
+                Process p = processes.get(m.id());
+                if (p == null) {
+                    continue; // killed
+                }
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("member " + m.id() + " exited with " + p.exitValue() + "; see " + m.log());
+                }
+                try {
+                    LeaderResponse r = ClusterGrpc.newBlockingStub(channel(m.id())).withDeadlineAfter(1, TimeUnit.SECONDS)
+                            .leader(LeaderRequest.getDefaultInstance());
+                    if (r.hasLeader() && processes.containsKey(r.getLeader().getId())) {
+                        return member(r.getLeader().getId());
+                    }
+                    lastAnswer = m.id() + " named leader " + r.getLeader();
+                } catch (StatusRuntimeException e) {
+                    lastAnswer = m.id() + ": " + e.getStatus();
+                }
+            }
+            pause(Duration.ofMillis(100));
+        }
+        throw new IllegalStateException("no leader within " + timeout + " (" + lastAnswer + "); logs in " + workDir);
+    }
+
+    // the poll interval of awaitLeader (what Awaitility's pollInterval is), never a wait for an effect
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a leader", e);
+        }
+    }
+
+    /** The Prometheus text a member serves on its metrics port. */
+    public static String metricsText(int metricsPort) throws IOException {
+        try (InputStream in = URI.create("http://127.0.0.1:" + metricsPort + "/metrics").toURL().openStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        List<Process> running = List.copyOf(processes.values());
+        processes.clear();
+        running.forEach(Process::destroy);
+        for (Process p : running) {
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+        for (Member m : members) {
+            deleteTree(m.dataDir());
+            deleteTree(workDir.resolve("tmp-" + m.id()));
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
