@@ -164,7 +164,8 @@ public final class RegistryNode implements AutoCloseable {
         healthChecks = new HealthChecker(HealthChecker.Options.defaults(id, config.healthThreads()), catalog,
                 command -> internal.propose(command), this::healthMembers, peerChannels, clock);
         catalog.addListener(healthChecks);
-        KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive);
+        KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive, scheduler);
+        raft.addLeadershipListener(keepAlives);
         RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock, healthChecks, config.limits());
         ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock);
         internal = new InternalService(raft, forwarder, catalog);

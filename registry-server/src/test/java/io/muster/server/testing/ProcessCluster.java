@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -28,6 +29,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final List<PeerSpec> peers = new ArrayList<>();
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Set<String> frozen = ConcurrentHashMap.newKeySet();
     private final int electionTimeoutMs;
 
     private ProcessCluster(Path baseDir, int size, int electionTimeoutMs) {
@@ -97,6 +99,37 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGSTOP: the member freezes with its sockets open (the kernel still accepts connections and
+     * acknowledges bytes), like a long GC pause or a stalled VM, not like a crash. {@link #thaw} or
+     * {@link #close} resumes it.
+     */
+    public void freeze(String id) {
+        signal(id, "STOP");
+        frozen.add(id);
+    }
+
+    /** SIGCONT of a {@linkplain #freeze frozen} member. */
+    public void thaw(String id) {
+        if (frozen.remove(id)) {
+            signal(id, "CONT");
+        }
+    }
+
+    private void signal(String id, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(id))).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + id + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + id, e);
+        }
+    }
+
     /** Process id of a running member (for jcmd and /proc in measurements). */
     public long pid(String id) {
         Process p = processes.get(id);
@@ -140,6 +173,8 @@ public final class ProcessCluster implements AutoCloseable {
     @Override
     public void close() {
         channels.values().forEach(ManagedChannel::shutdownNow);
+        // a stopped process would not act on SIGTERM until continued
+        List.copyOf(frozen).forEach(this::thaw);
         for (String id : List.copyOf(processes.keySet())) {
             Process p = processes.remove(id);
             p.destroy();
