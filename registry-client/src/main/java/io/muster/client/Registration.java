@@ -230,11 +230,12 @@ public final class Registration implements AutoCloseable {
             }
             unanswered = false;
         }
-        stream.onNext(request);
         if (!unanswered) {
+            // before sending: an in-process answer may arrive inside onNext, on this thread
             unanswered = true;
             unansweredSinceNanos = client.ticker().nanoTime();
         }
+        stream.onNext(request);
     }
 
     private void reRegister() {
