@@ -25,6 +25,13 @@ import org.slf4j.LoggerFactory;
  * (the client's scheduler thread never waits for it). {@link #close()} stops the keep-alives and
  * deregisters.
  *
+ * <p>A stream whose keep-alive goes unanswered until the next one is due (TTL/3; at most the attempt
+ * timeout) is abandoned for the next member, even though its connection looks fine: a member that
+ * froze (a long pause, a stalled VM) keeps its connections open, and while the others elect a new
+ * leader, which gives every lease a fresh TTL, keep-alives sent into the frozen member would renew
+ * nothing (issue 18). So a lease survives a leader freeze when its TTL covers the election plus this
+ * detection (docs/client.md).
+ *
  * <pre>{@code
  * Registration reg = client.register(instance, new Registration.Listener() {
  *     public void onLeaseAtRisk(Duration sinceRenewal) { metrics.leaseAtRisk(); }
@@ -77,11 +84,16 @@ public final class Registration implements AutoCloseable {
     private final Listener listener;
     private final CallbackQueue callbacks;
     private final long periodNanos;
+    /** How long a keep-alive may go unanswered before its stream is abandoned. */
+    private final long answerTimeoutNanos;
     private long leaseId;
     private long ttlMs;
     private long revision;
     private long lastRenewNanos;
     private int failures;
+    /** A keep-alive sent on the current stream has had no answer since {@link #unansweredSinceNanos}. */
+    private boolean unanswered;
+    private long unansweredSinceNanos;
     private State state = State.ACTIVE;
     private StreamObserver<KeepAliveRequest> stream;
     private Context.CancellableContext streamContext;
@@ -97,6 +109,9 @@ public final class Registration implements AutoCloseable {
         synchronized (this) {
             accept(first);
             this.periodNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, ttlMs / 3));
+            // an answer takes milliseconds; three quarters of a period leave room for the scheduler's
+            // jitter and still give the stream up on the first tick after an unanswered keep-alive
+            this.answerTimeoutNanos = Math.min(periodNanos * 3 / 4, client.retryPolicy().attemptTimeout().toNanos());
             scheduleTick(periodNanos);
             callbacks.add(() -> listener.onRegistered(first));
         }
@@ -163,7 +178,9 @@ public final class Registration implements AutoCloseable {
             if (state == State.REREGISTERING) {
                 return; // the registration in flight renews the lease when it answers
             }
-            long since = client.ticker().nanoTime() - lastRenewNanos;
+            long now = client.ticker().nanoTime();
+            abandonIfUnanswered(now);
+            long since = now - lastRenewNanos;
             if (state == State.ACTIVE && since > TimeUnit.MILLISECONDS.toNanos(ttlMs) / 2) {
                 state = State.AT_RISK;
                 Duration d = Duration.ofNanos(since);
@@ -174,6 +191,24 @@ public final class Registration implements AutoCloseable {
             send(KeepAliveRequest.newBuilder().setLeaseId(leaseId).build());
         }
         callbacks.drain();
+    }
+
+    /**
+     * Under the monitor: a stream whose member has not answered a keep-alive for the answer timeout
+     * is given up (cancelled) for the next member; the keep-alive about to be sent opens the new stream.
+     */
+    private void abandonIfUnanswered(long now) {
+        if (stream == null || !unanswered || now - unansweredSinceNanos < answerTimeoutNanos) {
+            return;
+        }
+        int index = responses.index;
+        log.info("keep-alive stream of lease {} to {} unanswered for {} ms: moving to another member", leaseId,
+                client.endpoints().target(index), TimeUnit.NANOSECONDS.toMillis(now - unansweredSinceNanos));
+        stream = null;
+        responses = null;
+        unanswered = false;
+        streamContext.cancel(null);
+        client.endpoints().failover(index);
     }
 
     /** Under the monitor. */
@@ -193,6 +228,12 @@ public final class Registration implements AutoCloseable {
             } finally {
                 ctx.detach(previous);
             }
+            unanswered = false;
+        }
+        if (!unanswered) {
+            // before sending: an in-process answer may arrive inside onNext, on this thread
+            unanswered = true;
+            unansweredSinceNanos = client.ticker().nanoTime();
         }
         stream.onNext(request);
     }
@@ -259,6 +300,7 @@ public final class Registration implements AutoCloseable {
                     return;
                 }
                 failures = 0;
+                unanswered = false;
                 if (r.getFound()) {
                     lastRenewNanos = client.ticker().nanoTime();
                     if (state == State.AT_RISK) {
@@ -284,6 +326,7 @@ public final class Registration implements AutoCloseable {
                 }
                 stream = null;
                 responses = null;
+                unanswered = false;
                 if (state == State.CLOSED) {
                     return;
                 }

@@ -20,6 +20,7 @@ import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -51,6 +52,9 @@ final class FakeRegistry extends RegistryGrpc.RegistryImplBase implements AutoCl
     volatile boolean leaseFound = true;
     /** Keep-alives get no answer (a leader that cannot be reached). */
     volatile boolean keepAliveSilent;
+    /** Members whose keep-alive streams get no answer (frozen), and the member each keep-alive reached. */
+    final Set<String> keepAliveSilentOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final List<String> keepAlivesReached = new CopyOnWriteArrayList<>();
     volatile Consumer<StreamObserver<DiscoverResponse>> onDiscover;
     private final List<Server> servers = new CopyOnWriteArrayList<>();
     private static final io.grpc.Context.Key<String> MEMBER = io.grpc.Context.key("fake-member");
@@ -135,10 +139,12 @@ final class FakeRegistry extends RegistryGrpc.RegistryImplBase implements AutoCl
 
     @Override
     public StreamObserver<KeepAliveRequest> keepAlive(StreamObserver<KeepAliveResponse> out) {
+        String member = MEMBER.get();
         return new StreamObserver<>() {
             @Override
             public void onNext(KeepAliveRequest r) {
-                if (keepAliveSilent) {
+                keepAlivesReached.add(member);
+                if (keepAliveSilent || keepAliveSilentOn.contains(member)) {
                     return;
                 }
                 out.onNext(KeepAliveResponse.newBuilder().setLeaseId(r.getLeaseId()).setFound(leaseFound)

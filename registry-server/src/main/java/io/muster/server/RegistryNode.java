@@ -37,6 +37,7 @@ import io.muster.server.peer.PeerDirectory;
 import io.muster.server.peer.PeerServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.muster.server.raft.LeaderPresence;
 import io.muster.server.raft.LeadershipListener;
 import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
@@ -111,6 +112,10 @@ public final class RegistryNode implements AutoCloseable {
         this.leases = new LeaseManager(raft::propose, scheduler, System::nanoTime, clock, 100);
         catalog.addListener(leases);
         raft.addLeadershipListener(leases);
+        // a member cut off from the leader ends its watches rather than serve a state that stopped moving
+        LeaderPresence presence = new LeaderPresence(System::nanoTime);
+        raft.addLeadershipListener(presence);
+        watchHub.requireLeader(presence::leaderlessNanos, TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMs()));
         this.directory = new PeerDirectory(catalog, config.peers());
         this.peerChannels = new PeerChannels(id, directory, grpcExecutor);
         this.forwarder = new Forwarder(raft, peerChannels, scheduler);
@@ -164,7 +169,8 @@ public final class RegistryNode implements AutoCloseable {
         healthChecks = new HealthChecker(HealthChecker.Options.defaults(id, config.healthThreads()), catalog,
                 command -> internal.propose(command), this::healthMembers, peerChannels, clock);
         catalog.addListener(healthChecks);
-        KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive);
+        KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive, scheduler);
+        raft.addLeadershipListener(keepAlives);
         RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock, healthChecks, config.limits());
         ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock);
         internal = new InternalService(raft, forwarder, catalog);

@@ -33,6 +33,7 @@ import io.muster.server.config.Limits;
 import io.muster.server.health.HealthChecker;
 import io.muster.server.peer.Forwarder;
 import io.muster.server.raft.RaftNode;
+import io.muster.server.watch.LeaderlessException;
 import io.muster.server.watch.WatchHub;
 import io.muster.server.watch.WatchSink;
 import io.muster.server.watch.Watcher;
@@ -342,6 +343,11 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             }
 
             @Override
+            public void unavailable(String description) {
+                observer.onError(Status.UNAVAILABLE.withDescription(description).asRuntimeException());
+            }
+
+            @Override
             public Executor executor() {
                 return loop;
             }
@@ -352,10 +358,12 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             }
         };
         try {
-            holder[0] = watchHub.open(services, request.getStartRevision(), progressMs, sink);
+            holder[0] = watchHub.open(services, request.getStartRevision(), progressMs, !request.getAllowLeaderless(), sink);
             if (observer.isCancelled()) {
                 holder[0].close();
             }
+        } catch (LeaderlessException e) {
+            observer.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
         } catch (IllegalStateException e) {
             observer.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
         }

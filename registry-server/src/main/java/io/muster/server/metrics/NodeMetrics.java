@@ -45,6 +45,8 @@ public final class NodeMetrics {
         Gauge.builder("muster.catalog.services", catalog, c -> c.read(v -> v.services().size())).register(r);
         Gauge.builder("muster.watch.watchers", watches, WatchHub::watcherCount).register(r);
         Gauge.builder("muster.watch.compacted", watches, WatchHub::compactedCount).description("watchers answered COMPACTED").register(r);
+        Gauge.builder("muster.watch.leaderless.ended", watches, WatchHub::leaderlessEndedCount)
+                .description("watch streams ended with UNAVAILABLE because this member had no leader").register(r);
         Gauge.builder("muster.watch.history.oldest", watches, w -> w.history().oldestAvailable()).register(r);
         Gauge.builder("muster.lease.count", leases, LeaseManager::size).register(r);
     }

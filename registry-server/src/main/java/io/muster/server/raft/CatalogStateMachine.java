@@ -184,6 +184,13 @@ final class CatalogStateMachine extends StateMachineAdapter {
     @Override
     public void onStartFollowing(com.alipay.sofa.jraft.entity.LeaderChangeContext ctx) {
         knownTerm = ctx.getTerm();
+        leadershipListeners.forEach(l -> l.onStartFollowing(ctx.getTerm()));
+    }
+
+    @Override
+    public void onStopFollowing(com.alipay.sofa.jraft.entity.LeaderChangeContext ctx) {
+        log.info("stopped following {}: {}", ctx.getLeaderId(), ctx.getStatus());
+        leadershipListeners.forEach(LeadershipListener::onStopFollowing);
     }
 
     @Override

@@ -54,6 +54,11 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final ScheduledFuture<?> ticker;
     final LongAdder compactedWatchers = new LongAdder();
+    private volatile LongSupplier leaderlessNanos = () -> 0;
+    private volatile long maxLeaderlessNanos = Long.MAX_VALUE;
+    /** Why watches that require a leader are refused and ended now, or null. */
+    private volatile String leaderless;
+    final LongAdder leaderlessEnded = new LongAdder();
 
     /**
      * @param executor where watchers drain
@@ -73,6 +78,22 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
         this.memberId = memberId;
         this.maxWatchers = maxWatchers;
         this.ticker = scheduler.scheduleWithFixedDelay(this::tick, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Watches that require a leader (not {@code allow_leaderless}) end with UNAVAILABLE, and new ones
+     * are refused, while {@code leaderlessNanos} (how long this member has had no leader) exceeds
+     * {@code maxLeaderlessNanos}: such a member serves a state that may have stopped moving, with
+     * progress messages that look healthy. Checked on the hub's tick, never on the apply path.
+     */
+    public void requireLeader(LongSupplier leaderlessNanos, long maxLeaderlessNanos) {
+        this.leaderlessNanos = leaderlessNanos;
+        this.maxLeaderlessNanos = maxLeaderlessNanos;
+    }
+
+    /** Watch streams ended because this member had no leader. */
+    public long leaderlessEndedCount() {
+        return leaderlessEnded.sum();
     }
 
     public EventHistory history() {
@@ -103,13 +124,30 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
      *         message {@code max-watchers: <count> (limit <n>)}
      */
     public Watcher open(Set<String> services, long startRevision, long progressIntervalMs, WatchSink sink) {
+        return open(services, startRevision, progressIntervalMs, false, sink);
+    }
+
+    /**
+     * Opens a watcher that, if {@code requiresLeader}, ends when this member has had no leader for
+     * too long ({@link #requireLeader}).
+     *
+     * @throws LeaderlessException if it requires a leader and this member has had none for too long
+     */
+    public Watcher open(Set<String> services, long startRevision, long progressIntervalMs, boolean requiresLeader, WatchSink sink) {
+        if (requiresLeader) {
+            // the live answer, not the tick's: a member that found its leader serves at once
+            long without = leaderlessNanos.getAsLong();
+            if (without > maxLeaderlessNanos) {
+                throw new LeaderlessException(leaderlessReason(without));
+            }
+        }
         int open = all.size();
         if (open >= maxWatchers) {
             // the RESOURCE_EXHAUSTED a client gets: the limit's flag, the count with this watcher
             throw new IllegalStateException("max-watchers: " + (open + 1) + " (limit " + maxWatchers + ")");
         }
         Watcher w = new Watcher(ids.incrementAndGet(), Set.copyOf(services), history, sink, executor, memberId,
-                TimeUnit.MILLISECONDS.toNanos(progressIntervalMs), nanoTime.getAsLong(), this);
+                TimeUnit.MILLISECONDS.toNanos(progressIntervalMs), nanoTime.getAsLong(), this, requiresLeader);
         catalog.read(view -> {
             // under the read lock: no event can be appended between the snapshot and registration
             if (startRevision == 0) {
@@ -126,6 +164,13 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
             register(w, services);
             return null;
         });
+        if (requiresLeader) {
+            // the check may have ended the others between the test above and the registration
+            String why = leaderless;
+            if (why != null && leaderlessNanos.getAsLong() > maxLeaderlessNanos) {
+                w.endUnavailable(why);
+            }
+        }
         w.wake();
         return w;
     }
@@ -270,7 +315,30 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
         all.forEach(Watcher::wake);
     }
 
+    /** On the tick: ends the watches that require a leader if this member has had none for too long. */
+    void checkLeader() {
+        long without = leaderlessNanos.getAsLong();
+        if (without <= maxLeaderlessNanos) {
+            leaderless = null;
+            return;
+        }
+        String why = leaderlessReason(without);
+        leaderless = why;
+        for (Watcher w : all) {
+            if (w.requiresLeader() && !w.isClosed()) {
+                w.endUnavailable(why);
+            }
+        }
+    }
+
+    private String leaderlessReason(long withoutNanos) {
+        return "member " + memberId + " has had no leader for " + TimeUnit.NANOSECONDS.toMillis(withoutNanos)
+                + " ms (more than its election timeout, " + TimeUnit.NANOSECONDS.toMillis(maxLeaderlessNanos)
+                + " ms): its state may be stale; resume on another member (or set allow_leaderless)";
+    }
+
     private void tick() {
+        checkLeader();
         long now = nanoTime.getAsLong();
         for (Watcher w : all) {
             if (w.wantsProgress(now)) {

@@ -15,6 +15,15 @@ public interface WatchSink {
     void complete();
 
     /**
+     * Ends the stream because this member cannot serve it any more (it has had no leader for too
+     * long): with UNAVAILABLE and {@code description}, so the client resumes on another member from
+     * its last revision. A sink that carries no status just completes.
+     */
+    default void unavailable(String description) {
+        complete();
+    }
+
+    /**
      * The thread that owns this sink's transport (a gRPC stream's Netty event loop), where the
      * watcher drains without handing each message to another thread; null to drain on the hub's
      * watch executor. It must never block and must run tasks in order.

@@ -39,6 +39,9 @@ public final class Watcher {
     private final EventBatches batches;
     private final int servicesHash;
     private final Runnable drainTask = this::drainLoop;
+    private final boolean requiresLeader;
+    /** Why the stream must end with UNAVAILABLE (this member lost its leader), or null. */
+    private volatile String unavailable;
 
     // touched only inside drain (serialized)
     private long next;
@@ -49,7 +52,8 @@ public final class Watcher {
     private volatile boolean closed;
 
     Watcher(long id, Set<String> services, EventHistory history, WatchSink sink, Executor executor,
-            String memberId, long progressIntervalNanos, long nowNanos, WatchHub hub) {
+            String memberId, long progressIntervalNanos, long nowNanos, WatchHub hub, boolean requiresLeader) {
+        this.requiresLeader = requiresLeader;
         this.id = id;
         this.services = services;
         this.history = history;
@@ -91,6 +95,19 @@ public final class Watcher {
 
     boolean matches(Instance instance) {
         return services.isEmpty() || services.contains(instance.getService());
+    }
+
+    /** Whether the stream must end when this member has had no leader for too long (not {@code allow_leaderless}). */
+    boolean requiresLeader() {
+        return requiresLeader;
+    }
+
+    /** Ends the stream with UNAVAILABLE on its next drain (serialized with its messages). Never blocks. */
+    void endUnavailable(String description) {
+        if (unavailable == null && !closed) {
+            unavailable = description;
+            wake();
+        }
     }
 
     boolean wantsProgress(long nowNanos) {
@@ -165,6 +182,13 @@ public final class Watcher {
 
     private void drain() {
         if (closed) {
+            return;
+        }
+        String why = unavailable;
+        if (why != null) {
+            hub.leaderlessEnded.increment();
+            sink.unavailable(why);
+            close();
             return;
         }
         if (pendingSnapshot != null) {

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -62,6 +63,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final List<String> jvmOptions;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
+    private final Set<String> frozen = ConcurrentHashMap.newKeySet();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     private ProcessCluster(Builder b) {
@@ -210,6 +212,37 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGSTOP: the member freezes with its sockets open (the kernel still accepts connections and
+     * acknowledges bytes), like a long GC pause or a stalled VM, not like a crash. {@link #thaw} or
+     * {@link #close} resumes it.
+     */
+    public void freeze(String id) {
+        signal(id, "STOP");
+        frozen.add(id);
+    }
+
+    /** SIGCONT of a {@linkplain #freeze frozen} member. */
+    public void thaw(String id) {
+        if (frozen.remove(id)) {
+            signal(id, "CONT");
+        }
+    }
+
+    private void signal(String id, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(id))).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + id + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + id, e);
+        }
+    }
+
     public boolean isRunning(String id) {
         Process p = processes.get(id);
         return p != null && p.isAlive();
@@ -291,6 +324,8 @@ public final class ProcessCluster implements AutoCloseable {
     @Override
     public void close() {
         channels.values().forEach(ManagedChannel::shutdownNow);
+        // a stopped process would not act on SIGTERM until continued
+        List.copyOf(frozen).forEach(this::thaw);
         List<Process> running = List.copyOf(processes.values());
         processes.clear();
         running.forEach(Process::destroy);
