@@ -116,7 +116,6 @@ public final class RaftNode implements AutoCloseable {
         RaftOptions ro = new RaftOptions();
         ro.setSync(options.syncLog());
         no.setRaftOptions(ro);
-        BoltDispatch.install();
         group = new RaftGroupService(GROUP, self, no, rpcServer(HostPort.parse("raft address", options.raftAddress()), no));
         node = group.start();
         if (node == null) {
