@@ -4,6 +4,7 @@ import io.muster.server.config.FileConfig;
 import io.muster.server.config.Limits;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
+import io.muster.server.raft.BoltDispatch;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -69,15 +70,29 @@ public final class Main implements Callable<Integer> {
     Long permitKeepAliveTimeMs;
     @Option(names = "--max-connection-idle-ms", description = "Close a connection without calls after this long, 0 = never (default " + Limits.DEFAULT_MAX_CONNECTION_IDLE_MS + ")")
     Long maxConnectionIdleMs;
+    @Option(names = "--raft-inline-dispatch", negatable = true, description = "Process-wide: bolt (the Raft transport) hands "
+            + "Raft responses and request batches on from its I/O threads, not through its shared pool; "
+            + "--no-raft-inline-dispatch keeps bolt's defaults (default " + NodeConfig.DEFAULT_RAFT_INLINE_DISPATCH + ")")
+    Boolean raftInlineDispatch;
 
     static {
         // bolt (jraft's transport) must log through plain slf4j
         System.setProperty("sofa.middleware.log.disable", "true");
         System.setProperty("com.google.protobuf.use_unsafe_pre22_gencode", "true");
-        // bolt hands a batch of Raft frames read in one go to its I/O thread's caller, not to its
-        // shared default pool (one hand-off less per round trip; raft/BoltDispatch does the same
-        // for responses). Process-wide: set here, in the composition root, and nowhere else.
-        System.setProperty("bolt.rpc.dispatch-msg-list-in-default-executor", "false");
+    }
+
+    /**
+     * What this process changes for every library user in the JVM, done here and nowhere else
+     * (docs/architecture.md, "Process-wide settings"), before the node starts.
+     */
+    static void applyProcessWide(NodeConfig config) {
+        if (config.raftInlineDispatch()) {
+            // bolt hands a batch of Raft frames read in one go to its I/O thread's caller, not to its
+            // shared default pool (read by bolt on every dispatch), and a response straight to the
+            // caller's callback executor: one hand-off less per round trip (raft/BoltDispatch)
+            System.setProperty("bolt.rpc.dispatch-msg-list-in-default-executor", "false");
+            BoltDispatch.install();
+        }
     }
 
     private static <T> T pick(T flag, T file) {
@@ -108,6 +123,7 @@ public final class Main implements Callable<Integer> {
         FileConfig.set(metricsPort, b::metricsPort);
         FileConfig.set(healthThreads, b::healthThreads);
         FileConfig.set(restore, b::restoreFrom);
+        FileConfig.set(raftInlineDispatch, b::raftInlineDispatch);
         Limits.Builder l = b.limits();
         FileConfig.set(maxMessageBytes, l::maxMessageBytes);
         FileConfig.set(maxInstanceBytes, l::maxInstanceBytes);
@@ -139,6 +155,7 @@ public final class Main implements Callable<Integer> {
             System.err.println("muster-server: " + e.getMessage());
             return 2;
         }
+        applyProcessWide(config);
         RegistryNode node = RegistryNode.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -20,6 +20,7 @@ import io.muster.server.api.LeaderHintInterceptor;
 import io.muster.server.api.RegistryService;
 import io.muster.server.api.RequestParsing;
 import io.muster.server.api.ServerLimits;
+import io.muster.server.api.ServerLoops;
 import io.muster.server.api.SharedWatchResponses;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.config.HostPort;
@@ -43,7 +44,6 @@ import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.internal.ThreadExecutorMap;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -78,6 +78,7 @@ public final class RegistryNode implements AutoCloseable {
     private final ExecutorService watchExecutor;
     private final ExecutorService snapshotExecutor;
     private final ExecutorService grpcExecutor;
+    private final ServerLoops serverLoops;
     private final WatchHub watchHub;
     private final RaftNode raft;
     private final LeaseManager leases;
@@ -103,6 +104,7 @@ public final class RegistryNode implements AutoCloseable {
                 new LinkedBlockingQueue<>(config.limits().maxWatchers() + 1024), new DefaultThreadFactory("muster-" + id + "-watch", true));
         this.snapshotExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("muster-" + id + "-snapshot", true));
         this.grpcExecutor = Executors.newCachedThreadPool(new DefaultThreadFactory("muster-" + id + "-grpc", true));
+        this.serverLoops = new ServerLoops("muster-" + id + "-grpc-loop");
         this.watchHub = new WatchHub(catalog, config.historySize(), watchExecutor, watchThreads, scheduler, System::nanoTime, id, config.limits().maxWatchers());
         catalog.addListener(watchHub);
         this.raft = new RaftNode(new RaftNode.Options(config.self().raftAddress(),
@@ -133,13 +135,13 @@ public final class RegistryNode implements AutoCloseable {
     }
 
     /**
-     * Where a proposal's future completes: a proposal made on a Netty event loop (a gRPC handler, all
-     * of which run there) completes on that loop, so its response is written in place; one task per
-     * loop and log entry instead of a hand-off to the pool and another back to the loop per call.
-     * Anything else completes on the gRPC pool.
+     * Where a proposal's future completes: a proposal made on one of the servers' event loops (a gRPC
+     * handler, all of which run there) completes on that loop, so its response is written in place;
+     * one task per loop and log entry instead of a hand-off to the pool and another back to the loop
+     * per call. Anything else completes on the gRPC pool.
      */
     private Executor proposalCompleter() {
-        EventExecutor loop = ThreadExecutorMap.currentExecutor();
+        EventExecutor loop = serverLoops.current();
         return loop != null ? loop : grpcExecutor;
     }
 
@@ -185,14 +187,14 @@ public final class RegistryNode implements AutoCloseable {
         peerServer = PeerServer.start(HostPort.parse("peer address of " + id, config.self().peerAddress()), internal,
                 List.of(SharedWatchResponses.bind(registry), cluster.bindService()), FORWARDED_METHODS,
                 health.getHealthService(), List.of(metered),
-                b -> ServerLimits.transport(b, config.limits()), RequestParsing::bind);
-        server = ServerLimits.apply(NettyServerBuilder.forAddress(bind), config.limits(), meters)
+                b -> ServerLimits.transport(serverLoops.applyTo(b), config.limits()), RequestParsing::bind);
+        server = ServerLimits.apply(serverLoops.applyTo(NettyServerBuilder.forAddress(bind)), config.limits(), meters)
                 // every handler is asynchronous (Raft proposals, ReadIndex and forwarding complete
                 // futures; nothing waits), so calls run on the Netty event loops: a hand-off to a pool
                 // thread per call cost more CPU here than the handlers themselves
                 .directExecutor()
                 .addService(RequestParsing.bind(ServerInterceptors.intercept(SharedWatchResponses.bind(registry), forwarded, metered,
-                        new LeaderHintInterceptor(forwarder), RegistryService.watchConnections())))
+                        new LeaderHintInterceptor(forwarder), RegistryService.watchConnections(serverLoops))))
                 .addService(RequestParsing.bind(ServerInterceptors.intercept(cluster, forwarded, metered)))
                 .addService(RequestParsing.bind(health.getHealthService()))
                 .addService(RequestParsing.bind(ProtoReflectionServiceV1.newInstance()))
@@ -371,6 +373,7 @@ public final class RegistryNode implements AutoCloseable {
         watchExecutor.shutdownNow();
         snapshotExecutor.shutdown();
         grpcExecutor.shutdownNow();
+        serverLoops.close();
         log.info("registry node {} stopped", config.self().id());
     }
 }

@@ -52,6 +52,21 @@ class FlagsWinOverYamlTest {
     }
 
     @Test
+    void raftInlineDispatchIsOnByDefaultAndTheFileOrTheFlagTurnsIt() throws Exception {
+        String[] self = {"--id", "n1", "--raft", "127.0.0.1:7001", "--grpc", "127.0.0.1:9001", "--peer", "127.0.0.1:7101"};
+        assertThat(parse(self).raftInlineDispatch()).isEqualTo(NodeConfig.DEFAULT_RAFT_INLINE_DISPATCH).isTrue();
+        assertThat(parse(concat(self, "--no-raft-inline-dispatch")).raftInlineDispatch()).isFalse();
+        Path yaml = dir.resolve("off.yaml");
+        Files.writeString(yaml, "raft-inline-dispatch: false\n");
+        assertThat(parse(concat(self, "--config", yaml.toString())).raftInlineDispatch()).isFalse();
+        assertThat(parse(concat(self, "--config", yaml.toString(), "--raft-inline-dispatch")).raftInlineDispatch()).isTrue();
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
+    }
+
+    @Test
     void aLimitOutOfRangeIsRefusedWithItsFlagName() {
         assertThatThrownBy(() -> parse("--id", "n1", "--raft", "127.0.0.1:7001", "--grpc", "127.0.0.1:9001",
                 "--peer", "127.0.0.1:7101", "--max-watchers-per-connection", "0"))

@@ -37,7 +37,6 @@ import io.muster.server.watch.LeaderlessException;
 import io.muster.server.watch.WatchHub;
 import io.muster.server.watch.WatchSink;
 import io.muster.server.watch.Watcher;
-import io.netty.util.internal.ThreadExecutorMap;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -60,9 +59,9 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     private final Limits limits;
     private final CatalogSizes sizes = new CatalogSizes();
 
-    /** The interceptor that names each Watch call's connection for the fan-out; install it on this service. */
-    public static ServerInterceptor watchConnections() {
-        return new WatchConnectionInterceptor();
+    /** The interceptor that names each Watch call's connection and event loop for the fan-out; install it on this service. */
+    public static ServerInterceptor watchConnections(ServerLoops loops) {
+        return new WatchConnectionInterceptor(loops);
     }
 
     public RegistryService(RaftNode raft, Catalog catalog, Forwarder forwarder, WatchHub watchHub,
@@ -309,9 +308,8 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             return;
         }
         // handlers run on the connection's event loop (directExecutor): the watcher drains there too.
-        // Netty's (public, "internal"-package) map from thread to event loop; null elsewhere (e.g.
-        // the in-process transport), and then the watcher drains on the watch executor
-        Executor loop = ThreadExecutorMap.currentExecutor();
+        // Null elsewhere (e.g. the in-process transport), and then it drains on the watch executor
+        Executor loop = WatchConnectionInterceptor.LOOP.get();
         Object connection = WatchConnectionInterceptor.CONNECTION.get();
         Watcher[] holder = new Watcher[1];
         observer.setOnReadyHandler(() -> {

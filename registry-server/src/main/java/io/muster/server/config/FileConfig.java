@@ -47,11 +47,12 @@ public record FileConfig(
         @JsonProperty("max-concurrent-calls-per-connection") Integer maxConcurrentCallsPerConnection,
         @JsonProperty("max-watch-services") Integer maxWatchServices,
         @JsonProperty("permit-keep-alive-time-ms") Long permitKeepAliveTimeMs,
-        @JsonProperty("max-connection-idle-ms") Long maxConnectionIdleMs) {
+        @JsonProperty("max-connection-idle-ms") Long maxConnectionIdleMs,
+        @JsonProperty("raft-inline-dispatch") Boolean raftInlineDispatch) {
 
     /** A file with no keys. */
     public static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     private static final YamlConfigLoader LOADER = YamlConfigLoader.create();
 
@@ -80,6 +81,7 @@ public record FileConfig(
         set(metricsPort, b::metricsPort);
         set(healthThreads, b::healthThreads);
         set(restore == null ? null : Path.of(restore), b::restoreFrom);
+        set(raftInlineDispatch, b::raftInlineDispatch);
         Limits.Builder l = b.limits();
         set(maxMessageBytes, l::maxMessageBytes);
         set(maxInstanceBytes, l::maxInstanceBytes);

@@ -17,16 +17,20 @@ import java.util.Set;
  * @param metricsPort Prometheus/HTTP port, 0 picks a free one, -1 disables
  * @param restoreFrom a backup ({@code muster snapshot save}) to load into a new, empty cluster; or null
  * @param limits      what this member accepts from clients
+ * @param raftInlineDispatch process-wide, applied by {@code Main} (never by the node): bolt, the Raft
+ *                    transport, hands Raft responses and batches of requests on from its I/O threads
+ *                    instead of through its shared default pool (docs/architecture.md, "Process-wide settings")
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
                          int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
-                         int healthThreads, Path restoreFrom, Limits limits) {
+                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
     public static final int DEFAULT_HISTORY_SIZE = 100_000;
     public static final int DEFAULT_METRICS_PORT = -1;
     public static final int DEFAULT_HEALTH_THREADS = 2;
+    public static final boolean DEFAULT_RAFT_INLINE_DISPATCH = true;
 
     public NodeConfig {
         Objects.requireNonNull(self, "self");
@@ -124,6 +128,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         private int healthThreads = DEFAULT_HEALTH_THREADS;
         private Path restoreFrom;
         private Limits.Builder limits = Limits.builder();
+        private boolean raftInlineDispatch = DEFAULT_RAFT_INLINE_DISPATCH;
 
         private Builder(PeerSpec self) {
             this.self = self;
@@ -142,6 +147,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             healthThreads = c.healthThreads;
             restoreFrom = c.restoreFrom;
             limits = c.limits.toBuilder();
+            raftInlineDispatch = c.raftInlineDispatch;
         }
 
         public Builder self(PeerSpec value) {
@@ -204,6 +210,11 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             return this;
         }
 
+        public Builder raftInlineDispatch(boolean value) {
+            raftInlineDispatch = value;
+            return this;
+        }
+
         /** The limits being built, to change one of them in place. */
         public Limits.Builder limits() {
             return limits;
@@ -227,7 +238,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
 
         public NodeConfig build() {
             return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
-                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build());
+                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch);
         }
     }
 }

@@ -23,17 +23,19 @@ import java.util.concurrent.ExecutorService;
  * Measured on the leader (RegisterBench, docs/benchmarks.md): 8,500 instead of 9,900 voluntary
  * context switches a second and 66 % instead of 70 % of a core, at the same throughput.
  *
- * <p>Process-wide (bolt's protocols are static), idempotent, and done before the first Raft node of
- * the JVM starts.
+ * <p>Process-wide (bolt's protocols are static) and idempotent: called by {@code Main}, the
+ * composition root, before the node starts, when {@code raft-inline-dispatch} is on (the default;
+ * docs/architecture.md, "Process-wide settings"), and by tests that want the same dispatch. Never by
+ * a node: a library must not change bolt for every other user in the JVM.
  */
-final class BoltDispatch {
+public final class BoltDispatch {
 
     private static boolean installed;
 
     private BoltDispatch() {
     }
 
-    static synchronized void install() {
+    public static synchronized void install() {
         if (installed) {
             return;
         }

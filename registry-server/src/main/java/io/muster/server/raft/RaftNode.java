@@ -9,12 +9,14 @@ import com.alipay.sofa.jraft.closure.ReadIndexClosure;
 import com.alipay.sofa.jraft.conf.Configuration;
 import com.alipay.sofa.jraft.entity.PeerId;
 import com.alipay.sofa.jraft.entity.Task;
+import com.alipay.sofa.jraft.error.RaftError;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RaftOptions;
 import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
 import com.alipay.sofa.jraft.rpc.RpcServer;
 import com.alipay.sofa.jraft.rpc.impl.BoltRpcServer;
 import com.alipay.sofa.jraft.util.BytesUtil;
+import com.alipay.sofa.jraft.util.NamedThreadFactory;
 import io.muster.internal.v1.Command;
 import io.muster.server.catalog.ApplyResult;
 import io.muster.server.catalog.Catalog;
@@ -27,6 +29,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -45,6 +49,8 @@ public final class RaftNode implements AutoCloseable {
     // instead of ~16 at the same ~600 entries/s, ~11,500 instead of ~9,100 registrations/s), and what
     // one entry may carry (docs/benchmarks.md)
     private static final ProposalBatcher.Limits BATCH_LIMITS = new ProposalBatcher.Limits(2, 20, 256, 256 * 1024, 20_000);
+    // jraft's default (ReadIndexClosure, "jraft.read-index.timeout")
+    private static final long READ_INDEX_TIMEOUT_MS = 2_000;
 
     /** Raft settings of one node. */
     public record Options(String raftAddress, List<String> initialPeers, Path dataDir, int electionTimeoutMs,
@@ -62,6 +68,8 @@ public final class RaftNode implements AutoCloseable {
 
     private final ProposalBatcher batcher;
     private final CommitPusher pusher;
+    // ReadIndex deadlines: one thread that sleeps until the next one is due
+    private final ScheduledThreadPoolExecutor readDeadlines;
 
     /**
      * @param completer called on the proposing thread: where that proposal's future completes (never
@@ -83,6 +91,7 @@ public final class RaftNode implements AutoCloseable {
             }
         };
         this.batcher = new ProposalBatcher(sink, stateMachine::leaderTerm, completer, BATCH_LIMITS);
+        this.readDeadlines = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("muster-raft-read-deadlines-" + options.raftAddress(), true));
     }
 
     public void addLeadershipListener(LeadershipListener listener) {
@@ -113,10 +122,17 @@ public final class RaftNode implements AutoCloseable {
         no.setLogUri(dir.resolve("log").toString());
         no.setRaftMetaUri(dir.resolve("meta").toString());
         no.setSnapshotUri(dir.resolve("snapshot").toString());
+        // jraft's shared timers (one DefaultTimer per kind for the nodes of the JVM that ask for
+        // them) sleep until the next deadline; a node's own timers would be hashed wheels that tick
+        // every millisecond whether anything is due or not (four per node). Chosen here, per node:
+        // jraft's timer factory is a process-wide service-loader choice, not ours to make
+        no.setSharedElectionTimer(true);
+        no.setSharedVoteTimer(true);
+        no.setSharedStepDownTimer(true);
+        no.setSharedSnapshotTimer(true);
         RaftOptions ro = new RaftOptions();
         ro.setSync(options.syncLog());
         no.setRaftOptions(ro);
-        BoltDispatch.install();
         group = new RaftGroupService(GROUP, self, no, rpcServer(HostPort.parse("raft address", options.raftAddress()), no));
         node = group.start();
         if (node == null) {
@@ -166,22 +182,34 @@ public final class RaftNode implements AutoCloseable {
             ended.run();
             return;
         }
-        n.readIndex(BytesUtil.EMPTY_BYTES, new ReadIndexClosure() {
-            @Override
-            public void run(Status status, long index, byte[] reqCtx) {
-                ended.run();
-            }
-        });
+        readIndex(n).whenComplete((ok, e) -> ended.run());
     }
 
     /** Completes when this node has applied everything committed before the call (ReadIndex). */
     public CompletableFuture<Void> readBarrier() {
-        CompletableFuture<Void> future = new CompletableFuture<>();
-        if (node == null) {
-            future.completeExceptionally(new RaftUnavailableException("raft node not started yet"));
-            return future;
+        Node n = node;
+        if (n == null) {
+            return CompletableFuture.failedFuture(new RaftUnavailableException("raft node not started yet"));
         }
-        node.readIndex(BytesUtil.EMPTY_BYTES, new ReadIndexClosure() {
+        return readIndex(n);
+    }
+
+    /**
+     * A ReadIndex that fails with {@link RaftUnavailableException} unless it completes within jraft's
+     * default read-index timeout. The deadline is this node's, not jraft's: jraft times a
+     * {@code ReadIndexClosure} out on one timer per JVM from its process-wide timer factory (a wheel
+     * that ticks every millisecond), so the closure here has none ({@code -1}).
+     */
+    private CompletableFuture<Void> readIndex(Node n) {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        try {
+            // never cancelled: when the read completed first, completing again does nothing
+            readDeadlines.schedule(() -> future.completeExceptionally(new RaftUnavailableException("read index failed: "
+                    + new Status(RaftError.ETIMEDOUT, "read-index request timeout"))), READ_INDEX_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new RaftUnavailableException("raft node stopped"));
+        }
+        n.readIndex(BytesUtil.EMPTY_BYTES, new ReadIndexClosure(-1) {
             @Override
             public void run(Status status, long index, byte[] reqCtx) {
                 if (status.isOk()) {
@@ -341,5 +369,6 @@ public final class RaftNode implements AutoCloseable {
             }
             group = null;
         }
+        readDeadlines.shutdownNow();
     }
 }

@@ -5,6 +5,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.muster.server.RegistryNode;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
+import io.muster.server.raft.BoltDispatch;
 import io.muster.testkit.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,6 +56,9 @@ public final class LocalCluster implements AutoCloseable, BeforeAllCallback, Aft
     private final List<PeerSpec> initialPeers;
 
     private LocalCluster(Path baseDir, int size, UnaryOperator<NodeConfig> customizer) {
+        // what Main does for a real member before it starts (raft-inline-dispatch, on by default);
+        // process-wide, so the test does it, never the node (the property: the test JVMs' argLine)
+        BoltDispatch.install();
         this.baseDir = baseDir;
         this.customizer = customizer;
         for (int i = 1; i <= size; i++) {
