@@ -26,6 +26,9 @@ import io.muster.server.config.HostPort;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
 import io.muster.server.health.HealthChecker;
+import io.muster.server.health.HealthRuntime;
+import io.muster.server.health.probe.Plugins;
+import io.muster.server.health.probe.Probers;
 import io.muster.server.lease.LeaseManager;
 import io.muster.server.metrics.MetricsInterceptor;
 import io.muster.server.metrics.MetricsServer;
@@ -90,6 +93,8 @@ public final class RegistryNode implements AutoCloseable {
     private MetricsServer metricsServer;
     private io.muster.api.v1.CatalogSnapshot restore;
     private InternalService internal;
+    private HealthRuntime healthRuntime;
+    private Probers probers;
     private HealthChecker healthChecks;
     private volatile boolean closed;
 
@@ -161,8 +166,11 @@ public final class RegistryNode implements AutoCloseable {
     private void startServices() throws IOException {
         String id = config.self().id();
         // registered before Raft starts, so it sees the snapshot load and every applied entry
-        healthChecks = new HealthChecker(HealthChecker.Options.defaults(id, config.healthThreads()), catalog,
-                command -> internal.propose(command), this::healthMembers, peerChannels, clock);
+        HealthChecker.Options healthOptions = HealthChecker.Options.defaults(id, config.healthThreads());
+        healthRuntime = NodePools.health(id, healthOptions, clock, meters);
+        probers = new Probers("muster-" + id + "-health", healthRuntime, Plugins.load(RegistryNode.class.getClassLoader()));
+        healthChecks = new HealthChecker(healthOptions, healthRuntime, probers, catalog,
+                command -> internal.propose(command), this::healthMembers, peerChannels);
         catalog.addListener(healthChecks);
         KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive);
         RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock, healthChecks, config.limits());
@@ -347,6 +355,12 @@ public final class RegistryNode implements AutoCloseable {
         if (healthChecks != null) {
             // the other members take the checks over once they see this one NOT_SERVING
             healthChecks.close();
+        }
+        if (probers != null) {
+            probers.close();
+        }
+        if (healthRuntime != null) {
+            healthRuntime.close();
         }
         try {
             raft.stepDown(Duration.ofSeconds(3));
