@@ -21,16 +21,46 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The thread pools a member builds for its health checking: bounded, and what each does when full.
+ * The thread pools a member builds (besides its scheduler and watch pool), each with a bound on its
+ * threads and its queue and a stated answer when both are full. Every refusal is counted in
+ * {@code muster_executor_rejected_total{executor}} and logged (at most one warning per pool every
+ * 10 s).
+ *
+ * <ul>
+ *   <li>{@code grpc}: gRPC callbacks of member-to-member calls and proposals completed off an event
+ *       loop. Full: the task runs on the caller's thread (a Netty event loop or the Raft apply
+ *       thread). That is safe because nothing submitted there blocks, and necessary because gRPC
+ *       never completes a call whose callback its executor refused.</li>
+ *   <li>{@code snapshot}: writing snapshot files. jraft saves one snapshot at a time, so the queue
+ *       holds at most one task; a refusal fails that snapshot ({@code EBUSY}) and jraft tries at the
+ *       next interval.</li>
+ *   <li>health {@code -io}: DNS resolution of probe targets. Full: refused; the probe fails at once
+ *       ("resolver busy") instead of timing out behind the queue.</li>
+ * </ul>
+ *
+ * The scheduled pools (the member's and the health pool) keep timers in an unbounded delay queue:
+ * each timer belongs to something that is bounded itself (a lease scan, a forwarded call in
+ * flight, an owned check), see {@link HealthRuntime}.
  */
 final class NodePools {
 
     private static final Logger log = LoggerFactory.getLogger(NodePools.class);
 
+    static final int GRPC_THREADS = 16;
+    static final int GRPC_QUEUE = 10_000;
+    static final int SNAPSHOT_QUEUE = 2;
     static final int HEALTH_RESOLVER_THREADS = 8;
     static final int HEALTH_RESOLVER_QUEUE = 1_000;
 
     private NodePools() {
+    }
+
+    static ThreadPoolExecutor grpc(String id, MeterRegistry meters) {
+        return bounded("muster-" + id + "-grpc", GRPC_THREADS, GRPC_QUEUE, counted("grpc", meters, new ThreadPoolExecutor.CallerRunsPolicy()));
+    }
+
+    static ThreadPoolExecutor snapshot(String id, MeterRegistry meters) {
+        return bounded("muster-" + id + "-snapshot", 1, SNAPSHOT_QUEUE, counted("snapshot", meters, new ThreadPoolExecutor.AbortPolicy()));
     }
 
     /** The health checker's runtime: its pool, resolver pool, probe event loops, stall monitor, clocks and random. */

@@ -56,7 +56,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -105,8 +104,8 @@ public final class RegistryNode implements AutoCloseable {
         int watchThreads = 2;
         this.watchExecutor = new ThreadPoolExecutor(watchThreads, watchThreads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(config.limits().maxWatchers() + 1024), new DefaultThreadFactory("muster-" + id + "-watch", true));
-        this.snapshotExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("muster-" + id + "-snapshot", true));
-        this.grpcExecutor = Executors.newCachedThreadPool(new DefaultThreadFactory("muster-" + id + "-grpc", true));
+        this.snapshotExecutor = NodePools.snapshot(id, meters);
+        this.grpcExecutor = NodePools.grpc(id, meters);
         this.watchHub = new WatchHub(catalog, config.historySize(), watchExecutor, watchThreads, scheduler, System::nanoTime, id, config.limits().maxWatchers());
         catalog.addListener(watchHub);
         this.raft = new RaftNode(new RaftNode.Options(config.self().raftAddress(),
