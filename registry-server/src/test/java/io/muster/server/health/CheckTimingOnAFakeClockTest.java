@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Test;
  * timers, proposals and their bound) on a fake clock and a scheduler that runs only when the test
  * moves time: each transition is proposed at exactly the instant the rules say, to the millisecond.
  * With the checker's own pools and {@code System.nanoTime} these instants could only be awaited
- * with slack.
+ * with slack. Time standing still also holds the control context, which shows its bound on TTL
+ * reports exactly.
  */
 class CheckTimingOnAFakeClockTest {
 
@@ -192,5 +193,26 @@ class CheckTimingOnAFakeClockTest {
         time.forward(MS);
         assertThat(proposals).last().isEqualTo(new Proposed(ms(7000), HealthStatus.UNHEALTHY, "reported fail"));
         assertThat(health()).isEqualTo(HealthStatus.UNHEALTHY);
+    }
+
+    @Test
+    void aReportFindingTheControlContextFullIsRefusedAndTheQueuedOnesAreServed() {
+        register(HealthCheck.newBuilder().setName("ttl").setTtl(TtlCheck.newBuilder().setTtlMs(600_000))
+                .setIntervalMs(5000).setTimeoutMs(2000));
+        // time stands still, so nothing queued on the control context runs meanwhile
+        List<CompletableFuture<UpdateHealthResponse>> queued = new ArrayList<>();
+        for (int i = 0; i < ControlContext.MAX_PENDING_REPORTS; i++) {
+            queued.add(checker.updateHealth(UpdateHealthRequest.newBuilder().setService("svc").setInstanceId("i1")
+                    .setReport(CheckReport.newBuilder().setResult(CheckResult.PASS)).build(), false));
+        }
+        CompletableFuture<UpdateHealthResponse> refused = checker.updateHealth(UpdateHealthRequest.newBuilder().setService("svc")
+                .setInstanceId("i1").setReport(CheckReport.newBuilder().setResult(CheckResult.PASS)).build(), false);
+        assertThat(refused).failsWithin(Duration.ZERO).withThrowableThat()
+                .withMessageContaining("UNAVAILABLE: member n1 has 10000+ health tasks waiting; retry");
+        assertThat(checker.stats().reportsRefused()).isEqualTo(1);
+        time.runDueTasks();
+        assertThat(queued).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+        assertThat(checker.stats().reports()).isEqualTo(ControlContext.MAX_PENDING_REPORTS);
+        assertThat(health()).isEqualTo(HealthStatus.HEALTHY);
     }
 }
