@@ -27,6 +27,9 @@ import io.muster.server.config.HostPort;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
 import io.muster.server.health.HealthChecker;
+import io.muster.server.health.HealthRuntime;
+import io.muster.server.health.probe.Plugins;
+import io.muster.server.health.probe.Probers;
 import io.muster.server.lease.LeaseManager;
 import io.muster.server.metrics.MetricsInterceptor;
 import io.muster.server.metrics.MetricsServer;
@@ -54,7 +57,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -92,6 +94,8 @@ public final class RegistryNode implements AutoCloseable {
     private MetricsServer metricsServer;
     private io.muster.api.v1.CatalogSnapshot restore;
     private InternalService internal;
+    private HealthRuntime healthRuntime;
+    private Probers probers;
     private HealthChecker healthChecks;
     private volatile boolean closed;
 
@@ -102,8 +106,8 @@ public final class RegistryNode implements AutoCloseable {
         int watchThreads = 2;
         this.watchExecutor = new ThreadPoolExecutor(watchThreads, watchThreads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(config.limits().maxWatchers() + 1024), new DefaultThreadFactory("muster-" + id + "-watch", true));
-        this.snapshotExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("muster-" + id + "-snapshot", true));
-        this.grpcExecutor = Executors.newCachedThreadPool(new DefaultThreadFactory("muster-" + id + "-grpc", true));
+        this.snapshotExecutor = NodePools.snapshot(id, meters);
+        this.grpcExecutor = NodePools.grpc(id, meters);
         this.serverLoops = new ServerLoops("muster-" + id + "-grpc-loop");
         this.watchHub = new WatchHub(catalog, config.historySize(), watchExecutor, watchThreads, scheduler, System::nanoTime, id, config.limits().maxWatchers());
         catalog.addListener(watchHub);
@@ -168,8 +172,11 @@ public final class RegistryNode implements AutoCloseable {
     private void startServices() throws IOException {
         String id = config.self().id();
         // registered before Raft starts, so it sees the snapshot load and every applied entry
-        healthChecks = new HealthChecker(HealthChecker.Options.defaults(id, config.healthThreads()), catalog,
-                command -> internal.propose(command), this::healthMembers, peerChannels, clock);
+        HealthChecker.Options healthOptions = HealthChecker.Options.defaults(id, config.healthThreads());
+        healthRuntime = NodePools.health(id, healthOptions, clock, meters);
+        probers = new Probers("muster-" + id + "-health", healthRuntime, Plugins.load(RegistryNode.class.getClassLoader()));
+        healthChecks = new HealthChecker(healthOptions, healthRuntime, probers, catalog,
+                command -> internal.propose(command), this::healthMembers, peerChannels);
         catalog.addListener(healthChecks);
         KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive, scheduler);
         raft.addLeadershipListener(keepAlives);
@@ -342,6 +349,12 @@ public final class RegistryNode implements AutoCloseable {
         if (healthChecks != null) {
             // the other members take the checks over once they see this one NOT_SERVING
             healthChecks.close();
+        }
+        if (probers != null) {
+            probers.close();
+        }
+        if (healthRuntime != null) {
+            healthRuntime.close();
         }
         try {
             raft.stepDown(Duration.ofSeconds(3));

@@ -7,17 +7,33 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
-import java.util.function.LongUnaryOperator;
 
 /**
- * What an {@link OwnedInstance} needs from its member: the health pool, probers, the proposer,
- * time and randomness (both injected).
- *
- * @param firstDelayMs maps a check interval to the delay of its first probe (jitter)
- * @param stalls       this member's stalls: a timeout across one does not count
+ * What an {@link OwnedInstance} needs from its member: the runtime (health pool, time, randomness,
+ * stalls), the probes and the proposer, all passed in.
  */
-record CheckEnv(String selfId, ScheduledExecutorService scheduler, Probers probers,
-                Function<Command, CompletableFuture<ProposeResponse>> proposer,
-                LongSupplier nanoTime, Clock clock, LongUnaryOperator firstDelayMs, HealthStats stats,
-                StallMonitor stalls) {
+record CheckEnv(String selfId, HealthRuntime runtime, Probing probing,
+                Function<Command, CompletableFuture<ProposeResponse>> proposer, HealthStats stats) {
+
+    ScheduledExecutorService scheduler() {
+        return runtime.scheduler();
+    }
+
+    LongSupplier nanoTime() {
+        return runtime.nanoTime();
+    }
+
+    Clock clock() {
+        return runtime.clock();
+    }
+
+    /** This member's stalls: a timeout across one does not count. */
+    StallMonitor stalls() {
+        return runtime.stalls();
+    }
+
+    /** Delay of the first probe of a check probed every {@code intervalMs}: jittered over the interval. */
+    long firstDelayMs(long intervalMs) {
+        return runtime.random().nextLong(intervalMs);
+    }
 }

@@ -13,8 +13,6 @@ import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.CatalogListener;
 import io.muster.server.catalog.InstanceKey;
 import io.muster.server.peer.PeerChannels;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -25,10 +23,6 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -48,18 +42,22 @@ import org.slf4j.LoggerFactory;
  * the owner too, since it aggregates all the checks of an instance.
  *
  * <p>Threading: catalog events, membership changes and reports are handled in order on one
- * serialized context ({@link SerialExecutor} over the health pool); the apply thread only enqueues,
+ * serialized context ({@link ControlContext} over the health pool); the apply thread only enqueues,
  * and only the events of instances that have (or just lost) checks ({@link CheckedInstances}).
  * Probes are asynchronous; nothing here blocks a pool thread on the network.
+ *
+ * <p>Threads, time and randomness come from the {@link HealthRuntime} and the probes from the
+ * {@link Probing} the composition root passes in; this class creates neither, and closing it stops
+ * only what it started (member probes, owned checks), not the runtime.
  */
 public final class HealthChecker implements CatalogListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
     /** Above this many queued catalog events the checker drops them and re-reads the catalog. */
     static final int MAX_PENDING_EVENTS = 100_000;
-    /** The stall monitor wakes this often and records wake-ups later than the threshold. */
-    static final Duration STALL_TICK = Duration.ofMillis(10);
-    static final Duration STALL_THRESHOLD = Duration.ofMillis(50);
+    /** The stall monitor should wake this often and record wake-ups later than the threshold. */
+    public static final Duration STALL_TICK = Duration.ofMillis(10);
+    public static final Duration STALL_THRESHOLD = Duration.ofMillis(50);
 
     /**
      * Settings of a member's health checking.
@@ -67,7 +65,8 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
      * @param selfId              this member's id
      * @param threads             health pool size (catalog events, proposals, gRPC and plugin probes);
      *                            HTTP and TCP probes are scheduled, run and handled on
-     *                            {@code max(1, threads / 2)} event loop threads
+     *                            {@code max(1, threads / 2)} event loop threads; read by whoever
+     *                            builds the {@link HealthRuntime}
      * @param memberProbeInterval how often each other member's gRPC health service is probed
      * @param memberProbeTimeout  deadline of one member probe
      * @param missesToDead        consecutive missed member probes after which a member is dead
@@ -90,7 +89,7 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
         }
 
         /** Event loop threads for HTTP and TCP probes: one per two health threads. */
-        int ioThreads() {
+        public int ioThreads() {
             return Math.max(1, threads / 2);
         }
 
@@ -103,19 +102,17 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
     /** Counters, for diagnostics and benchmarks. */
     public record Stats(int owned, int tracked, int liveMembers, long probes, long probeFailures, long probesSkipped,
                         long timeoutsExcused, long proposals, long proposalFailures, long transitions, long reports, long reportsForwarded,
-                        long resyncs) {
+                        long reportsRefused, long resyncs) {
     }
 
     private final Options options;
     private final Catalog catalog;
     private final Function<Command, CompletableFuture<ProposeResponse>> proposer;
-    private final ScheduledThreadPoolExecutor scheduler;
-    private final ExecutorService blocking;
-    private final SerialExecutor control;
-    private final Probers probers;
+    private final HealthRuntime runtime;
+    private final ControlContext control;
+    private final Probing probing;
     private final CheckEnv env;
     private final HealthStats stats = new HealthStats();
-    private final StallMonitor stalls;
     private final MemberLiveness liveness;
     private final ReportRouter reports;
     // catalog listener calls only (serialized by the catalog)
@@ -130,27 +127,24 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
     private volatile boolean closed;
 
     /**
+     * @param runtime  the pools, time and randomness to run on (its builder stops it, after this)
+     * @param probing  opens and schedules the probes (its builder closes it, after this)
      * @param proposer proposes a command through the leader from this member
      * @param members  the cluster's members (id and peer address); those alive share the checks
      * @param peers    channels to the other members' peer listeners (liveness probes, TTL report routing)
      */
-    public HealthChecker(Options options, Catalog catalog, Function<Command, CompletableFuture<ProposeResponse>> proposer,
-                         Supplier<Collection<Member>> members, PeerChannels peers, Clock clock) {
+    public HealthChecker(Options options, HealthRuntime runtime, Probing probing, Catalog catalog,
+                         Function<Command, CompletableFuture<ProposeResponse>> proposer,
+                         Supplier<Collection<Member>> members, PeerChannels peers) {
         this.options = options;
         this.catalog = catalog;
         this.proposer = proposer;
-        String prefix = "muster-" + options.selfId() + "-health";
-        this.scheduler = new ScheduledThreadPoolExecutor(options.threads(), new DefaultThreadFactory(prefix, true));
-        this.scheduler.setRemoveOnCancelPolicy(true);
-        this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.blocking = Executors.newCachedThreadPool(new DefaultThreadFactory(prefix + "-io", true));
-        this.control = new SerialExecutor(scheduler);
-        this.stalls = StallMonitor.start(prefix + "-stall-monitor", STALL_TICK, STALL_THRESHOLD);
-        this.probers = new Probers(prefix, options.ioThreads(), scheduler, blocking, Plugins.load(HealthChecker.class.getClassLoader()));
-        this.env = new CheckEnv(options.selfId(), scheduler, probers, this::propose, System::nanoTime, clock,
-                interval -> ThreadLocalRandom.current().nextLong(interval), stats, stalls);
-        this.liveness = new MemberLiveness(options.selfId(), members, peers, scheduler, options.memberProbeInterval(),
-                options.memberProbeTimeout(), options.missesToDead(), stalls, System::nanoTime, stats,
+        this.runtime = runtime;
+        this.probing = probing;
+        this.control = new ControlContext(options.selfId(), runtime.scheduler());
+        this.env = new CheckEnv(options.selfId(), runtime, probing, this::propose, stats);
+        this.liveness = new MemberLiveness(options.selfId(), members, peers, runtime.scheduler(), options.memberProbeInterval(),
+                options.memberProbeTimeout(), options.missesToDead(), runtime.stalls(), runtime.nanoTime(), stats,
                 set -> control.execute(() -> reassign(set)));
         this.reports = new ReportRouter(options.selfId(), catalog, control, this::ownerOf, owned::get,
                 peers, stats);
@@ -328,8 +322,10 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
     private CompletableFuture<ProposeResponse> propose(Command cmd) {
         long timeoutMs = options.proposalTimeout().toMillis();
         // the deadline bounds the proposer's retries (no leader, leader change); the timer below
-        // bounds the whole call, so a transition is never stuck "in flight"
-        Context.CancellableContext ctx = Context.ROOT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS, scheduler);
+        // bounds the whole call, so a transition is never stuck "in flight". The deadline is on gRPC's
+        // own clock (gRPC compares it with the deadlines of the calls it makes, and refuses a custom
+        // ticker); the timer is on the runtime's, which is what the checker's logic depends on
+        Context.CancellableContext ctx = Context.ROOT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS, runtime.scheduler());
         CompletableFuture<ProposeResponse> f;
         Context previous = ctx.attach();
         try {
@@ -340,7 +336,7 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
             ctx.detach(previous);
         }
         CompletableFuture<ProposeResponse> bounded = new CompletableFuture<>();
-        var timer = scheduler.schedule(() -> bounded.completeExceptionally(
+        var timer = runtime.scheduler().schedule(() -> bounded.completeExceptionally(
                 new TimeoutException("not committed within " + (timeoutMs + 1000) + "ms")), timeoutMs + 1000, TimeUnit.MILLISECONDS);
         f.whenComplete((r, e) -> {
             timer.cancel(false);
@@ -408,7 +404,7 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
      * type is refused, since no probe could ever take its instance out of PENDING.
      */
     public SortedSet<String> pluginTypes() {
-        return probers.pluginTypes();
+        return probing.pluginTypes();
     }
 
     public Stats stats() {
@@ -432,9 +428,5 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
         } catch (Exception e) {
             owned.values().forEach(OwnedInstance::close);
         }
-        scheduler.shutdownNow();
-        blocking.shutdownNow();
-        probers.close();
-        stalls.close();
     }
 }

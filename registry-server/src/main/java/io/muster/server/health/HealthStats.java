@@ -15,6 +15,8 @@ final class HealthStats {
     final LongAdder transitions = new LongAdder();
     final LongAdder reports = new LongAdder();
     final LongAdder reportsForwarded = new LongAdder();
+    /** TTL reports refused because the control context had {@link ControlContext#MAX_PENDING_REPORTS} tasks waiting. */
+    final LongAdder reportsRefused = new LongAdder();
     final LongAdder resyncs = new LongAdder();
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
     private final AtomicLong lastWarn = new AtomicLong();
@@ -41,6 +43,7 @@ final class HealthStats {
 
     HealthChecker.Stats snapshot(int owned, int tracked, int liveMembers) {
         return new HealthChecker.Stats(owned, tracked, liveMembers, probes.sum(), probeFailures.sum(), probesSkipped.sum(),
-                timeoutsExcused.sum(), proposals.sum(), proposalFailures.sum(), transitions.sum(), reports.sum(), reportsForwarded.sum(), resyncs.sum());
+                timeoutsExcused.sum(), proposals.sum(), proposalFailures.sum(), transitions.sum(), reports.sum(), reportsForwarded.sum(),
+                reportsRefused.sum(), resyncs.sum());
     }
 }

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: every method locks this object briefly (uncontended: one instance's inputs rarely
  * meet); probes run outside the lock. A probe with an event loop ({@link Probe#eventLoop()}: HTTP,
- * TCP) is scheduled on that loop by its {@link ProbeScheduler} (in rounds shared with the other
- * probes due in the same tick) and its result handled there, so a steady probe costs no hand-off
+ * TCP) is scheduled on that loop by {@link Probing} (in rounds shared with the other probes due in
+ * the same tick) and its result handled there, so a steady probe costs no hand-off
  * between threads; other probes are scheduled on the health pool and their results come back
  * there. Proposals (transitions only) are made from the health pool, never from an event loop.
  * After {@link #close} nothing more is started or proposed.
@@ -70,7 +70,7 @@ final class OwnedInstance {
             }
             Probe p;
             try {
-                p = env.probers().open(instance, c);
+                p = env.probing().open(instance, c);
             } catch (RuntimeException e) {
                 ProbeResult cannot = ProbeResult.fail("cannot probe: " + Failures.describe(e));
                 p = () -> CompletableFuture.completedFuture(cannot);
@@ -78,8 +78,8 @@ final class OwnedInstance {
             Probed probed = new Probed(name, p, TimeUnit.MILLISECONDS.toNanos(c.getTimeoutMs()), Math.max(1, c.getFall()));
             probes.put(name, probed);
             long interval = c.getIntervalMs();
-            probed.schedule = env.probers().scheduler(p).scheduleAtFixedRate(probed,
-                    TimeUnit.MILLISECONDS.toNanos(env.firstDelayMs().applyAsLong(interval)), TimeUnit.MILLISECONDS.toNanos(interval));
+            probed.schedule = env.probing().scheduleAtFixedRate(p, probed,
+                    TimeUnit.MILLISECONDS.toNanos(env.firstDelayMs(interval)), TimeUnit.MILLISECONDS.toNanos(interval));
         }
     }
 
@@ -91,7 +91,7 @@ final class OwnedInstance {
         final long timeoutNanos;
         /** Timeouts in a row that a stall of this member may excuse; the next one counts. */
         final int maxExcused;
-        ProbeScheduler.Handle schedule; // guarded by OwnedInstance.this
+        Probing.Schedule schedule; // guarded by OwnedInstance.this
         boolean running; // guarded by OwnedInstance.this
         long startedNanos; // guarded by OwnedInstance.this
         int excusedInARow; // guarded by OwnedInstance.this

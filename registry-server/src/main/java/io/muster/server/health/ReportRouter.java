@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,17 +35,19 @@ final class ReportRouter {
 
     private final String selfId;
     private final Catalog catalog;
-    private final Executor control;
+    private final ControlContext control;
     private final Function<InstanceKey, String> ownerOf;
     private final Function<InstanceKey, OwnedInstance> owned;
     private final PeerChannels peers;
     private final HealthStats stats;
 
     /**
-     * @param control  the checker's serialized context (owner and owned instances are read there)
+     * @param control  the checker's serialized context (owner and owned instances are read there); a
+     *                 report finding {@link ControlContext#MAX_PENDING_REPORTS} tasks waiting there is
+     *                 refused with UNAVAILABLE (the client retries, or reports with its next keep-alive)
      * @param peers    calls to another member's peer listener
      */
-    ReportRouter(String selfId, Catalog catalog, Executor control, Function<InstanceKey, String> ownerOf,
+    ReportRouter(String selfId, Catalog catalog, ControlContext control, Function<InstanceKey, String> ownerOf,
                  Function<InstanceKey, OwnedInstance> owned, PeerChannels peers, HealthStats stats) {
         this.selfId = selfId;
         this.catalog = catalog;
@@ -112,7 +113,7 @@ final class ReportRouter {
 
     private CompletableFuture<UpdateHealthResponse> route(InstanceKey key, UpdateHealthRequest request, boolean forwarded) {
         CompletableFuture<UpdateHealthResponse> out = new CompletableFuture<>();
-        control.execute(() -> {
+        boolean queued = control.offer(() -> {
             try {
                 String owner = ownerOf.apply(key);
                 if (selfId.equals(owner)) {
@@ -128,7 +129,12 @@ final class ReportRouter {
             } catch (RuntimeException e) {
                 out.completeExceptionally(e);
             }
-        });
+        }, ControlContext.MAX_PENDING_REPORTS);
+        if (!queued) {
+            stats.reportsRefused.increment();
+            out.completeExceptionally(unavailable("member " + selfId + " has " + ControlContext.MAX_PENDING_REPORTS
+                    + "+ health tasks waiting; retry"));
+        }
         return out;
     }
 

@@ -6,18 +6,26 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
-/** Serves {@code GET /metrics} (Prometheus text format) on its own small HTTP server. */
+/**
+ * Serves {@code GET /metrics} (Prometheus text format) on its own small HTTP server: one thread and
+ * a queue of {@link #QUEUE} requests; beyond that a request is served on the server's dispatcher
+ * thread, which stops accepting meanwhile (scrapers are few; this only bounds a flood).
+ */
 public final class MetricsServer implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MetricsServer.class);
     private final HttpServer server;
+    static final int QUEUE = 16;
     private final ExecutorService executor;
 
     public MetricsServer(String host, int port, PrometheusMeterRegistry registry) throws IOException {
         server = HttpServer.create(new InetSocketAddress(host, port), 16);
-        executor = Executors.newSingleThreadExecutor(new io.netty.util.concurrent.DefaultThreadFactory("muster-metrics-http", true));
+        executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
+                new io.netty.util.concurrent.DefaultThreadFactory("muster-metrics-http", true), new ThreadPoolExecutor.CallerRunsPolicy());
         server.setExecutor(executor);
         server.createContext("/metrics", ex -> {
             byte[] body;

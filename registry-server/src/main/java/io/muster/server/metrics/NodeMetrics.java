@@ -66,5 +66,9 @@ public final class NodeMetrics {
         FunctionCounter.builder("muster.health.transitions", h, c -> c.stats().transitions()).description("transitions proposed and applied").register(r);
         FunctionCounter.builder("muster.health.proposal.failures", h, c -> c.stats().proposalFailures()).register(r);
         FunctionCounter.builder("muster.health.reports", h, c -> c.stats().reports()).description("TTL-check reports received").register(r);
+        FunctionCounter.builder("muster.health.reports.refused", h, c -> c.stats().reportsRefused())
+                .description("TTL-check reports refused (UNAVAILABLE) because the health checker had too many tasks waiting").register(r);
+        FunctionCounter.builder("muster.health.resyncs", h, c -> c.stats().resyncs())
+                .description("catalog re-reads after the health checker fell too many events behind").register(r);
     }
 }

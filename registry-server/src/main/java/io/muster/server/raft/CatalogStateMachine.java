@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -127,7 +128,7 @@ final class CatalogStateMachine extends StateMachineAdapter {
     public void onSnapshotSave(SnapshotWriter writer, Closure done) {
         // captured on the apply thread (consistent), written off it
         CatalogSnapshot snapshot = catalog.snapshot();
-        snapshotExecutor.execute(() -> {
+        Runnable save = () -> {
             Path file = Path.of(writer.getPath(), SNAPSHOT_FILE);
             try {
                 Path tmp = Path.of(writer.getPath(), SNAPSHOT_FILE + ".tmp");
@@ -144,7 +145,14 @@ final class CatalogStateMachine extends StateMachineAdapter {
                 log.error("snapshot save to {} failed", file, e);
                 done.run(new Status(RaftError.EIO, "snapshot save failed: %s", e));
             }
-        });
+        };
+        try {
+            snapshotExecutor.execute(save);
+        } catch (RejectedExecutionException e) {
+            // the bounded snapshot pool is full or stopping: this snapshot fails, jraft tries again later
+            log.warn("snapshot save refused: {}", e.getMessage());
+            done.run(new Status(RaftError.EBUSY, "snapshot save refused: %s", e.getMessage()));
+        }
     }
 
     @Override

@@ -9,13 +9,18 @@ import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.ProposeResponse;
+import io.muster.server.health.probe.Plugins;
+import io.muster.server.health.probe.Probers;
 import io.muster.testkit.ClusterTest;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -49,8 +54,10 @@ class TimeoutsDuringOwnStallTest {
     }
 
     private final ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2);
-    private final ExecutorService blocking = Executors.newCachedThreadPool();
-    private final Probers probers = new Probers("stall-test", 1, pool, blocking, Plugins.of(new HangingPlugin()));
+    private final ExecutorService blocking = Executors.newFixedThreadPool(1);
+    private final MultiThreadIoEventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private HealthRuntime runtime;
+    private Probers probers;
     private final HealthStats stats = new HealthStats();
     private final List<Proposed> proposals = new CopyOnWriteArrayList<>();
     private OwnedInstance owned;
@@ -60,9 +67,12 @@ class TimeoutsDuringOwnStallTest {
         if (owned != null) {
             owned.close();
         }
-        probers.close();
+        if (probers != null) {
+            probers.close();
+        }
         pool.shutdownNow();
         blocking.shutdownNow();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
     private static Instance hangingInstance() {
@@ -75,11 +85,19 @@ class TimeoutsDuringOwnStallTest {
 
     private void own(StallMonitor stalls) {
         Instance in = hangingInstance();
-        CheckEnv env = new CheckEnv("n1", pool, probers, cmd -> {
+        // first probes at once: a random source whose every draw is 0
+        runtime = new HealthRuntime(pool, blocking, loops, System::nanoTime, Clock.systemUTC(), new Random() {
+            @Override
+            public long nextLong(long bound) {
+                return 0;
+            }
+        }, stalls);
+        probers = new Probers("stall-test", runtime, Plugins.of(new HangingPlugin()));
+        CheckEnv env = new CheckEnv("n1", runtime, probers, cmd -> {
             proposals.add(new Proposed(cmd, stats.probes.sum(), stats.timeoutsExcused.sum()));
             return CompletableFuture.completedFuture(ProposeResponse.newBuilder().setChanged(true).setRevision(6)
                     .setInstance(in.toBuilder().setHealth(cmd.getSetHealth().getHealth()).setModRevision(6)).build());
-        }, System::nanoTime, Clock.systemUTC(), interval -> 0, stats, stalls);
+        }, stats);
         owned = new OwnedInstance(env, in);
         owned.start();
     }

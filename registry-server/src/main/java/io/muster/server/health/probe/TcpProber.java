@@ -1,5 +1,8 @@
-package io.muster.server.health;
+package io.muster.server.health.probe;
 
+import io.muster.server.health.Failures;
+import io.muster.server.health.Probe;
+import io.muster.server.health.ProbeResult;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;

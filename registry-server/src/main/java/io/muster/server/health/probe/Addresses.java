@@ -1,4 +1,4 @@
-package io.muster.server.health;
+package io.muster.server.health.probe;
 
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
@@ -7,8 +7,13 @@ import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
-/** Resolves probe targets without blocking an event loop: IP literals at once, host names on a blocking pool. */
+/**
+ * Resolves probe targets without blocking an event loop: IP literals at once, host names on a
+ * blocking pool. That pool is bounded; a resolution it refuses fails the probe at once ("resolver
+ * busy"), which is what the probe's timeout would have said after waiting behind the queue.
+ */
 final class Addresses {
 
     private final Executor blocking;
@@ -27,13 +32,17 @@ final class Addresses {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        return CompletableFuture.supplyAsync(() -> {
-            InetSocketAddress a = new InetSocketAddress(bare, port);
-            if (a.isUnresolved()) {
-                throw new CompletionException(new UnknownHostException(bare));
-            }
-            return a;
-        }, blocking);
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                InetSocketAddress a = new InetSocketAddress(bare, port);
+                if (a.isUnresolved()) {
+                    throw new CompletionException(new UnknownHostException(bare));
+                }
+                return a;
+            }, blocking);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new RejectedExecutionException("resolver busy, " + bare + " not resolved", e));
+        }
     }
 
     /** {@code host:port} with IPv6 literals in brackets. */

@@ -1,20 +1,21 @@
-package io.muster.server.health;
+package io.muster.server.health.probe;
 
 import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.Instance;
+import io.muster.server.health.Failures;
+import io.muster.server.health.Probe;
+import io.muster.server.health.ProbeResult;
+import io.muster.server.health.ProbeTarget;
+import io.muster.server.health.Probing;
+import io.muster.server.health.HealthRuntime;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.NetUtil;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,14 +25,17 @@ import java.util.concurrent.TimeUnit;
  * whatever the prober (or a plugin) does, the result is a "timeout after ..." failure at the latest
  * when the timeout has passed (built-in probers of IP-literal targets bound themselves, which saves
  * a timer per probe).
+ *
+ * <p>Runs on the {@link HealthRuntime} it is given (HTTP and TCP probes on its event loops, the
+ * others and every timeout on its scheduler, DNS resolution on its blocking pool) and creates no
+ * thread of its own; {@link #close} releases connections, channels and plug-ins, not the runtime.
  */
-final class Probers implements AutoCloseable {
+public final class Probers implements Probing {
 
     /** Probes due within this much of each other run in one wake-up of their thread. */
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final ScheduledExecutorService timer;
-    private final EventLoopGroup io;
     private final Map<EventExecutor, ProbeScheduler> loopSchedulers = new IdentityHashMap<>();
     private final ProbeScheduler poolScheduler;
     private final HttpProber http;
@@ -40,31 +44,34 @@ final class Probers implements AutoCloseable {
     private final Plugins plugins;
 
     /**
-     * @param ioThreads event loop threads driving every HTTP and TCP probe of the member
-     * @param blocking  runs blocking work (DNS resolution of host names)
+     * @param name    names the schedulers in the log (e.g. {@code muster-n1-health})
+     * @param plugins the custom-check plug-ins ({@link Plugins#load} or {@link Plugins#of}); closed by {@link #close}
      */
-    Probers(String threadPrefix, int ioThreads, ScheduledExecutorService timer, Executor blocking, Plugins plugins) {
-        this.timer = timer;
-        this.io = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory(threadPrefix + "-nio", true),
-                NioIoHandler.newFactory());
-        Addresses addresses = new Addresses(blocking);
-        this.http = new HttpProber(io, addresses);
-        this.tcp = new TcpProber(io, addresses);
-        this.grpc = new GrpcProber();
+    public Probers(String name, HealthRuntime runtime, Plugins plugins) {
+        this.timer = runtime.scheduler();
+        Addresses addresses = new Addresses(runtime.blocking());
+        this.http = new HttpProber(runtime.probeLoops(), addresses);
+        this.tcp = new TcpProber(runtime.probeLoops(), addresses);
+        this.grpc = new GrpcProber(runtime.probeLoops());
         this.plugins = plugins;
-        for (EventExecutor loop : io) {
-            loopSchedulers.put(loop, new ProbeScheduler(threadPrefix + "-nio", loop, TICK_NANOS, System::nanoTime));
+        for (EventExecutor loop : runtime.probeLoops()) {
+            loopSchedulers.put(loop, new ProbeScheduler(name + "-nio", loop, TICK_NANOS, runtime.nanoTime()));
         }
-        this.poolScheduler = new ProbeScheduler(threadPrefix, timer, TICK_NANOS, System::nanoTime);
+        this.poolScheduler = new ProbeScheduler(name, timer, TICK_NANOS, runtime.nanoTime());
     }
 
-    /** Types of the custom-check plugins this member has, sorted. */
-    SortedSet<String> pluginTypes() {
+    @Override
+    public SortedSet<String> pluginTypes() {
         return plugins.types();
     }
 
-    /** Where {@code probe} is scheduled: on its event loop if it has one, else on the health pool. */
-    ProbeScheduler scheduler(Probe probe) {
+    /** On the probe's event loop if it has one, else on the health pool. */
+    @Override
+    public Probing.Schedule scheduleAtFixedRate(Probe probe, Runnable task, long firstDelayNanos, long periodNanos) {
+        return scheduler(probe).scheduleAtFixedRate(task, firstDelayNanos, periodNanos);
+    }
+
+    private ProbeScheduler scheduler(Probe probe) {
         EventLoop loop = probe.eventLoop();
         ProbeScheduler s = loop == null ? null : loopSchedulers.get(loop);
         return s != null ? s : poolScheduler;
@@ -75,8 +82,8 @@ final class Probers implements AutoCloseable {
         return poolScheduler.rounds() + loopSchedulers.values().stream().mapToLong(ProbeScheduler::rounds).sum();
     }
 
-    /** Opens the probe of a non-TTL check of {@code instance}. */
-    Probe open(Instance instance, HealthCheck check) {
+    @Override
+    public Probe open(Instance instance, HealthCheck check) {
         Duration timeout = Duration.ofMillis(check.getTimeoutMs());
         String host = instance.getHost();
         Probe probe = switch (check.getKindCase()) {
@@ -142,7 +149,6 @@ final class Probers implements AutoCloseable {
     public void close() {
         grpc.close();
         http.close();
-        io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         plugins.close();
     }
 }

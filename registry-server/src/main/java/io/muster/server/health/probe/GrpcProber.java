@@ -1,4 +1,4 @@
-package io.muster.server.health;
+package io.muster.server.health.probe;
 
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
@@ -8,6 +8,10 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.muster.server.health.Probe;
+import io.muster.server.health.ProbeResult;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -33,7 +37,13 @@ final class GrpcProber implements AutoCloseable {
         }
     }
 
+    private final EventLoopGroup loops;
     private final Map<String, Shared> channels = new HashMap<>();
+
+    /** @param loops the event loops the channels' I/O runs on (the health runtime's, not gRPC's shared ones) */
+    GrpcProber(EventLoopGroup loops) {
+        this.loops = loops;
+    }
 
     Probe open(String host, int port, String service, Duration timeout) {
         String target = (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
@@ -105,6 +115,8 @@ final class GrpcProber implements AutoCloseable {
     private synchronized ManagedChannel acquire(String target) {
         Shared s = channels.computeIfAbsent(target, t -> new Shared(NettyChannelBuilder.forTarget(t)
                 .usePlaintext()
+                .eventLoopGroup(loops)
+                .channelType(NioSocketChannel.class)
                 .directExecutor()
                 .disableRetry()
                 .userAgent("muster-health-check")

@@ -1,5 +1,6 @@
-package io.muster.server.health;
+package io.muster.server.health.probe;
 
+import io.muster.server.health.Probing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -29,15 +30,16 @@ import org.slf4j.LoggerFactory;
  * on a second pool thread before the arming thread had stored its handle saw that stale handle when it
  * re-armed, took it for a pending wake-up, and the rounds stopped for good. Cancelled entries leave the
  * queue when they come due (at most one period later).
+ *
+ * <p>The queue holds one entry per scheduled probe (the owned probed checks, plus cancelled ones
+ * for at most a period), so its size follows what this member owns, not how often anything runs.
  */
 final class ProbeScheduler {
 
     private static final Logger log = LoggerFactory.getLogger(ProbeScheduler.class);
 
     /** A scheduled probe. */
-    interface Handle {
-        /** Stops the runs (one that is starting at this moment may still run). */
-        void cancel();
+    interface Handle extends Probing.Schedule {
     }
 
     private final String name;

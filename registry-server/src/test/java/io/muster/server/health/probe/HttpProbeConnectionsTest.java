@@ -1,9 +1,10 @@
-package io.muster.server.health;
+package io.muster.server.health.probe;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.muster.api.v1.HttpCheck;
+import io.muster.server.health.Probe;
+import io.muster.server.health.ProbeResult;
 import io.muster.testkit.ClusterTest;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -31,6 +32,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The pooled HTTP prober against real sockets on 127.0.0.1: keep-alive connections are reused, a

@@ -1,6 +1,9 @@
-package io.muster.server.health;
+package io.muster.server.health.probe;
 
 import io.muster.api.v1.HttpCheck;
+import io.muster.server.health.Failures;
+import io.muster.server.health.Probe;
+import io.muster.server.health.ProbeResult;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -51,6 +54,12 @@ import javax.net.ssl.SSLParameters;
  * connections, every exchange on them and every request timer are touched by that thread only, so
  * a probe started there costs no lock and no hand-off between threads. {@link Probe#run()} called
  * from another thread hops to the loop once. Nothing blocks.
+ *
+ * <p>Queues: a target's idle connections count towards {@link #MAX_CONNECTIONS_PER_TARGET}; its
+ * probes waiting for a connection are at most the checks probing the target, since the owner never
+ * starts a check's next probe before the last one finished (and each waits no longer than its
+ * timeout). Deadlines are measured on the event loop's ticker, the clock of the loop's own timers
+ * that enforce them.
  *
  * <p>A kept-alive connection the server closed while it sat in the pool fails the next request
  * before any answer: that request is retried once on a new connection (GET is idempotent), so an
@@ -315,7 +324,7 @@ final class HttpProber implements AutoCloseable {
             this.headers = headers;
             this.expected = expected;
             this.timeoutMs = timeoutMs;
-            this.deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            this.deadline = pool.loop.ticker().nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         }
 
         ScheduledFuture<?> waitTimer;
@@ -352,7 +361,7 @@ final class HttpProber implements AutoCloseable {
         }
 
         private long remainingMs() {
-            return TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            return TimeUnit.NANOSECONDS.toMillis(deadline - pool.loop.ticker().nanoTime());
         }
 
         /** Opens a connection under a reservation made with {@link Pool#reserveConnection()}. */

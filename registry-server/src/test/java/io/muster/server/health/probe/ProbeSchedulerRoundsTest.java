@@ -1,4 +1,4 @@
-package io.muster.server.health;
+package io.muster.server.health.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

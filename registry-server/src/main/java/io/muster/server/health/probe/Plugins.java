@@ -1,5 +1,10 @@
-package io.muster.server.health;
+package io.muster.server.health.probe;
 
+import io.muster.server.health.Failures;
+import io.muster.server.health.HealthCheckPlugin;
+import io.muster.server.health.Probe;
+import io.muster.server.health.ProbeResult;
+import io.muster.server.health.ProbeTarget;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The {@link HealthCheckPlugin}s found by {@link ServiceLoader}, by type. */
-final class Plugins implements AutoCloseable {
+public final class Plugins implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Plugins.class);
 
@@ -26,7 +31,7 @@ final class Plugins implements AutoCloseable {
     }
 
     /** Exactly these plugins (an embedding server's own, or a test's), by their types. */
-    static Plugins of(HealthCheckPlugin... plugins) {
+    public static Plugins of(HealthCheckPlugin... plugins) {
         Map<String, HealthCheckPlugin> byType = new LinkedHashMap<>();
         for (HealthCheckPlugin p : plugins) {
             if (byType.putIfAbsent(p.type(), p) != null) {
@@ -36,7 +41,8 @@ final class Plugins implements AutoCloseable {
         return new Plugins(byType);
     }
 
-    static Plugins load(ClassLoader loader) {
+    /** The plug-ins listed in {@code META-INF/services/io.muster.server.health.HealthCheckPlugin} files of {@code loader}. */
+    public static Plugins load(ClassLoader loader) {
         Map<String, HealthCheckPlugin> found = new LinkedHashMap<>();
         ServiceLoader<HealthCheckPlugin> sl = ServiceLoader.load(HealthCheckPlugin.class, loader);
         for (var it = sl.stream().iterator(); it.hasNext(); ) {
