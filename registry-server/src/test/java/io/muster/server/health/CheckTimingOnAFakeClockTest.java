@@ -24,6 +24,7 @@ import io.muster.server.health.probe.Probers;
 import io.muster.server.peer.PeerChannels;
 import io.muster.server.peer.PeerDirectory;
 import io.muster.server.testing.FakeTime;
+import io.muster.testkit.UnitTest;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.time.Duration;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Test;
  * with slack. Time standing still also holds the control context, which shows its bound on TTL
  * reports exactly.
  */
+@UnitTest
 class CheckTimingOnAFakeClockTest {
 
     private static final Duration MS = Duration.ofMillis(1);
