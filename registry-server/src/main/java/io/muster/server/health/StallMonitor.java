@@ -52,8 +52,8 @@ public final class StallMonitor implements AutoCloseable {
     }
 
     /**
-     * Starts a monitor thread named {@code threadName} that wakes every {@code tick} (10 ms costs
-     * about 100 wake-ups a second) and records wake-ups later than {@code threshold}.
+     * Starts a monitor thread named {@code threadName} that wakes every {@code tick} (so the tick
+     * is the cost: one wake-up per tick) and records wake-ups later than {@code threshold}.
      */
     public static StallMonitor start(String threadName, Duration tick, Duration threshold) {
         return new StallMonitor(tick.toNanos(), threshold.toNanos(), System::nanoTime, threadName);

@@ -16,12 +16,11 @@ import java.util.concurrent.ExecutorService;
  * <p>jraft's transport (SOFABolt) hands each response it reads, and each batch of requests read in
  * one go, from the connection's I/O thread to a shared "Bolt-default-executor" pool, which then hands
  * the response to the caller's callback executor (jraft's append-entries threads for replication).
- * On a leader at 10,000 registrations/s that pool woke 1,300 times a second, once per AppendEntries
- * and heartbeat response, and each wake-up waited about 0.12 ms for a core on a busy machine. The
- * work it does is small: look up the call, cancel its timeout, submit the callback. That now runs on
- * the I/O thread; the callback still runs on the executor jraft gave it (jraft always gives one).
- * Measured on the leader (RegisterBench, docs/benchmarks.md): 8,500 instead of 9,900 voluntary
- * context switches a second and 66 % instead of 70 % of a core, at the same throughput.
+ * Under load that pool wakes once per AppendEntries and heartbeat response, and each wake-up waits
+ * for a core on a busy machine, while the work it does is small: look up the call, cancel its
+ * timeout, submit the callback. That now runs on the I/O thread; the callback still runs on the
+ * executor jraft gave it (jraft always gives one). What it saves: docs/benchmarks.md, "Figures
+ * behind choices in the code".
  *
  * <p>Process-wide (bolt's protocols are static) and idempotent: called by {@code Main}, the
  * composition root, before the node starts, when {@code raft-inline-dispatch} is on (the default;

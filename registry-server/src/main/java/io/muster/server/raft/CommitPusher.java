@@ -13,8 +13,7 @@ import org.slf4j.LoggerFactory;
  * leader sends it: the next entry, or the next heartbeat (election timeout / 10, 100 ms by
  * default). When the leader goes idle after a commit, the followers therefore apply, and serve to
  * their watchers and LOCAL readers, one inter-arrival time or up to one heartbeat period late
- * (measured: median 9 ms, p99 32 ms after the writer's acknowledgment at 100 writes/s, against
- * 0 / 2 ms on the leader). {@link #request()} sends two heartbeat rounds, one after the other,
+ * (figures: docs/benchmarks.md, "Figures behind choices in the code"). {@link #request()} sends two heartbeat rounds, one after the other,
  * which carry the leader's commit index; jraft's public API sends one as part of a ReadIndex on
  * the leader.
  *

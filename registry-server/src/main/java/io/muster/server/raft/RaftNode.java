@@ -44,10 +44,10 @@ public final class RaftNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
     private static final String GROUP = "muster";
-    // group commit: entries replicating at once (1, 3 and 4 measured no better than 2), proposals
-    // that must wait before a second entry goes (20: under RegisterBench entries carry ~20 commands
-    // instead of ~16 at the same ~600 entries/s, ~11,500 instead of ~9,100 registrations/s), and what
-    // one entry may carry (docs/benchmarks.md)
+    // group commit: entries replicating at once, proposals that must wait before a second entry goes
+    // (every entry costs each member about the same whatever its size, so fuller entries mean more
+    // registrations a second), and what one entry may carry; the values were chosen by RegisterBench
+    // (docs/benchmarks.md, "Figures behind choices in the code")
     private static final ProposalBatcher.Limits BATCH_LIMITS = new ProposalBatcher.Limits(2, 20, 256, 256 * 1024, 20_000);
     // jraft's default (ReadIndexClosure, "jraft.read-index.timeout")
     private static final long READ_INDEX_TIMEOUT_MS = 2_000;

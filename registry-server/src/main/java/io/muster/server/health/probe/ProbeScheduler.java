@@ -17,9 +17,8 @@ import org.slf4j.LoggerFactory;
  * probe due within the same tick runs in one wake-up of the executor's thread.
  *
  * <p>Why: a member probing thousands of targets a second with one timer per probe wakes its thread
- * once per probe, and on a small virtual machine the wake-up costs more than the probe (measured on
- * the 2-vCPU benchmark VM: ~120 µs per timer wake-up of a Netty event loop, ~16 µs of a pool thread,
- * against a few tens of µs for a keep-alive HTTP GET). Wake-up times are aligned to a grid of
+ * once per probe, and on a small virtual machine the wake-up costs more than the probe (figures:
+ * docs/benchmarks.md, "Figures behind choices in the code"). Wake-up times are aligned to a grid of
  * {@code tick}, so the executor wakes at most once a tick whatever the number of probes, and not at
  * all while nothing is scheduled. A probe runs up to one tick before or after its time; its period
  * stays exact on average (fixed rate), and rounds missed during a stall are skipped, not caught up.
