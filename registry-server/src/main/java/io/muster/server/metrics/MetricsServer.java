@@ -9,13 +9,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-/** Serves {@code GET /metrics} (Prometheus text format) on its own small HTTP server. */
+/**
+ * Serves, on its own small HTTP server: {@code GET /metrics} (Prometheus text format),
+ * {@code /healthz} (200 while the process serves HTTP at all: a liveness probe) and {@code /readyz}
+ * (200 {@code ready}, or 503 with the reason of {@link Readiness}: a readiness probe).
+ */
 public final class MetricsServer implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MetricsServer.class);
     private final HttpServer server;
     private final ExecutorService executor;
 
-    public MetricsServer(String host, int port, PrometheusMeterRegistry registry) throws IOException {
+    public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Readiness readiness) throws IOException {
         server = HttpServer.create(new InetSocketAddress(host, port), 16);
         executor = Executors.newSingleThreadExecutor(new io.netty.util.concurrent.DefaultThreadFactory("muster-metrics-http", true));
         server.setExecutor(executor);
@@ -37,7 +41,27 @@ public final class MetricsServer implements AutoCloseable {
                 out.write(body);
             }
         });
+        server.createContext("/healthz", ex -> plain(ex, 200, "ok\n"));
+        server.createContext("/readyz", ex -> {
+            Readiness.Verdict v;
+            try {
+                v = readiness.check();
+            } catch (RuntimeException e) {
+                log.warn("readiness check failed", e);
+                v = new Readiness.Verdict(false, "check failed: " + e);
+            }
+            plain(ex, v.ready() ? 200 : 503, v.reason() + "\n");
+        });
         server.start();
+    }
+
+    private static void plain(com.sun.net.httpserver.HttpExchange ex, int status, String text) throws IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(status, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
     }
 
     public int port() {
