@@ -29,12 +29,14 @@ public final class ProcessCluster implements AutoCloseable {
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final int electionTimeoutMs;
+    private final Map<String, Integer> metricsPorts = new ConcurrentHashMap<>();
 
     private ProcessCluster(Path baseDir, int size, int electionTimeoutMs) {
         this.baseDir = baseDir;
         this.electionTimeoutMs = electionTimeoutMs;
         for (int i = 1; i <= size; i++) {
             peers.add(new PeerSpec("n" + i, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
+            metricsPorts.put("n" + i, FreePorts.next());
         }
     }
 
@@ -65,13 +67,16 @@ public final class ProcessCluster implements AutoCloseable {
         List<String> cmd = List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Djava.io.tmpdir=" + baseDir.resolve("tmp"),
                 "-Dsofa.middleware.log.disable=true",
+                // the server's own logging configuration (as deployed), not the tests' logback-test.xml on this class path
+                "-Dlogback.configurationFile=logback.xml",
                 "-Dcom.google.protobuf.use_unsafe_pre22_gencode=true",
                 "-cp", System.getProperty("java.class.path"),
                 "io.muster.server.Main",
                 "--id", id, "--raft", self.raftAddress(), "--grpc", self.grpcAddress(), "--peer", self.peerAddress(),
                 "--peers", String.join(",", peers.stream().map(PeerSpec::toString).toList()),
                 "--data-dir", baseDir.resolve(id).toString(),
-                "--election-timeout-ms", Integer.toString(electionTimeoutMs));
+                "--election-timeout-ms", Integer.toString(electionTimeoutMs),
+                "--metrics-port", Integer.toString(metricsPorts.get(id)));
         try {
             Files.createDirectories(baseDir.resolve("tmp"));
             Process p = new ProcessBuilder(cmd)
@@ -82,6 +87,16 @@ public final class ProcessCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Port of a member's /metrics, /healthz and /readyz (the same across restarts). */
+    public int metricsPort(String id) {
+        return metricsPorts.get(id);
+    }
+
+    /** The file a member's stdout and stderr go to (appended to across restarts). */
+    public Path logFile(String id) {
+        return baseDir.resolve(id + ".log");
     }
 
     /** SIGKILL: no shutdown hook, no leadership hand-over. */
