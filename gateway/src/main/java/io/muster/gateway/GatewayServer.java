@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.muster.gateway.admin.AdminServer;
+import io.muster.gateway.admin.JvmMetrics;
 import io.muster.gateway.config.GatewayConfig;
 import io.muster.gateway.config.ListenerConfig;
 import io.muster.gateway.config.RouteConfig;
@@ -98,6 +99,7 @@ public final class GatewayServer implements AutoCloseable {
   private PoolManager pools;
   private ProxyServer proxy;
   private AdminServer admin;
+  private JvmMetrics jvmMetrics;
   private boolean closed;
 
   public GatewayServer() {
@@ -120,6 +122,7 @@ public final class GatewayServer implements AutoCloseable {
     }
     this.config = config;
     try {
+      jvmMetrics = JvmMetrics.bind(meters);
       transport = Transport.create(options.ioThreads(), "muster-gw-io", options.nativeTransport());
       timers = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "muster-gw-timer");
@@ -152,7 +155,7 @@ public final class GatewayServer implements AutoCloseable {
       }
       InetSocketAddress adminAddress = null;
       if (config.admin() != null) {
-        admin = new AdminServer(pools::status, meters);
+        admin = new AdminServer(pools::status, meters, source::answered);
         adminAddress = admin.start(config.admin().host(), config.admin().port());
       }
       return new BoundPorts(bound, adminAddress);
@@ -206,6 +209,9 @@ public final class GatewayServer implements AutoCloseable {
     }
     if (transport != null) {
       transport.shutdown(Duration.ofSeconds(2));
+    }
+    if (jvmMetrics != null) {
+      jvmMetrics.close();
     }
     meters.close();
     log.info("gateway closed");

@@ -31,9 +31,11 @@ import io.muster.server.health.HealthRuntime;
 import io.muster.server.health.probe.Plugins;
 import io.muster.server.health.probe.Probers;
 import io.muster.server.lease.LeaseManager;
+import io.muster.server.metrics.JvmMetrics;
 import io.muster.server.metrics.MetricsInterceptor;
 import io.muster.server.metrics.MetricsServer;
 import io.muster.server.metrics.NodeMetrics;
+import io.muster.server.metrics.Readiness;
 import io.muster.server.peer.ForwardedInterceptor;
 import io.muster.server.peer.Forwarder;
 import io.muster.server.peer.PeerChannels;
@@ -43,6 +45,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.muster.server.raft.LeaderPresence;
 import io.muster.server.raft.LeadershipListener;
+import io.muster.server.raft.PeerReachability;
 import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -92,6 +95,8 @@ public final class RegistryNode implements AutoCloseable {
     private PeerServer peerServer;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private MetricsServer metricsServer;
+    private JvmMetrics jvmMetrics;
+    private volatile boolean serving;
     private io.muster.api.v1.CatalogSnapshot restore;
     private InternalService internal;
     private HealthRuntime healthRuntime;
@@ -190,6 +195,8 @@ public final class RegistryNode implements AutoCloseable {
         MetricsInterceptor metered = new MetricsInterceptor(meters);
         NodeMetrics.bind(meters, id, raft, catalog, watchHub, leases);
         NodeMetrics.bindHealth(meters, healthChecks);
+        jvmMetrics = JvmMetrics.bind(meters);
+        Readiness readiness = observe();
         // the peer listener first: members that are already up probe it and forward to it
         peerServer = PeerServer.start(HostPort.parse("peer address of " + id, config.self().peerAddress()), internal,
                 List.of(SharedWatchResponses.bind(registry), cluster.bindService()), FORWARDED_METHODS,
@@ -209,13 +216,44 @@ public final class RegistryNode implements AutoCloseable {
                 .start();
         raft.start();
         if (config.metricsPort() >= 0) {
-            metricsServer = new MetricsServer(bind.getHostString(), config.metricsPort(), meters);
+            metricsServer = new MetricsServer(bind.getHostString(), config.metricsPort(), meters, readiness);
         }
+        serving = true;
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(RegistryGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(ClusterGrpc.SERVICE_NAME, ServingStatus.SERVING);
         log.info("registry node {} serving gRPC on {}, peers on {} (raft {})", id, bind, peerServer.address(), config.self().raftAddress());
     }
+
+    /**
+     * Readiness ({@code /readyz}) and the leader's view of its peers ({@code muster_peer_reachable}),
+     * both sampled twice per election timeout on the member's scheduler.
+     */
+    private Readiness observe() {
+        Readiness readiness = new Readiness(() -> new Readiness.Signals(serving, raft.isStarted(), raft.isStopped(),
+                raft.leaderRaftAddress(), raft.committedIndex(), raft.appliedIndex()), System::nanoTime,
+                Duration.ofMillis(config.electionTimeoutMs()), READY_APPLY_LAG);
+        Map<String, String> names = new java.util.HashMap<>();
+        config.peers().forEach(p -> names.put(p.raftAddress(), p.id()));
+        PeerReachability peers = new PeerReachability(config.self().raftAddress(), a -> names.getOrDefault(a, a), System::nanoTime,
+                Duration.ofSeconds(60), 2);
+        Map<String, String> others = new java.util.HashMap<>(names);
+        others.remove(config.self().raftAddress());
+        NodeMetrics.bindPeers(meters, peers, others);
+        long every = Math.max(50, config.electionTimeoutMs() / 2);
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                readiness.sample();
+                peers.sample(raft);
+            } catch (RuntimeException e) {
+                log.warn("readiness / peer reachability sample failed", e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+        return readiness;
+    }
+
+    /** Committed entries not applied yet that still count as caught up: a few group-commit entries in flight. */
+    private static final long READY_APPLY_LAG = 16;
 
     /** What followers forward to the leader's (or a check owner's) peer listener; nothing else is served there. */
     private static final Set<String> FORWARDED_METHODS = Set.of(
@@ -345,6 +383,7 @@ public final class RegistryNode implements AutoCloseable {
             return;
         }
         closed = true;
+        serving = false;
         health.enterTerminalState();
         if (healthChecks != null) {
             // the other members take the checks over once they see this one NOT_SERVING
@@ -377,6 +416,9 @@ public final class RegistryNode implements AutoCloseable {
         }
         if (metricsServer != null) {
             metricsServer.close();
+        }
+        if (jvmMetrics != null) {
+            jvmMetrics.close();
         }
         watchHub.close();
         leases.close();

@@ -37,7 +37,15 @@ class MetricsEndpointTest {
                         HttpResponse.BodyHandlers.ofString()).body();
                 assertThat(text).contains("muster_raft_term{node=\"" + n.id() + "\"}", "muster_raft_applied_index",
                         "muster_raft_leader", "muster_catalog_instances", "muster_watch_watchers", "muster_lease_count",
-                        "muster_health_owned_instances");
+                        "muster_health_owned_instances", "muster_peer_reachable",
+                        // Micrometer's JVM, GC and process binders, on this member's registry
+                        "jvm_memory_used_bytes", "jvm_gc_", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
+                        "process_cpu_usage", "system_cpu_count", "process_uptime_seconds", "process_files_open_files");
+                for (String probe : new String[] {"/healthz", "/readyz"}) {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.metricsPort() + probe)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).as(n.id() + probe + ": " + r.body()).isEqualTo(200);
+                }
                 assertThat(text).containsPattern("muster_raft_leader\\{node=\"" + n.id() + "\"} " + (n.isLeader() ? "1" : "0"));
                 HealthCheckResponse h = HealthGrpc.newBlockingStub(cluster.channel(n.id())).withDeadlineAfter(5, TimeUnit.SECONDS)
                         .check(HealthCheckRequest.newBuilder().setService("muster.v1.Registry").build());

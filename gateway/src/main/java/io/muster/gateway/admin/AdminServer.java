@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code GET /pools}: JSON, every service pool with its endpoints (state active / ejected /
  *       draining, in-flight requests, latency EWMA, failures, ejections);</li>
- *   <li>{@code GET /metrics}: Prometheus text exposition of the gateway's meters.</li>
+ *   <li>{@code GET /metrics}: Prometheus text exposition of the gateway's meters;</li>
+ *   <li>{@code GET /healthz}: 200 while the process serves (liveness);</li>
+ *   <li>{@code GET /readyz}: 200 once every pool had a first answer from the registry (at once with
+ *       static instances), 503 with the reason before (readiness).</li>
  * </ul>
  * Served by the JDK HTTP server on one named thread with a bounded queue: admin traffic is light and
  * must never compete with the proxy's event loops.
@@ -37,12 +40,19 @@ public final class AdminServer implements AutoCloseable {
 
   private final Supplier<List<PoolStatus>> pools;
   private final PrometheusMeterRegistry registry;
+  private final java.util.function.BooleanSupplier ready;
   private HttpServer server;
   private ThreadPoolExecutor executor;
 
   public AdminServer(Supplier<List<PoolStatus>> pools, PrometheusMeterRegistry registry) {
+    this(pools, registry, () -> true);
+  }
+
+  /** @param ready whether the pools had their first answer from the registry */
+  public AdminServer(Supplier<List<PoolStatus>> pools, PrometheusMeterRegistry registry, java.util.function.BooleanSupplier ready) {
     this.pools = pools;
     this.registry = registry;
+    this.ready = ready;
   }
 
   /** Binds and starts serving. @return the bound address */
@@ -57,7 +67,15 @@ public final class AdminServer implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/pools", ex -> handle(ex, this::poolsJson, "application/json"));
     server.createContext("/metrics", ex -> handle(ex, registry::scrape, "text/plain; version=0.0.4; charset=utf-8"));
-    server.createContext("/", ex -> respond(ex, 404, "text/plain", "not found: try /pools or /metrics\n"));
+    server.createContext("/healthz", ex -> handle(ex, () -> "ok\n", "text/plain; charset=utf-8"));
+    server.createContext("/readyz", ex -> {
+      if (ready.getAsBoolean()) {
+        handle(ex, () -> "ready\n", "text/plain; charset=utf-8");
+      } else {
+        respond(ex, 503, "text/plain; charset=utf-8", "waiting for the registry's first answer\n");
+      }
+    });
+    server.createContext("/", ex -> respond(ex, 404, "text/plain", "not found: try /pools, /metrics, /healthz or /readyz\n"));
     server.start();
     InetSocketAddress bound = server.getAddress();
     log.info("admin endpoint listening on {}", bound);

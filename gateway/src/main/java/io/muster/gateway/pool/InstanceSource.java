@@ -28,6 +28,14 @@ public interface InstanceSource {
   /** Follows the routable instances of {@code service}. */
   void subscribe(String service, Consumer<List<Instance>> listener);
 
+  /**
+   * Whether every subscription has had its first answer from where the instances come from (the
+   * gateway's readiness). A static list has it at once; the registry once it answered each watch.
+   */
+  default boolean answered() {
+    return true;
+  }
+
   /** Stops every subscription and releases resources; no listener is called afterwards. */
   void close();
 }

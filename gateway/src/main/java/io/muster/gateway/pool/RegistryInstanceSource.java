@@ -19,6 +19,7 @@ public final class RegistryInstanceSource implements InstanceSource {
 
   private final RegistryClient client;
   private final Map<String, ServiceView> views = new ConcurrentHashMap<>();
+  private final List<Delivery> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   public RegistryInstanceSource(List<String> targets) {
@@ -39,8 +40,15 @@ public final class RegistryInstanceSource implements InstanceSource {
   public void subscribe(String service, Consumer<List<Instance>> listener) {
     ServiceView view = views.computeIfAbsent(service, client::serviceView);
     Delivery delivery = new Delivery(listener);
+    deliveries.add(delivery);
     delivery.deliver(view.snapshot());
-    view.addListener(delivery::deliver);
+    view.addListener(s -> {
+      // the view's first state before the registry answered is an empty revision 0, not an answer
+      delivery.deliver(s);
+      if (!s.stale()) {
+        delivery.answered = true;
+      }
+    });
   }
 
   /** Serializes deliveries for one subscription and drops any older than the last one delivered. */
@@ -48,6 +56,7 @@ public final class RegistryInstanceSource implements InstanceSource {
     private final Consumer<List<Instance>> listener;
     private long revision = -1;
     private boolean stale;
+    volatile boolean answered;
 
     Delivery(Consumer<List<Instance>> listener) {
       this.listener = listener;
@@ -62,6 +71,12 @@ public final class RegistryInstanceSource implements InstanceSource {
       stale = s.stale();
       listener.accept(s.routable());
     }
+  }
+
+  /** Every service's view has had a live answer from the registry (a failsafe copy is not one). */
+  @Override
+  public boolean answered() {
+    return deliveries.stream().allMatch(d -> d.answered);
   }
 
   @Override

@@ -12,9 +12,13 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Serves {@code GET /metrics} (Prometheus text format) on its own small HTTP server: one thread and
- * a queue of {@link #QUEUE} requests; beyond that a request is served on the server's dispatcher
- * thread, which stops accepting meanwhile (scrapers are few; this only bounds a flood).
+ * Serves, on its own small HTTP server: {@code GET /metrics} (Prometheus text format),
+ * {@code /healthz} (200 while the process serves HTTP at all: a liveness probe) and {@code /readyz}
+ * (200 {@code ready}, or 503 with the reason of {@link Readiness}: a readiness probe).
+ *
+ * <p>One thread and a queue of {@link #QUEUE} requests; beyond that a request is served on the
+ * server's dispatcher thread, which stops accepting meanwhile (scrapers and probes are few; this only
+ * bounds a flood).
  */
 public final class MetricsServer implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MetricsServer.class);
@@ -22,7 +26,7 @@ public final class MetricsServer implements AutoCloseable {
     static final int QUEUE = 16;
     private final ExecutorService executor;
 
-    public MetricsServer(String host, int port, PrometheusMeterRegistry registry) throws IOException {
+    public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Readiness readiness) throws IOException {
         server = HttpServer.create(new InetSocketAddress(host, port), 16);
         executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
                 new io.netty.util.concurrent.DefaultThreadFactory("muster-metrics-http", true), new ThreadPoolExecutor.CallerRunsPolicy());
@@ -45,7 +49,27 @@ public final class MetricsServer implements AutoCloseable {
                 out.write(body);
             }
         });
+        server.createContext("/healthz", ex -> plain(ex, 200, "ok\n"));
+        server.createContext("/readyz", ex -> {
+            Readiness.Verdict v;
+            try {
+                v = readiness.check();
+            } catch (RuntimeException e) {
+                log.warn("readiness check failed", e);
+                v = new Readiness.Verdict(false, "check failed: " + e);
+            }
+            plain(ex, v.ready() ? 200 : 503, v.reason() + "\n");
+        });
         server.start();
+    }
+
+    private static void plain(com.sun.net.httpserver.HttpExchange ex, int status, String text) throws IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(status, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
     }
 
     public int port() {

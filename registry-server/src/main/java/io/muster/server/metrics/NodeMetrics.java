@@ -9,6 +9,7 @@ import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.Rejection;
 import io.muster.server.health.HealthChecker;
 import io.muster.server.lease.LeaseManager;
+import io.muster.server.raft.PeerReachability;
 import io.muster.server.raft.RaftNode;
 import io.muster.server.watch.WatchHub;
 
@@ -49,6 +50,19 @@ public final class NodeMetrics {
                 .description("watch streams ended with UNAVAILABLE because this member had no leader").register(r);
         Gauge.builder("muster.watch.history.oldest", watches, w -> w.history().oldestAvailable()).register(r);
         Gauge.builder("muster.lease.count", leases, LeaseManager::size).register(r);
+    }
+
+    /**
+     * The leader's view of each configured peer through Raft replication: 1 reachable, 0 not, NaN on
+     * followers (only the leader replicates); and how often each became unreachable.
+     */
+    public static void bindPeers(MeterRegistry r, PeerReachability peers, java.util.Map<String, String> idByRaftAddress) {
+        idByRaftAddress.forEach((address, id) -> {
+            Gauge.builder("muster.peer.reachable", peers, p -> p.reachable(address)).tag("peer", id)
+                    .description("1 if the leader reaches this peer through Raft, 0 if not, NaN on followers").register(r);
+            FunctionCounter.builder("muster.peer.unreachable", peers, p -> p.unreachableEpisodes(address)).tag("peer", id)
+                    .description("times this member, as leader, found the peer unreachable").register(r);
+        });
     }
 
     /** Health checking of this member: owned checks, probes and their results, proposed transitions. */

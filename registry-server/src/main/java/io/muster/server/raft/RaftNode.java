@@ -249,6 +249,24 @@ public final class RaftNode implements AutoCloseable {
         return pusher.rounds();
     }
 
+    /** Whether {@link #start} has brought the node up. */
+    public boolean isStarted() {
+        return node != null;
+    }
+
+    /**
+     * Whether the node no longer applies: its state machine stopped on an error (jraft's error state,
+     * see {@code ESTATEMACHINE} in docs/operations.md) or it is shutting down.
+     */
+    public boolean isStopped() {
+        Node n = node;
+        if (n == null) {
+            return false;
+        }
+        com.alipay.sofa.jraft.core.State s = n.getNodeState();
+        return s == com.alipay.sofa.jraft.core.State.STATE_ERROR || !s.isActive();
+    }
+
     public long lastLogIndex() {
         return node == null ? 0 : node.getLastLogIndex();
     }

@@ -171,6 +171,8 @@ public final class ProcessCluster implements AutoCloseable {
         cmd.addAll(jvmOptions);
         cmd.add("-Dsofa.middleware.log.disable=true");
         cmd.add("-Dcom.google.protobuf.use_unsafe_pre22_gencode=true");
+        // the server's own logging configuration (as deployed), not the tests' logback-test.xml on this class path
+        cmd.add("-Dlogback.configurationFile=logback.xml");
         // each JVM unpacks RocksDB's native library into its tmpdir: keep it under the work dir
         cmd.add("-Djava.io.tmpdir=" + tmpDir);
         // jraft answers SIGUSR2 with describe / metrics dumps into these dirs (default: the working dir)
