@@ -9,6 +9,7 @@ import io.muster.api.v1.MembersResponse;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.ServiceSummary;
 import io.muster.api.v1.TcpCheck;
+import io.muster.api.v1.WatchResponse;
 import io.muster.client.DiscoverFilter;
 import io.muster.client.Registration;
 import io.muster.client.RegistryClient;
@@ -39,16 +40,40 @@ final class Commands {
     }
 
     static void printInstances(MusterCli cli, List<Instance> instances) {
-        if (cli.json) {
-            instances.forEach(cli::printJson);
+        Output o = cli.output();
+        if (o.structured()) {
+            o.document(Output.list("instances", instances));
             return;
         }
-        Table t = new Table("SERVICE", "ID", "ADDRESS", "HEALTH", "REASON", "WEIGHT", "ZONE", "TAGS", "REVISION");
+        printInstanceTable(o, instances);
+    }
+
+    static void printInstanceTable(Output o, List<Instance> instances) {
+        Table t = o.wide()
+                ? new Table("SERVICE", "ID", "ADDRESS", "HEALTH", "REASON", "WEIGHT", "ZONE", "TAGS", "REVISION",
+                        "CREATED", "LEASE", "TTL_MS", "CHECKS", "METADATA")
+                : new Table("SERVICE", "ID", "ADDRESS", "HEALTH", "REASON", "WEIGHT", "ZONE", "TAGS", "REVISION");
         for (Instance i : instances) {
-            t.row(i.getService(), i.getId(), i.getHost() + ":" + i.getPort(), i.getHealth(), i.getHealthReason(),
-                    i.getWeight(), i.getZone(), String.join(",", i.getTagsList()), i.getModRevision());
+            List<Object> row = new ArrayList<>(List.of(i.getService(), i.getId(), i.getHost() + ":" + i.getPort(), i.getHealth(),
+                    i.getHealthReason(), i.getWeight(), i.getZone(), String.join(",", i.getTagsList()), i.getModRevision()));
+            if (o.wide()) {
+                row.addAll(List.of(i.getCreateRevision(), i.getLeaseId(), i.getLeaseTtlMs(), checks(i), metadata(i)));
+            }
+            t.row(row.toArray());
         }
-        t.print(cli.out());
+        t.print(o.out());
+    }
+
+    /** {@code name:kind,...} of an instance's checks. */
+    static String checks(Instance i) {
+        return i.getChecksList().stream()
+                .map(c -> c.getName() + ":" + c.getKindCase().name().toLowerCase(java.util.Locale.ROOT))
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    static String metadata(Instance i) {
+        return new java.util.TreeMap<>(i.getMetadataMap()).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(java.util.stream.Collectors.joining(","));
     }
 
     @Command(name = "register", description = "Register an instance (with --keep: keep it alive until Ctrl-C, then deregister)")
@@ -95,8 +120,8 @@ final class Commands {
             try (RegistryClient client = cli.client()) {
                 if (!keep) {
                     RegisterResponse r = client.registerOnce(b.build());
-                    if (cli.json) {
-                        cli.printJson(r);
+                    if (cli.output().structured()) {
+                        cli.output().document(r);
                     } else {
                         cli.out().printf("registered %s/%s lease %d ttl %d ms at revision %d%n", service, r.getInstanceId(),
                                 r.getLeaseId(), r.getLeaseTtlMs(), r.getRevision());
@@ -133,8 +158,8 @@ final class Commands {
         public Integer call() {
             try (RegistryClient client = cli.client()) {
                 var r = client.deregister(service, id);
-                if (cli.json) {
-                    cli.printJson(r);
+                if (cli.output().structured()) {
+                    cli.output().document(r);
                 } else {
                     cli.out().println(r.getFound() ? "deregistered " + service + "/" + id + " at revision " + r.getRevision()
                             : "no instance " + service + "/" + id);
@@ -160,12 +185,15 @@ final class Commands {
                     return 0;
                 }
                 List<ServiceSummary> services = client.listServices();
-                if (cli.json) {
-                    services.forEach(cli::printJson);
+                Output o = cli.output();
+                if (o.structured()) {
+                    o.document(Output.list("services", services));
                     return 0;
                 }
-                Table t = new Table("SERVICE", "INSTANCES", "HEALTHY");
-                services.forEach(s -> t.row(s.getName(), s.getInstances(), s.getHealthy()));
+                Table t = o.wide() ? new Table("SERVICE", "INSTANCES", "HEALTHY", "NOT_ROUTABLE") : new Table("SERVICE", "INSTANCES", "HEALTHY");
+                services.forEach(s -> t.row(o.wide()
+                        ? new Object[] {s.getName(), s.getInstances(), s.getHealthy(), s.getInstances() - s.getHealthy()}
+                        : new Object[] {s.getName(), s.getInstances(), s.getHealthy()}));
                 t.print(cli.out());
                 return 0;
             }
@@ -217,8 +245,11 @@ final class Commands {
                  Watch w = client.watch(new LinkedHashSet<>(services), from, new WatchListener() {
                      @Override
                      public void onSnapshot(List<Instance> instances, long revision) {
-                         if (cli.json) {
-                             instances.forEach(cli::printJson);
+                         Output o = cli.output();
+                         if (o.structured()) {
+                             // one document per line: a watch never ends, so there is no whole answer
+                             o.line(WatchResponse.newBuilder().setKind(WatchResponse.Kind.SNAPSHOT).addAllInstances(instances)
+                                     .setRevision(revision).setSnapshotComplete(true));
                          } else {
                              cli.out().printf("# snapshot at revision %d: %d instances%n", revision, instances.size());
                              printInstances(cli, instances);
@@ -227,10 +258,12 @@ final class Commands {
 
                      @Override
                      public void onEvents(List<Event> events) {
+                         if (cli.output().structured() && !events.isEmpty()) {
+                             cli.output().line(WatchResponse.newBuilder().setKind(WatchResponse.Kind.EVENTS)
+                                     .setRevision(events.get(events.size() - 1).getRevision()).addAllEvents(events));
+                         }
                          for (Event e : events) {
-                             if (cli.json) {
-                                 cli.printJson(e);
-                             } else {
+                             if (!cli.output().structured()) {
                                  Instance i = e.getInstance();
                                  cli.out().printf("%d %-14s %s/%s %s:%d %s%s%n", e.getRevision(), e.getType(), i.getService(), i.getId(),
                                          i.getHost(), i.getPort(), i.getHealth(),
@@ -260,151 +293,4 @@ final class Commands {
         }
     }
 
-    static void printMembers(MusterCli cli, List<Member> members) {
-        Table t = new Table("ID", "RAFT", "GRPC", "ROLE", "ALIVE");
-        members.forEach(m -> t.row(m.getId(), m.getRaftAddress(), m.getGrpcAddress(), m.getLeader() ? "leader" : "follower", m.getAlive()));
-        t.print(cli.out());
-    }
-
-    @Command(name = "members", description = "Members of the cluster")
-    static final class Members implements Callable<Integer> {
-        @ParentCommand
-        MusterCli cli;
-
-        @Override
-        public Integer call() {
-            try (RegistryClient client = cli.client()) {
-                MembersResponse r = client.members();
-                if (cli.json) {
-                    cli.printJson(r);
-                } else {
-                    printMembers(cli, r.getMembersList());
-                    cli.out().printf("term %d, answered by %s at %s%n", r.getTerm(), r.getAnsweredBy(), Instant.now());
-                    cli.out().flush();
-                }
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "leader", description = "The current leader")
-    static final class Leader implements Callable<Integer> {
-        @ParentCommand
-        MusterCli cli;
-
-        @Override
-        public Integer call() {
-            try (RegistryClient client = cli.client()) {
-                Member m = client.leader();
-                if (cli.json) {
-                    cli.printJson(m);
-                } else {
-                    printMembers(cli, List.of(m));
-                }
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "member", description = "Change membership", subcommands = {MemberAdd.class, MemberRemove.class})
-    static final class MemberCmd implements Callable<Integer> {
-        @ParentCommand
-        MusterCli cli;
-
-        @Override
-        public Integer call() {
-            cli.out().println("usage: muster member add|remove ...");
-            cli.out().flush();
-            return 2;
-        }
-    }
-
-    @Command(name = "add", description = "Add a running node (started with --join) as a voting member")
-    static final class MemberAdd implements Callable<Integer> {
-        @ParentCommand
-        MemberCmd parent;
-        @Option(names = "--id", required = true)
-        String id;
-        @Option(names = "--raft", required = true, description = "host:port of its Raft transport")
-        String raft;
-        @Option(names = "--grpc", required = true, description = "host:port of its gRPC API")
-        String grpc;
-        @Option(names = "--peer", required = true, description = "host:port of its member-to-member listener")
-        String peer;
-
-        @Override
-        public Integer call() {
-            try (RegistryClient client = parent.cli.client()) {
-                var r = client.addMember(Member.newBuilder().setId(id).setRaftAddress(raft).setGrpcAddress(grpc).setPeerAddress(peer).build());
-                printMembers(parent.cli, r.getMembersList());
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "remove", description = "Remove a member")
-    static final class MemberRemove implements Callable<Integer> {
-        @ParentCommand
-        MemberCmd parent;
-        @Parameters(paramLabel = "ID")
-        String id;
-
-        @Override
-        public Integer call() {
-            try (RegistryClient client = parent.cli.client()) {
-                var r = client.removeMember(id);
-                printMembers(parent.cli, r.getMembersList());
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "transfer-leadership", description = "Hand leadership to another member")
-    static final class TransferLeadership implements Callable<Integer> {
-        @ParentCommand
-        MusterCli cli;
-        @Option(names = "--to", description = "Target member id (default: the most up-to-date follower)")
-        String to = "";
-
-        @Override
-        public Integer call() {
-            try (RegistryClient client = cli.client()) {
-                client.transferLeadership(to);
-                cli.out().println("leadership transfer started");
-                cli.out().flush();
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "snapshot", description = "Backups", subcommands = {SnapshotSave.class})
-    static final class SnapshotCmd implements Callable<Integer> {
-        @ParentCommand
-        MusterCli cli;
-
-        @Override
-        public Integer call() {
-            cli.out().println("usage: muster snapshot save FILE");
-            cli.out().flush();
-            return 2;
-        }
-    }
-
-    @Command(name = "save", description = "Write a consistent backup of the catalog to FILE")
-    static final class SnapshotSave implements Callable<Integer> {
-        @ParentCommand
-        SnapshotCmd parent;
-        @Parameters(paramLabel = "FILE")
-        Path file;
-
-        @Override
-        public Integer call() throws Exception {
-            try (RegistryClient client = parent.cli.client(); OutputStream out = Files.newOutputStream(file)) {
-                long revision = client.saveSnapshot(out);
-                parent.cli.out().printf("saved snapshot at revision %d to %s%n", revision, file);
-                parent.cli.out().flush();
-                return 0;
-            }
-        }
-    }
 }

@@ -1,7 +1,5 @@
 package io.muster.client.cli;
 
-import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
 import io.muster.client.RegistryClient;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -17,8 +15,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "muster", mixinStandardHelpOptions = true, version = "muster 0.1.0",
         description = "Talk to a Muster registry cluster.",
         subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.ListServices.class,
-                Commands.Discover.class, Commands.WatchCmd.class, Commands.Members.class, Commands.Leader.class,
-                Commands.MemberCmd.class, Commands.TransferLeadership.class, Commands.SnapshotCmd.class})
+                Commands.Discover.class, Commands.WatchCmd.class, ClusterCommands.Members.class, ClusterCommands.Leader.class,
+                ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class})
 public final class MusterCli implements Callable<Integer> {
 
     static final String DEFAULT_TARGETS = "127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003";
@@ -27,7 +25,12 @@ public final class MusterCli implements Callable<Integer> {
             description = "Registry members host:port,... (env MUSTER_TARGETS; default ${DEFAULT-VALUE})")
     String targets;
 
-    @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print JSON instead of tables")
+    @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, defaultValue = "table", paramLabel = "FORMAT",
+            completionCandidates = Output.FormatNames.class,
+            description = "Output format: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}); json and yaml print the whole answer as one document")
+    Output.Format format;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT, hidden = true, description = "Same as -o json (kept for scripts)")
     boolean json;
 
     @Option(names = "--timeout-ms", scope = ScopeType.INHERIT, defaultValue = "5000", description = "Deadline of one call (default ${DEFAULT-VALUE})")
@@ -53,13 +56,8 @@ public final class MusterCli implements Callable<Integer> {
         return spec.commandLine().getOut();
     }
 
-    void printJson(MessageOrBuilder m) {
-        try {
-            out().println(JsonFormat.printer().omittingInsignificantWhitespace().print(m));
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new IllegalStateException(e);
-        }
-        out().flush();
+    Output output() {
+        return new Output(out(), json ? Output.Format.JSON : format);
     }
 
     /** Runs the CLI with {@code args}, printing to the given writers; returns the exit code. */
@@ -67,6 +65,7 @@ public final class MusterCli implements Callable<Integer> {
         CommandLine cl = new CommandLine(new MusterCli());
         cl.setOut(out);
         cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof io.grpc.StatusRuntimeException sre) {
                 cmd.getErr().println("muster: " + sre.getStatus().getCode() + ": " + sre.getStatus().getDescription());
