@@ -165,7 +165,7 @@ final class Commands {
                             : "no instance " + service + "/" + id);
                     cli.out().flush();
                 }
-                return r.getFound() ? 0 : 3;
+                return r.getFound() ? ExitCode.OK : ExitCode.NOT_FOUND;
             }
         }
     }
@@ -286,7 +286,7 @@ final class Commands {
                 done.await();
                 Status status = failure.get();
                 if (status != null) {
-                    throw status.asRuntimeException(); // printed as "muster: CODE: description", exit 1
+                    throw status.asRuntimeException(); // printed as "muster: CODE: description", exit code by ExitCode
                 }
                 return 0;
             }

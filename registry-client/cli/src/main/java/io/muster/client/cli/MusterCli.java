@@ -1,6 +1,8 @@
 package io.muster.client.cli;
 
+import io.grpc.Status;
 import io.muster.client.RegistryClient;
+import io.muster.client.RetryPolicy;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -14,6 +16,14 @@ import picocli.CommandLine.Spec;
 /** {@code muster}: the command line of a Muster cluster. */
 @Command(name = "muster", mixinStandardHelpOptions = true, version = "muster 0.1.0",
         description = "Talk to a Muster registry cluster.",
+        exitCodeOnInvalidInput = ExitCode.USAGE, exitCodeOnExecutionException = ExitCode.ERROR,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+            "0:ok",
+            "1:server or other error",
+            "2:usage: invalid command line or value (INVALID_ARGUMENT)",
+            "3:not found",
+            "4:unavailable: no member answered in time, or an endpoint is unhealthy",
+            "5:permission denied or unauthenticated"},
         subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.ListServices.class,
                 Commands.Discover.class, Commands.WatchCmd.class, ClusterCommands.Members.class, ClusterCommands.Leader.class,
                 ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class})
@@ -33,7 +43,7 @@ public final class MusterCli implements Callable<Integer> {
     @Option(names = "--json", scope = ScopeType.INHERIT, hidden = true, description = "Same as -o json (kept for scripts)")
     boolean json;
 
-    @Option(names = "--timeout-ms", scope = ScopeType.INHERIT, defaultValue = "5000", description = "Deadline of one call (default ${DEFAULT-VALUE})")
+    @Option(names = "--timeout-ms", scope = ScopeType.INHERIT, defaultValue = "5000", description = "Deadline of the command in ms, retries on other members included (default ${DEFAULT-VALUE})")
     long timeoutMs;
 
     @Spec
@@ -49,7 +59,11 @@ public final class MusterCli implements Callable<Integer> {
         if (timeoutMs < 1 || timeoutMs > 600_000) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--timeout-ms: " + timeoutMs + " (expected: 1-600000)");
         }
-        return RegistryClient.builder(List.of(targets.split(","))).deadline(Duration.ofMillis(timeoutMs)).build();
+        // the deadline of the whole command, retries on other members included: a script waits at most this long
+        Duration deadline = Duration.ofMillis(timeoutMs);
+        return RegistryClient.builder(List.of(targets.split(",")))
+                .retryPolicy(new RetryPolicy(deadline, deadline, Duration.ofMillis(50), Duration.ofSeconds(1)))
+                .build();
     }
 
     PrintWriter out() {
@@ -67,17 +81,21 @@ public final class MusterCli implements Callable<Integer> {
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof io.grpc.StatusRuntimeException sre) {
-                cmd.getErr().println("muster: " + sre.getStatus().getCode() + ": " + sre.getStatus().getDescription());
+            Status status = ExitCode.statusOf(e);
+            if (status != null) {
+                cmd.getErr().println("muster: " + status.getCode() + ": " + status.getDescription());
                 cmd.getErr().flush();
-                return 1;
+                return ExitCode.of(status.getCode());
             }
             if (e instanceof IllegalArgumentException) {
                 cmd.getErr().println("muster: " + e.getMessage());
                 cmd.getErr().flush();
-                return 2;
+                return ExitCode.USAGE;
             }
-            throw e;
+            // a local failure (a file that cannot be written, ...): one line, not a stack trace
+            cmd.getErr().println("muster: " + e);
+            cmd.getErr().flush();
+            return ExitCode.ERROR;
         });
         return cl.execute(args);
     }
