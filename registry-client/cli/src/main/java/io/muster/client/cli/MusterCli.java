@@ -1,5 +1,6 @@
 package io.muster.client.cli;
 
+import io.muster.api.Version;
 import io.grpc.Status;
 import io.muster.client.RegistryClient;
 import io.muster.client.RetryPolicy;
@@ -14,7 +15,7 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /** {@code muster}: the command line of a Muster cluster. */
-@Command(name = "muster", mixinStandardHelpOptions = true, version = "muster 0.1.0",
+@Command(name = "muster", mixinStandardHelpOptions = true, version = "muster " + Version.VERSION,
         description = "Talk to a Muster registry cluster.",
         exitCodeOnInvalidInput = ExitCode.USAGE, exitCodeOnExecutionException = ExitCode.ERROR,
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
@@ -26,7 +27,8 @@ import picocli.CommandLine.Spec;
             "5:permission denied or unauthenticated"},
         subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.ListServices.class,
                 Commands.Discover.class, Commands.WatchCmd.class, ClusterCommands.Members.class, ClusterCommands.Leader.class,
-                ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class})
+                ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class,
+                EndpointCommands.EndpointCmd.class})
 public final class MusterCli implements Callable<Integer> {
 
     static final String DEFAULT_TARGETS = "127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003";
