@@ -80,21 +80,21 @@ final class Commands {
     static final class Register implements Callable<Integer> {
         @ParentCommand
         MusterCli cli;
-        @Option(names = "--service", required = true)
+        @Option(names = "--service", required = true, description = "Service name, e.g. orders")
         String service;
         @Option(names = "--id", description = "Instance id (default host:port)")
         String id = "";
-        @Option(names = "--host", required = true)
+        @Option(names = "--host", required = true, description = "Address clients connect to (host name or IP)")
         String host;
-        @Option(names = "--port", required = true)
+        @Option(names = "--port", required = true, description = "Port clients connect to, 1-65535")
         int port;
         @Option(names = "--tag", description = "Tag (repeatable)")
         List<String> tags = new ArrayList<>();
         @Option(names = "--meta", description = "Metadata key=value (repeatable)")
         Map<String, String> metadata = new LinkedHashMap<>();
-        @Option(names = "--weight")
+        @Option(names = "--weight", description = "Load-balancing weight (default 100)")
         int weight;
-        @Option(names = "--zone")
+        @Option(names = "--zone", description = "Zone of the instance")
         String zone = "";
         @Option(names = "--ttl-ms", description = "Lease TTL (default 10000)")
         long ttlMs;
@@ -149,9 +149,9 @@ final class Commands {
     static final class Deregister implements Callable<Integer> {
         @ParentCommand
         MusterCli cli;
-        @Parameters(index = "0", paramLabel = "SERVICE")
+        @Parameters(index = "0", paramLabel = "SERVICE", description = "Service of the instance")
         String service;
-        @Parameters(index = "1", paramLabel = "INSTANCE_ID")
+        @Parameters(index = "1", paramLabel = "INSTANCE_ID", description = "Id of the instance")
         String id;
 
         @Override
@@ -174,7 +174,7 @@ final class Commands {
     static final class ListServices implements Callable<Integer> {
         @ParentCommand
         MusterCli cli;
-        @Parameters(arity = "0..1", paramLabel = "SERVICE")
+        @Parameters(arity = "0..1", paramLabel = "SERVICE", description = "List this service's instances instead of the services")
         String service;
 
         @Override
@@ -204,13 +204,13 @@ final class Commands {
     static final class Discover implements Callable<Integer> {
         @ParentCommand
         MusterCli cli;
-        @Parameters(paramLabel = "SERVICE")
+        @Parameters(paramLabel = "SERVICE", description = "Service to look up")
         String service;
         @Option(names = "--healthy", description = "Only routable instances")
         boolean healthy;
         @Option(names = "--tag", description = "Required tag (repeatable)")
         List<String> tags = new ArrayList<>();
-        @Option(names = "--zone")
+        @Option(names = "--zone", description = "Only instances in this zone")
         String zone = "";
         @Option(names = "--local", description = "Read the answering member's state (may lag)")
         boolean local;
