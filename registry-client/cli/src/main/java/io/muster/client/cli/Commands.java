@@ -1,6 +1,8 @@
 package io.muster.client.cli;
 
 import io.muster.api.v1.Event;
+import io.muster.api.v1.CustomCheck;
+import io.muster.api.v1.GrpcCheck;
 import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.HttpCheck;
 import io.muster.api.v1.Instance;
@@ -9,6 +11,7 @@ import io.muster.api.v1.MembersResponse;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.ServiceSummary;
 import io.muster.api.v1.TcpCheck;
+import io.muster.api.v1.TtlCheck;
 import io.muster.api.v1.WatchResponse;
 import io.muster.client.DiscoverFilter;
 import io.muster.client.Registration;
@@ -102,6 +105,16 @@ final class Commands {
         String httpCheck;
         @Option(names = "--tcp-check", description = "Add a TCP connect check on the instance's port")
         boolean tcpCheck;
+        @Option(names = "--grpc-check", arity = "0..1", fallbackValue = "", paramLabel = "SERVICE",
+                description = "Add a grpc.health.v1 check on the instance's port (SERVICE: the health service name; none: the whole server)")
+        String grpcCheck;
+        @Option(names = "--ttl-check-ms", paramLabel = "MS",
+                description = "Add a TTL check named ttl: the instance reports within MS (1000-3600000) with `muster health report`, else it fails")
+        int ttlCheckMs;
+        @Option(names = "--custom-check", paramLabel = "TYPE", description = "Add a check of a server plug-in TYPE (its config from --check-config)")
+        String customCheck;
+        @Option(names = "--check-config", paramLabel = "KEY=VALUE", description = "Config of the --custom-check (repeatable)")
+        Map<String, String> checkConfig = new LinkedHashMap<>();
         @Option(names = "--check-interval-ms", description = "Interval of the checks (default 5000)")
         int checkIntervalMs;
         @Option(names = "--keep", description = "Keep the lease alive until interrupted")
@@ -116,6 +129,16 @@ final class Commands {
             }
             if (tcpCheck) {
                 b.addChecks(HealthCheck.newBuilder().setTcp(TcpCheck.getDefaultInstance()).setIntervalMs(checkIntervalMs));
+            }
+            if (grpcCheck != null) {
+                b.addChecks(HealthCheck.newBuilder().setGrpc(GrpcCheck.newBuilder().setService(grpcCheck)).setIntervalMs(checkIntervalMs));
+            }
+            if (ttlCheckMs != 0) {
+                b.addChecks(HealthCheck.newBuilder().setName("ttl").setTtl(TtlCheck.newBuilder().setTtlMs(ttlCheckMs)));
+            }
+            if (customCheck != null) {
+                b.addChecks(HealthCheck.newBuilder().setCustom(CustomCheck.newBuilder().setType(customCheck).putAllConfig(checkConfig))
+                        .setIntervalMs(checkIntervalMs));
             }
             try (RegistryClient client = cli.client()) {
                 if (!keep) {

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.ListServices.class,
                 Commands.Discover.class, Commands.WatchCmd.class, ClusterCommands.Members.class, ClusterCommands.Leader.class,
                 ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class,
-                EndpointCommands.EndpointCmd.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+                EndpointCommands.EndpointCmd.class, HealthCommands.HealthCmd.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class MusterCli implements Callable<Integer> {
 
     static final String DEFAULT_TARGETS = "127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003";
