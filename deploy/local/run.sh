@@ -85,7 +85,7 @@ Try:
   curl http://127.0.0.1:8080/hello               # routed through the gateway
   curl -H 'X-Canary: 1' http://127.0.0.1:8080/hello
   curl -X POST http://127.0.0.1:8102/admin/fail  # hello-2 turns unhealthy, traffic moves away
-  kill -9 \$(cat $PIDS/\$(deploy/local/muster leader --json | sed 's/.*"id":"\([^"]*\)".*/\1/').pid)   # kill the leader; keep curling
+  kill -9 \$(cat $PIDS/\$(deploy/local/muster leader -o json | sed 's/.*"id":"\([^"]*\)".*/\1/').pid)   # kill the leader; keep curling
   deploy/local/run.sh stop                       # or: clean (also deletes data and logs)
 MSG
 }

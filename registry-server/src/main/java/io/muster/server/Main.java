@@ -1,5 +1,6 @@
 package io.muster.server;
 
+import io.muster.api.Version;
 import io.muster.server.config.FileConfig;
 import io.muster.server.config.Limits;
 import io.muster.server.config.NodeConfig;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code muster-server}: runs one registry node until SIGTERM / SIGINT. */
-@Command(name = "muster-server", mixinStandardHelpOptions = true, version = "muster 0.1.0",
+@Command(name = "muster-server", mixinStandardHelpOptions = true, version = "muster " + Version.VERSION,
         description = "Runs one Muster registry node.")
 public final class Main implements Callable<Integer> {
 

@@ -186,7 +186,7 @@ public final class RegistryNode implements AutoCloseable {
         KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive, scheduler);
         raft.addLeadershipListener(keepAlives);
         RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock, healthChecks, config.limits());
-        ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock);
+        ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock, grpcExecutor);
         internal = new InternalService(raft, forwarder, catalog);
         HostPort publicAddress = HostPort.parse("grpc address of " + id, config.self().grpcAddress());
         InetSocketAddress bind = publicAddress.socketAddress();

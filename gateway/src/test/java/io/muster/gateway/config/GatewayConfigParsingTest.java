@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 import io.muster.gateway.lb.Strategy;
@@ -167,5 +170,30 @@ class GatewayConfigParsingTest {
     GatewayConfig local = ConfigLoader.load(java.nio.file.Path.of("..", "deploy", "local", "gateway.yaml"));
     assertEquals(3, local.registry().targets().size());
     assertEquals("hello", local.routes().get(0).service());
+    GatewayConfig docker = ConfigLoader.load(java.nio.file.Path.of("..", "deploy", "docker", "gateway.yaml"));
+    assertEquals(List.of("n1:9001", "n2:9001", "n3:9001"), docker.registry().targets());
+    GatewayConfig systemd = ConfigLoader.load(java.nio.file.Path.of("..", "deploy", "systemd", "gateway.yaml.example"));
+    assertEquals(3, systemd.registry().targets().size());
+  }
+
+  @Test
+  void theKubernetesConfigMapHoldsAValidConfiguration() throws Exception {
+    // the ConfigMap's gateway.yaml is what the pod mounts as /etc/muster/gateway.yaml
+    var docs = new ObjectMapper(new YAMLFactory())
+        .readerFor(JsonNode.class)
+        .<JsonNode>readValues(java.nio.file.Path.of("..", "deploy", "k8s", "gateway.yaml").toFile())
+        .readAll();
+    String yaml = docs.stream().filter(d -> "ConfigMap".equals(d.path("kind").asText()))
+        .findFirst().orElseThrow().path("data").path("gateway.yaml").asText();
+    GatewayConfig k8s = ConfigLoader.parse(yaml, "deploy/k8s/gateway.yaml ConfigMap");
+    assertEquals(3, k8s.registry().targets().size());
+    assertEquals(8081, k8s.admin().port());
+  }
+
+  @Test
+  void theExampleTargetsTheMembersGrpcPortsNotTheirRaftPorts() {
+    GatewayConfig c = ConfigLoader.load(java.nio.file.Path.of("gateway.example.yaml"));
+    // deploy/local runs Raft on 7001-7003 and the public gRPC on 9001-9003
+    assertEquals(List.of("127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"), c.registry().targets());
   }
 }

@@ -3,6 +3,7 @@ package io.muster.server.api;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.muster.api.Version;
 import io.muster.api.v1.AddMemberRequest;
 import io.muster.api.v1.AddMemberResponse;
 import io.muster.api.v1.CatalogSnapshot;
@@ -16,6 +17,8 @@ import io.muster.api.v1.RemoveMemberRequest;
 import io.muster.api.v1.RemoveMemberResponse;
 import io.muster.api.v1.SnapshotChunk;
 import io.muster.api.v1.SnapshotRequest;
+import io.muster.api.v1.StatusRequest;
+import io.muster.api.v1.StatusResponse;
 import io.muster.api.v1.TransferLeadershipRequest;
 import io.muster.api.v1.TransferLeadershipResponse;
 import io.muster.internal.v1.Command;
@@ -26,6 +29,8 @@ import io.muster.server.config.PeerSpec;
 import io.muster.server.peer.Forwarder;
 import io.muster.server.peer.PeerDirectory;
 import io.muster.server.raft.RaftNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /** The {@code muster.v1.Cluster} admin service. */
 public final class ClusterService extends ClusterGrpc.ClusterImplBase {
@@ -46,8 +52,15 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private final PeerDirectory directory;
     private final Forwarder forwarder;
     private final Clock clock;
+    private final Executor diskExecutor;
 
-    public ClusterService(String selfId, RaftNode raft, Catalog catalog, PeerDirectory directory, Forwarder forwarder, Clock clock) {
+    /**
+     * @param diskExecutor runs what touches the disk ({@code Status}'s walk of the Raft directory),
+     *     so no handler blocks an event loop
+     */
+    public ClusterService(String selfId, RaftNode raft, Catalog catalog, PeerDirectory directory, Forwarder forwarder, Clock clock,
+            Executor diskExecutor) {
+        this.diskExecutor = diskExecutor;
         this.selfId = selfId;
         this.raft = raft;
         this.catalog = catalog;
@@ -89,6 +102,32 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                 .setAnsweredBy(selfId)
                 .build())
                 .whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
+        // this member's own view, never forwarded: comparing the answers of all members shows who lags
+        String leaderRaft = raft.leaderRaftAddress();
+        String leaderId = leaderRaft == null ? "" : directory.all().values().stream()
+                .filter(m -> m.getRaftAddress().equals(leaderRaft)).map(Member::getId).findFirst().orElse(leaderRaft);
+        StatusResponse.Builder b = StatusResponse.newBuilder()
+                .setId(selfId)
+                .setRaftAddress(raft.raftAddress())
+                .setLeaderId(leaderId)
+                .setIsLeader(raft.isLeader())
+                .setTerm(raft.term())
+                .setCommittedIndex(raft.committedIndex())
+                .setAppliedIndex(raft.appliedIndex())
+                .setLastLogIndex(raft.lastLogIndex())
+                .setRevision(catalog.revision())
+                .setVersion(Version.VERSION);
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                return b.setDataSizeBytes(raft.diskUsageBytes()).build();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, diskExecutor).whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 
     @Override

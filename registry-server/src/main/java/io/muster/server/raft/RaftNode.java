@@ -23,8 +23,11 @@ import io.muster.server.catalog.Catalog;
 import io.muster.server.config.HostPort;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -277,6 +280,32 @@ public final class RaftNode implements AutoCloseable {
 
     public String raftAddress() {
         return options.raftAddress();
+    }
+
+    /**
+     * Bytes of the files under this node's Raft directory (RocksDB log, metadata, snapshots). Walks
+     * the directory: call it off the event loops. Files that disappear during the walk (a log
+     * segment compacted, a snapshot replaced) are skipped.
+     */
+    public long diskUsageBytes() throws IOException {
+        Path dir = options.dataDir();
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        long[] total = {0};
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                total[0] += attrs.size();
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
     }
 
     /** Raft address of the leader this node knows of, or null. */

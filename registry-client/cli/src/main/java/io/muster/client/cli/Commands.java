@@ -1,6 +1,8 @@
 package io.muster.client.cli;
 
 import io.muster.api.v1.Event;
+import io.muster.api.v1.CustomCheck;
+import io.muster.api.v1.GrpcCheck;
 import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.HttpCheck;
 import io.muster.api.v1.Instance;
@@ -9,6 +11,8 @@ import io.muster.api.v1.MembersResponse;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.ServiceSummary;
 import io.muster.api.v1.TcpCheck;
+import io.muster.api.v1.TtlCheck;
+import io.muster.api.v1.WatchResponse;
 import io.muster.client.DiscoverFilter;
 import io.muster.client.Registration;
 import io.muster.client.RegistryClient;
@@ -39,37 +43,61 @@ final class Commands {
     }
 
     static void printInstances(MusterCli cli, List<Instance> instances) {
-        if (cli.json) {
-            instances.forEach(cli::printJson);
+        Output o = cli.output();
+        if (o.structured()) {
+            o.document(Output.list("instances", instances));
             return;
         }
-        Table t = new Table("SERVICE", "ID", "ADDRESS", "HEALTH", "REASON", "WEIGHT", "ZONE", "TAGS", "REVISION");
+        printInstanceTable(o, instances);
+    }
+
+    static void printInstanceTable(Output o, List<Instance> instances) {
+        Table t = o.wide()
+                ? new Table("SERVICE", "ID", "ADDRESS", "HEALTH", "REASON", "WEIGHT", "ZONE", "TAGS", "REVISION",
+                        "CREATED", "LEASE", "TTL_MS", "CHECKS", "METADATA")
+                : new Table("SERVICE", "ID", "ADDRESS", "HEALTH", "REASON", "WEIGHT", "ZONE", "TAGS", "REVISION");
         for (Instance i : instances) {
-            t.row(i.getService(), i.getId(), i.getHost() + ":" + i.getPort(), i.getHealth(), i.getHealthReason(),
-                    i.getWeight(), i.getZone(), String.join(",", i.getTagsList()), i.getModRevision());
+            List<Object> row = new ArrayList<>(List.of(i.getService(), i.getId(), i.getHost() + ":" + i.getPort(), i.getHealth(),
+                    i.getHealthReason(), i.getWeight(), i.getZone(), String.join(",", i.getTagsList()), i.getModRevision()));
+            if (o.wide()) {
+                row.addAll(List.of(i.getCreateRevision(), i.getLeaseId(), i.getLeaseTtlMs(), checks(i), metadata(i)));
+            }
+            t.row(row.toArray());
         }
-        t.print(cli.out());
+        t.print(o.out());
+    }
+
+    /** {@code name:kind,...} of an instance's checks. */
+    static String checks(Instance i) {
+        return i.getChecksList().stream()
+                .map(c -> c.getName() + ":" + c.getKindCase().name().toLowerCase(java.util.Locale.ROOT))
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    static String metadata(Instance i) {
+        return new java.util.TreeMap<>(i.getMetadataMap()).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(java.util.stream.Collectors.joining(","));
     }
 
     @Command(name = "register", description = "Register an instance (with --keep: keep it alive until Ctrl-C, then deregister)")
     static final class Register implements Callable<Integer> {
         @ParentCommand
         MusterCli cli;
-        @Option(names = "--service", required = true)
+        @Option(names = "--service", required = true, description = "Service name, e.g. orders")
         String service;
         @Option(names = "--id", description = "Instance id (default host:port)")
         String id = "";
-        @Option(names = "--host", required = true)
+        @Option(names = "--host", required = true, description = "Address clients connect to (host name or IP)")
         String host;
-        @Option(names = "--port", required = true)
+        @Option(names = "--port", required = true, description = "Port clients connect to, 1-65535")
         int port;
         @Option(names = "--tag", description = "Tag (repeatable)")
         List<String> tags = new ArrayList<>();
         @Option(names = "--meta", description = "Metadata key=value (repeatable)")
         Map<String, String> metadata = new LinkedHashMap<>();
-        @Option(names = "--weight")
+        @Option(names = "--weight", description = "Load-balancing weight (default 100)")
         int weight;
-        @Option(names = "--zone")
+        @Option(names = "--zone", description = "Zone of the instance")
         String zone = "";
         @Option(names = "--ttl-ms", description = "Lease TTL (default 10000)")
         long ttlMs;
@@ -77,6 +105,16 @@ final class Commands {
         String httpCheck;
         @Option(names = "--tcp-check", description = "Add a TCP connect check on the instance's port")
         boolean tcpCheck;
+        @Option(names = "--grpc-check", arity = "0..1", fallbackValue = "", paramLabel = "SERVICE",
+                description = "Add a grpc.health.v1 check on the instance's port (SERVICE: the health service name; none: the whole server)")
+        String grpcCheck;
+        @Option(names = "--ttl-check-ms", paramLabel = "MS",
+                description = "Add a TTL check named ttl: the instance reports within MS (1000-3600000) with `muster health report`, else it fails")
+        int ttlCheckMs;
+        @Option(names = "--custom-check", paramLabel = "TYPE", description = "Add a check of a server plug-in TYPE (its config from --check-config)")
+        String customCheck;
+        @Option(names = "--check-config", paramLabel = "KEY=VALUE", description = "Config of the --custom-check (repeatable)")
+        Map<String, String> checkConfig = new LinkedHashMap<>();
         @Option(names = "--check-interval-ms", description = "Interval of the checks (default 5000)")
         int checkIntervalMs;
         @Option(names = "--keep", description = "Keep the lease alive until interrupted")
@@ -92,11 +130,21 @@ final class Commands {
             if (tcpCheck) {
                 b.addChecks(HealthCheck.newBuilder().setTcp(TcpCheck.getDefaultInstance()).setIntervalMs(checkIntervalMs));
             }
+            if (grpcCheck != null) {
+                b.addChecks(HealthCheck.newBuilder().setGrpc(GrpcCheck.newBuilder().setService(grpcCheck)).setIntervalMs(checkIntervalMs));
+            }
+            if (ttlCheckMs != 0) {
+                b.addChecks(HealthCheck.newBuilder().setName("ttl").setTtl(TtlCheck.newBuilder().setTtlMs(ttlCheckMs)));
+            }
+            if (customCheck != null) {
+                b.addChecks(HealthCheck.newBuilder().setCustom(CustomCheck.newBuilder().setType(customCheck).putAllConfig(checkConfig))
+                        .setIntervalMs(checkIntervalMs));
+            }
             try (RegistryClient client = cli.client()) {
                 if (!keep) {
                     RegisterResponse r = client.registerOnce(b.build());
-                    if (cli.json) {
-                        cli.printJson(r);
+                    if (cli.output().structured()) {
+                        cli.output().document(r);
                     } else {
                         cli.out().printf("registered %s/%s lease %d ttl %d ms at revision %d%n", service, r.getInstanceId(),
                                 r.getLeaseId(), r.getLeaseTtlMs(), r.getRevision());
@@ -124,23 +172,23 @@ final class Commands {
     static final class Deregister implements Callable<Integer> {
         @ParentCommand
         MusterCli cli;
-        @Parameters(index = "0", paramLabel = "SERVICE")
+        @Parameters(index = "0", paramLabel = "SERVICE", description = "Service of the instance")
         String service;
-        @Parameters(index = "1", paramLabel = "INSTANCE_ID")
+        @Parameters(index = "1", paramLabel = "INSTANCE_ID", description = "Id of the instance")
         String id;
 
         @Override
         public Integer call() {
             try (RegistryClient client = cli.client()) {
                 var r = client.deregister(service, id);
-                if (cli.json) {
-                    cli.printJson(r);
+                if (cli.output().structured()) {
+                    cli.output().document(r);
                 } else {
                     cli.out().println(r.getFound() ? "deregistered " + service + "/" + id + " at revision " + r.getRevision()
                             : "no instance " + service + "/" + id);
                     cli.out().flush();
                 }
-                return r.getFound() ? 0 : 3;
+                return r.getFound() ? ExitCode.OK : ExitCode.NOT_FOUND;
             }
         }
     }
@@ -149,7 +197,7 @@ final class Commands {
     static final class ListServices implements Callable<Integer> {
         @ParentCommand
         MusterCli cli;
-        @Parameters(arity = "0..1", paramLabel = "SERVICE")
+        @Parameters(arity = "0..1", paramLabel = "SERVICE", description = "List this service's instances instead of the services")
         String service;
 
         @Override
@@ -160,12 +208,15 @@ final class Commands {
                     return 0;
                 }
                 List<ServiceSummary> services = client.listServices();
-                if (cli.json) {
-                    services.forEach(cli::printJson);
+                Output o = cli.output();
+                if (o.structured()) {
+                    o.document(Output.list("services", services));
                     return 0;
                 }
-                Table t = new Table("SERVICE", "INSTANCES", "HEALTHY");
-                services.forEach(s -> t.row(s.getName(), s.getInstances(), s.getHealthy()));
+                Table t = o.wide() ? new Table("SERVICE", "INSTANCES", "HEALTHY", "NOT_ROUTABLE") : new Table("SERVICE", "INSTANCES", "HEALTHY");
+                services.forEach(s -> t.row(o.wide()
+                        ? new Object[] {s.getName(), s.getInstances(), s.getHealthy(), s.getInstances() - s.getHealthy()}
+                        : new Object[] {s.getName(), s.getInstances(), s.getHealthy()}));
                 t.print(cli.out());
                 return 0;
             }
@@ -176,13 +227,13 @@ final class Commands {
     static final class Discover implements Callable<Integer> {
         @ParentCommand
         MusterCli cli;
-        @Parameters(paramLabel = "SERVICE")
+        @Parameters(paramLabel = "SERVICE", description = "Service to look up")
         String service;
         @Option(names = "--healthy", description = "Only routable instances")
         boolean healthy;
         @Option(names = "--tag", description = "Required tag (repeatable)")
         List<String> tags = new ArrayList<>();
-        @Option(names = "--zone")
+        @Option(names = "--zone", description = "Only instances in this zone")
         String zone = "";
         @Option(names = "--local", description = "Read the answering member's state (may lag)")
         boolean local;
@@ -217,8 +268,11 @@ final class Commands {
                  Watch w = client.watch(new LinkedHashSet<>(services), from, new WatchListener() {
                      @Override
                      public void onSnapshot(List<Instance> instances, long revision) {
-                         if (cli.json) {
-                             instances.forEach(cli::printJson);
+                         Output o = cli.output();
+                         if (o.structured()) {
+                             // one document per line: a watch never ends, so there is no whole answer
+                             o.line(WatchResponse.newBuilder().setKind(WatchResponse.Kind.SNAPSHOT).addAllInstances(instances)
+                                     .setRevision(revision).setSnapshotComplete(true));
                          } else {
                              cli.out().printf("# snapshot at revision %d: %d instances%n", revision, instances.size());
                              printInstances(cli, instances);
@@ -227,10 +281,12 @@ final class Commands {
 
                      @Override
                      public void onEvents(List<Event> events) {
+                         if (cli.output().structured() && !events.isEmpty()) {
+                             cli.output().line(WatchResponse.newBuilder().setKind(WatchResponse.Kind.EVENTS)
+                                     .setRevision(events.get(events.size() - 1).getRevision()).addAllEvents(events));
+                         }
                          for (Event e : events) {
-                             if (cli.json) {
-                                 cli.printJson(e);
-                             } else {
+                             if (!cli.output().structured()) {
                                  Instance i = e.getInstance();
                                  cli.out().printf("%d %-14s %s/%s %s:%d %s%s%n", e.getRevision(), e.getType(), i.getService(), i.getId(),
                                          i.getHost(), i.getPort(), i.getHealth(),
@@ -253,158 +309,11 @@ final class Commands {
                 done.await();
                 Status status = failure.get();
                 if (status != null) {
-                    throw status.asRuntimeException(); // printed as "muster: CODE: description", exit 1
+                    throw status.asRuntimeException(); // printed as "muster: CODE: description", exit code by ExitCode
                 }
                 return 0;
             }
         }
     }
 
-    static void printMembers(MusterCli cli, List<Member> members) {
-        Table t = new Table("ID", "RAFT", "GRPC", "ROLE", "ALIVE");
-        members.forEach(m -> t.row(m.getId(), m.getRaftAddress(), m.getGrpcAddress(), m.getLeader() ? "leader" : "follower", m.getAlive()));
-        t.print(cli.out());
-    }
-
-    @Command(name = "members", description = "Members of the cluster")
-    static final class Members implements Callable<Integer> {
-        @ParentCommand
-        MusterCli cli;
-
-        @Override
-        public Integer call() {
-            try (RegistryClient client = cli.client()) {
-                MembersResponse r = client.members();
-                if (cli.json) {
-                    cli.printJson(r);
-                } else {
-                    printMembers(cli, r.getMembersList());
-                    cli.out().printf("term %d, answered by %s at %s%n", r.getTerm(), r.getAnsweredBy(), Instant.now());
-                    cli.out().flush();
-                }
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "leader", description = "The current leader")
-    static final class Leader implements Callable<Integer> {
-        @ParentCommand
-        MusterCli cli;
-
-        @Override
-        public Integer call() {
-            try (RegistryClient client = cli.client()) {
-                Member m = client.leader();
-                if (cli.json) {
-                    cli.printJson(m);
-                } else {
-                    printMembers(cli, List.of(m));
-                }
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "member", description = "Change membership", subcommands = {MemberAdd.class, MemberRemove.class})
-    static final class MemberCmd implements Callable<Integer> {
-        @ParentCommand
-        MusterCli cli;
-
-        @Override
-        public Integer call() {
-            cli.out().println("usage: muster member add|remove ...");
-            cli.out().flush();
-            return 2;
-        }
-    }
-
-    @Command(name = "add", description = "Add a running node (started with --join) as a voting member")
-    static final class MemberAdd implements Callable<Integer> {
-        @ParentCommand
-        MemberCmd parent;
-        @Option(names = "--id", required = true)
-        String id;
-        @Option(names = "--raft", required = true, description = "host:port of its Raft transport")
-        String raft;
-        @Option(names = "--grpc", required = true, description = "host:port of its gRPC API")
-        String grpc;
-        @Option(names = "--peer", required = true, description = "host:port of its member-to-member listener")
-        String peer;
-
-        @Override
-        public Integer call() {
-            try (RegistryClient client = parent.cli.client()) {
-                var r = client.addMember(Member.newBuilder().setId(id).setRaftAddress(raft).setGrpcAddress(grpc).setPeerAddress(peer).build());
-                printMembers(parent.cli, r.getMembersList());
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "remove", description = "Remove a member")
-    static final class MemberRemove implements Callable<Integer> {
-        @ParentCommand
-        MemberCmd parent;
-        @Parameters(paramLabel = "ID")
-        String id;
-
-        @Override
-        public Integer call() {
-            try (RegistryClient client = parent.cli.client()) {
-                var r = client.removeMember(id);
-                printMembers(parent.cli, r.getMembersList());
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "transfer-leadership", description = "Hand leadership to another member")
-    static final class TransferLeadership implements Callable<Integer> {
-        @ParentCommand
-        MusterCli cli;
-        @Option(names = "--to", description = "Target member id (default: the most up-to-date follower)")
-        String to = "";
-
-        @Override
-        public Integer call() {
-            try (RegistryClient client = cli.client()) {
-                client.transferLeadership(to);
-                cli.out().println("leadership transfer started");
-                cli.out().flush();
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "snapshot", description = "Backups", subcommands = {SnapshotSave.class})
-    static final class SnapshotCmd implements Callable<Integer> {
-        @ParentCommand
-        MusterCli cli;
-
-        @Override
-        public Integer call() {
-            cli.out().println("usage: muster snapshot save FILE");
-            cli.out().flush();
-            return 2;
-        }
-    }
-
-    @Command(name = "save", description = "Write a consistent backup of the catalog to FILE")
-    static final class SnapshotSave implements Callable<Integer> {
-        @ParentCommand
-        SnapshotCmd parent;
-        @Parameters(paramLabel = "FILE")
-        Path file;
-
-        @Override
-        public Integer call() throws Exception {
-            try (RegistryClient client = parent.cli.client(); OutputStream out = Files.newOutputStream(file)) {
-                long revision = client.saveSnapshot(out);
-                parent.cli.out().printf("saved snapshot at revision %d to %s%n", revision, file);
-                parent.cli.out().flush();
-                return 0;
-            }
-        }
-    }
 }

@@ -1,8 +1,9 @@
 package io.muster.client.cli;
 
-import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
+import io.muster.api.Version;
+import io.grpc.Status;
 import io.muster.client.RegistryClient;
+import io.muster.client.RetryPolicy;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -14,11 +15,20 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /** {@code muster}: the command line of a Muster cluster. */
-@Command(name = "muster", mixinStandardHelpOptions = true, version = "muster 0.1.0",
+@Command(name = "muster", mixinStandardHelpOptions = true, version = "muster " + Version.VERSION,
         description = "Talk to a Muster registry cluster.",
+        exitCodeOnInvalidInput = ExitCode.USAGE, exitCodeOnExecutionException = ExitCode.ERROR,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+            "0:ok",
+            "1:server or other error",
+            "2:usage: invalid command line or value (INVALID_ARGUMENT)",
+            "3:not found",
+            "4:unavailable: no member answered in time, or an endpoint is unhealthy",
+            "5:permission denied or unauthenticated"},
         subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.ListServices.class,
-                Commands.Discover.class, Commands.WatchCmd.class, Commands.Members.class, Commands.Leader.class,
-                Commands.MemberCmd.class, Commands.TransferLeadership.class, Commands.SnapshotCmd.class})
+                Commands.Discover.class, Commands.WatchCmd.class, ClusterCommands.Members.class, ClusterCommands.Leader.class,
+                ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class,
+                EndpointCommands.EndpointCmd.class, HealthCommands.HealthCmd.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class MusterCli implements Callable<Integer> {
 
     static final String DEFAULT_TARGETS = "127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003";
@@ -27,10 +37,15 @@ public final class MusterCli implements Callable<Integer> {
             description = "Registry members host:port,... (env MUSTER_TARGETS; default ${DEFAULT-VALUE})")
     String targets;
 
-    @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print JSON instead of tables")
+    @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, defaultValue = "table", paramLabel = "FORMAT",
+            completionCandidates = Output.FormatNames.class,
+            description = "Output format: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}); json and yaml print the whole answer as one document")
+    Output.Format format;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT, hidden = true, description = "Same as -o json (kept for scripts)")
     boolean json;
 
-    @Option(names = "--timeout-ms", scope = ScopeType.INHERIT, defaultValue = "5000", description = "Deadline of one call (default ${DEFAULT-VALUE})")
+    @Option(names = "--timeout-ms", scope = ScopeType.INHERIT, defaultValue = "5000", description = "Deadline of the command in ms, retries on other members included (default ${DEFAULT-VALUE})")
     long timeoutMs;
 
     @Spec
@@ -46,20 +61,19 @@ public final class MusterCli implements Callable<Integer> {
         if (timeoutMs < 1 || timeoutMs > 600_000) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--timeout-ms: " + timeoutMs + " (expected: 1-600000)");
         }
-        return RegistryClient.builder(List.of(targets.split(","))).deadline(Duration.ofMillis(timeoutMs)).build();
+        // the deadline of the whole command, retries on other members included: a script waits at most this long
+        Duration deadline = Duration.ofMillis(timeoutMs);
+        return RegistryClient.builder(List.of(targets.split(",")))
+                .retryPolicy(new RetryPolicy(deadline, deadline, Duration.ofMillis(50), Duration.ofSeconds(1)))
+                .build();
     }
 
     PrintWriter out() {
         return spec.commandLine().getOut();
     }
 
-    void printJson(MessageOrBuilder m) {
-        try {
-            out().println(JsonFormat.printer().omittingInsignificantWhitespace().print(m));
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new IllegalStateException(e);
-        }
-        out().flush();
+    Output output() {
+        return new Output(out(), json ? Output.Format.JSON : format);
     }
 
     /** Runs the CLI with {@code args}, printing to the given writers; returns the exit code. */
@@ -67,18 +81,23 @@ public final class MusterCli implements Callable<Integer> {
         CommandLine cl = new CommandLine(new MusterCli());
         cl.setOut(out);
         cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof io.grpc.StatusRuntimeException sre) {
-                cmd.getErr().println("muster: " + sre.getStatus().getCode() + ": " + sre.getStatus().getDescription());
+            Status status = ExitCode.statusOf(e);
+            if (status != null) {
+                cmd.getErr().println("muster: " + status.getCode() + ": " + status.getDescription());
                 cmd.getErr().flush();
-                return 1;
+                return ExitCode.of(status.getCode());
             }
             if (e instanceof IllegalArgumentException) {
                 cmd.getErr().println("muster: " + e.getMessage());
                 cmd.getErr().flush();
-                return 2;
+                return ExitCode.USAGE;
             }
-            throw e;
+            // a local failure (a file that cannot be written, ...): one line, not a stack trace
+            cmd.getErr().println("muster: " + e);
+            cmd.getErr().flush();
+            return ExitCode.ERROR;
         });
         return cl.execute(args);
     }

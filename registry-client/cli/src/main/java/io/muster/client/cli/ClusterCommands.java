@@ -1,0 +1,178 @@
+package io.muster.client.cli;
+
+import io.muster.api.v1.Member;
+import io.muster.api.v1.MembersResponse;
+import io.muster.client.RegistryClient;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** The cluster administration subcommands of {@code muster}: membership, leadership, backups. */
+final class ClusterCommands {
+    private ClusterCommands() {
+    }
+
+    static void printMembers(Output o, List<Member> members) {
+        Table t = o.wide() ? new Table("ID", "RAFT", "GRPC", "PEER", "ROLE", "ALIVE") : new Table("ID", "RAFT", "GRPC", "ROLE", "ALIVE");
+        for (Member m : members) {
+            List<Object> row = new ArrayList<>(List.of(m.getId(), m.getRaftAddress(), m.getGrpcAddress()));
+            if (o.wide()) {
+                row.add(m.getPeerAddress());
+            }
+            row.addAll(List.of(m.getLeader() ? "leader" : "follower", m.getAlive()));
+            t.row(row.toArray());
+        }
+        t.print(o.out());
+    }
+
+    /** Prints a membership answer: the members as a table, or the whole message as one document. */
+    static void printMembers(Output o, com.google.protobuf.MessageOrBuilder answer, List<Member> members) {
+        if (o.structured()) {
+            o.document(answer);
+        } else {
+            printMembers(o, members);
+        }
+    }
+
+    @Command(name = "members", description = "Members of the cluster as the leader sees them")
+    static final class Members implements Callable<Integer> {
+        @ParentCommand
+        MusterCli cli;
+
+        @Override
+        public Integer call() {
+            try (RegistryClient client = cli.client()) {
+                MembersResponse r = client.members();
+                Output o = cli.output();
+                printMembers(o, r, r.getMembersList());
+                if (!o.structured()) {
+                    o.out().printf("term %d, answered by %s%n", r.getTerm(), r.getAnsweredBy());
+                    o.out().flush();
+                }
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "leader", description = "The current leader")
+    static final class Leader implements Callable<Integer> {
+        @ParentCommand
+        MusterCli cli;
+
+        @Override
+        public Integer call() {
+            try (RegistryClient client = cli.client()) {
+                Member m = client.leader();
+                printMembers(cli.output(), m, List.of(m));
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "member", description = "Change membership", subcommands = {MemberAdd.class, MemberRemove.class})
+    static final class MemberCmd implements Callable<Integer> {
+        @ParentCommand
+        MusterCli cli;
+
+        @Override
+        public Integer call() {
+            throw new picocli.CommandLine.ParameterException(cli.spec.commandLine().getSubcommands().get("member"),
+                    "missing subcommand (expected: add or remove)");
+        }
+    }
+
+    @Command(name = "add", description = "Add a running node (started with --join) as a voting member")
+    static final class MemberAdd implements Callable<Integer> {
+        @ParentCommand
+        MemberCmd parent;
+        @Option(names = "--id", required = true, description = "Id of the new member, e.g. n4")
+        String id;
+        @Option(names = "--raft", required = true, description = "host:port of its Raft transport")
+        String raft;
+        @Option(names = "--grpc", required = true, description = "host:port of its gRPC API")
+        String grpc;
+        @Option(names = "--peer", required = true, description = "host:port of its member-to-member listener")
+        String peer;
+
+        @Override
+        public Integer call() {
+            try (RegistryClient client = parent.cli.client()) {
+                var r = client.addMember(Member.newBuilder().setId(id).setRaftAddress(raft).setGrpcAddress(grpc).setPeerAddress(peer).build());
+                printMembers(parent.cli.output(), r, r.getMembersList());
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "remove", description = "Remove a member")
+    static final class MemberRemove implements Callable<Integer> {
+        @ParentCommand
+        MemberCmd parent;
+        @Parameters(paramLabel = "ID", description = "Id of the member to remove")
+        String id;
+
+        @Override
+        public Integer call() {
+            try (RegistryClient client = parent.cli.client()) {
+                var r = client.removeMember(id);
+                printMembers(parent.cli.output(), r, r.getMembersList());
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "transfer-leadership", description = "Hand leadership to another member")
+    static final class TransferLeadership implements Callable<Integer> {
+        @ParentCommand
+        MusterCli cli;
+        @Option(names = "--to", description = "Target member id (default: the most up-to-date follower)")
+        String to = "";
+
+        @Override
+        public Integer call() {
+            try (RegistryClient client = cli.client()) {
+                client.transferLeadership(to);
+                cli.out().println("leadership transfer started");
+                cli.out().flush();
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "snapshot", description = "Backups of the catalog", subcommands = {SnapshotSave.class})
+    static final class SnapshotCmd implements Callable<Integer> {
+        @ParentCommand
+        MusterCli cli;
+
+        @Override
+        public Integer call() {
+            throw new picocli.CommandLine.ParameterException(cli.spec.commandLine().getSubcommands().get("snapshot"),
+                    "missing subcommand (expected: save or restore)");
+        }
+    }
+
+    @Command(name = "save", description = "Write a consistent backup of the catalog to FILE")
+    static final class SnapshotSave implements Callable<Integer> {
+        @ParentCommand
+        SnapshotCmd parent;
+        @Parameters(paramLabel = "FILE", description = "File to write (replaced if it exists)")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            try (RegistryClient client = parent.cli.client(); OutputStream out = Files.newOutputStream(file)) {
+                long revision = client.saveSnapshot(out);
+                parent.cli.out().printf("saved snapshot at revision %d to %s%n", revision, file);
+                parent.cli.out().flush();
+                return 0;
+            }
+        }
+    }
+}
