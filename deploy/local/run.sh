@@ -7,43 +7,64 @@
 #   deploy/local/run.sh clean    stop and delete data and logs
 #   deploy/local/run.sh status   what is running
 #
-# Needs only JDK 17 and Maven. Everything listens on 127.0.0.1; state lives in ./run (MUSTER_RUN_DIR).
+# Needs only JDK 17 and Maven. Everything listens on 127.0.0.1; state lives in ./run (MUSTER_RUN_DIR),
+# the processes run from the distribution tarball unpacked in ./run/dist (MUSTER_REBUILD=1: build it again).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RUN=${MUSTER_RUN_DIR:-$ROOT/run}
 LOGS=$RUN/logs
 PIDS=$RUN/pids
-JAVA=${JAVA:-java}
-JOPTS=(-Xmx256m -XX:+UseSerialGC -Dsofa.middleware.log.disable=true -Dcom.google.protobuf.use_unsafe_pre22_gencode=true "-Djava.io.tmpdir=$RUN/tmp")
-# registry nodes and the gateway: the whole heap committed and touched at start (in huge pages where
-# the kernel offers them), so no GC pause pays first-touch page faults later (docs/operations.md)
-SERVER_JOPTS=(-Xms256m -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages)
+# the distribution (dist/target/muster-VERSION.tar.gz) unpacked: bin/ launchers with the JVM flags of
+# docs/operations.md built in, lib/ with every jar once
+DIST=$RUN/dist
+# the launchers' settings for a laptop: a 256 MB heap (committed and pre-touched at start, as the
+# launchers do for members and gateways) and the serial collector, fine at this size on 1-2 cores
+export MUSTER_HEAP=${MUSTER_HEAP:-256m} MUSTER_GC=${MUSTER_GC:--XX:+UseSerialGC} MUSTER_TMPDIR=$RUN/tmp
 PEERS=n1=127.0.0.1:7001/127.0.0.1:9001/127.0.0.1:7101,n2=127.0.0.1:7002/127.0.0.1:9002/127.0.0.1:7102,n3=127.0.0.1:7003/127.0.0.1:9003/127.0.0.1:7103
 TARGETS=127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003
 
-cp_of() { echo "$ROOT/$1/target/classes:$(cat "$ROOT/$1/target/classpath.txt")"; }
+tarball() { ls -t "$ROOT"/dist/target/muster-*.tar.gz 2>/dev/null | head -n 1; }
+
+running() { # true if a process of ours is alive
+  for f in "$PIDS"/*.pid; do
+    [[ -f $f ]] && kill -0 "$(cat "$f")" 2>/dev/null && return 0
+  done
+  return 1
+}
 
 build() {
-  if [[ ! -f $ROOT/gateway/target/classpath.txt || ! -f $ROOT/registry-client/cli/target/classpath.txt \
-        || ! -f $ROOT/registry-client/demo/target/classpath.txt || ${MUSTER_REBUILD:-0} == 1 ]]; then
+  if [[ -z $(tarball) || ${MUSTER_REBUILD:-0} == 1 ]]; then
     echo "building (mvn -DskipTests package) ..."
     (cd "$ROOT" && mvn -q -B -DskipTests package)
   fi
+  local tgz; tgz=$(tarball)
+  if [[ -f $DIST/.unpacked && ! $tgz -nt $DIST/.unpacked ]]; then
+    return 0
+  fi
+  if running; then
+    # a JVM opens the jars of lib/* as it needs them: replacing them under it breaks it later
+    echo "  $tgz is newer than $DIST, but processes still run from it: '$0 stop' first to use it" >&2
+    return 0
+  fi
+  echo "unpacking $(basename "$tgz") into $DIST"
+  rm -rf "$DIST"
+  mkdir -p "$DIST"
+  tar -xzf "$tgz" -C "$DIST" --strip-components=1
+  touch "$DIST/.unpacked"
 }
 
-start() { # name main-class module args...
-  local name=$1 main=$2 module=$3; shift 3
-  local extra=()
-  [[ $module == registry-server || $module == gateway ]] && extra=("${SERVER_JOPTS[@]}")
+launch() { # name launcher args...
+  local name=$1 launcher=$2; shift 2
   if [[ -f $PIDS/$name.pid ]] && kill -0 "$(cat "$PIDS/$name.pid")" 2>/dev/null; then
     echo "  $name already running (pid $(cat "$PIDS/$name.pid"))"; return
   fi
-  nohup "$JAVA" "${JOPTS[@]}" ${extra[@]+"${extra[@]}"} -Dmuster.log.file="$LOGS/$name.log" -cp "$(cp_of "$module")" "$main" "$@" >>"$LOGS/$name.log" 2>&1 &
+  # the launchers exec the JVM: $! is the JVM's pid, and stop's SIGTERM reaches it
+  nohup "$DIST/bin/$launcher" "$@" >>"$LOGS/$name.log" 2>&1 &
   echo $! >"$PIDS/$name.pid"
   echo "  $name pid $! (log $LOGS/$name.log)"
 }
 
-muster() { "$JAVA" -cp "$(cp_of registry-client/cli)" io.muster.client.cli.MusterCli --targets "$TARGETS" "$@"; }
+muster() { "$DIST/bin/muster" --targets "$TARGETS" "$@"; }
 
 wait_for() { # description command...
   local what=$1; shift
@@ -59,16 +80,16 @@ up() {
   mkdir -p "$LOGS" "$PIDS" "$RUN/tmp"
   echo "starting registry nodes"
   for i in 1 2 3; do
-    start "n$i" io.muster.server.Main registry-server --id "n$i" --raft "127.0.0.1:700$i" --grpc "127.0.0.1:900$i" --peer "127.0.0.1:710$i" \
+    launch "n$i" muster-server --id "n$i" --raft "127.0.0.1:700$i" --grpc "127.0.0.1:900$i" --peer "127.0.0.1:710$i" \
       --peers "$PEERS" --data-dir "$RUN/data/n$i" --metrics-port "919$i"
   done
   wait_for "a leader" muster leader
   echo "starting gateway"
-  start gateway io.muster.gateway.Main gateway --config "$ROOT/deploy/local/gateway.yaml"
+  launch gateway muster-gateway --config "$ROOT/deploy/local/gateway.yaml"
   echo "starting demo services"
-  start hello-1 io.muster.client.demo.DemoService registry-client/demo --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS"
-  start hello-2 io.muster.client.demo.DemoService registry-client/demo --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS"
-  start hello-canary io.muster.client.demo.DemoService registry-client/demo --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS"
+  launch hello-1 muster-demo --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS"
+  launch hello-2 muster-demo --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS"
+  launch hello-canary muster-demo --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS"
   wait_for "the gateway" curl -fsS http://127.0.0.1:8080/hello
   cat <<MSG
 

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * Every flag the deploy files pass to the gateway, the demo service and the CLI exists (the
- * registry's flags are checked in the server module). The files cannot all run here (no Docker,
+ * Every flag the deploy files pass to the gateway, the demo service and the CLI (by main class or
+ * through the distribution's launchers {@code muster-gateway}, {@code muster-demo}, {@code bin/muster})
+ * exists (the registry's flags are checked in the server module). The files cannot all run here (no Docker,
  * no Kubernetes), so this is what keeps them honest.
  */
 @UnitTest
@@ -36,18 +37,23 @@ class DeployFilesUseRealGatewayAndClientFlagsTest {
         return names;
     }
 
-    static Set<String> flagsAfter(String text, String mainClass) {
+    /** The main class or its launcher in the distribution's bin/, as a whole word. */
+    static Pattern command(String mainClass, String launcher) {
+        return Pattern.compile("(?<![\\w.-])(?:" + Pattern.quote(mainClass) + "|" + launcher + ")(?![\\w.-])");
+    }
+
+    /** Flags following the main class or launcher on the same line (continuation lines joined). */
+    static Set<String> flagsAfter(String text, Pattern command) {
         Set<String> out = new TreeSet<>();
         String joined = text.replace("\\\n", " ");
-        int at = 0;
-        while ((at = joined.indexOf(mainClass, at)) >= 0) {
-            String tail = joined.substring(at + mainClass.length());
+        Matcher at = command.matcher(joined);
+        while (at.find()) {
+            String tail = joined.substring(at.end());
             int end = tail.indexOf('\n');
             Matcher m = FLAG.matcher(end < 0 ? tail : tail.substring(0, end));
             while (m.find()) {
                 out.add("--" + m.group(1));
             }
-            at += mainClass.length();
         }
         return out;
     }
@@ -58,6 +64,10 @@ class DeployFilesUseRealGatewayAndClientFlagsTest {
                 "io.muster.gateway.Main", flagsOf(new Main()),
                 "io.muster.client.demo.DemoService", flagsOf(new DemoService()),
                 "io.muster.client.cli.MusterCli", flagsOf(new MusterCli()));
+        var launchers = java.util.Map.of(
+                "io.muster.gateway.Main", "muster-gateway",
+                "io.muster.client.demo.DemoService", "muster-demo",
+                "io.muster.client.cli.MusterCli", "(?<=bin/)muster");
         List<Path> files;
         try (Stream<Path> s = Files.walk(DEPLOY)) {
             files = s.filter(Files::isRegularFile).toList();
@@ -66,7 +76,7 @@ class DeployFilesUseRealGatewayAndClientFlagsTest {
         for (Path f : files) {
             String text = Files.readString(f);
             for (var e : mains.entrySet()) {
-                Set<String> used = flagsAfter(text, e.getKey());
+                Set<String> used = flagsAfter(text, command(e.getKey(), launchers.get(e.getKey())));
                 assertThat(e.getValue()).as("flags of %s used in %s", e.getKey(), f).containsAll(used);
                 used.forEach(u -> checked.add(e.getKey() + " " + u));
             }

@@ -19,8 +19,8 @@ import picocli.CommandLine;
 
 /**
  * The deploy files (systemd, Docker, Kubernetes, local scripts) cannot run on the build machine, so
- * this checks that every flag they pass to {@code io.muster.server.Main} exists, and that the
- * example YAML loads.
+ * this checks that every flag they pass to {@code io.muster.server.Main} (directly or through the
+ * distribution's {@code muster-server} launcher) exists, and that the example YAML loads.
  */
 @UnitTest
 class DeployFilesUseRealFlagsTest {
@@ -33,14 +33,20 @@ class DeployFilesUseRealFlagsTest {
                 .flatMap(o -> Stream.of(o.names())).collect(Collectors.toSet());
     }
 
-    /** Flags following io.muster.server.Main in the same command (until the next main class or blank line). */
+    /** The server's main class or its launcher (bin/muster-server of the distribution), as a whole word. */
+    static final Pattern SERVER = Pattern.compile("(?<![\\w.-])(?:io\\.muster\\.server\\.Main|muster-server)(?![\\w.-])");
+    /** Where a server command ends at the latest: the next main class or launcher of any application. */
+    static final Pattern NEXT_COMMAND = Pattern.compile("io\\.muster\\.|(?<![\\w.-])muster-(?:server|gateway|demo)(?![\\w.-])|bin/muster(?![\\w.-])");
+
+    /** Flags following the server's main class or launcher in the same command (until the next command or blank line). */
     static Set<String> flagsUsedWithServerMain(String text) {
         Set<String> out = new TreeSet<>();
         String joined = text.replace("\\\n", " ");
-        int at = 0;
-        while ((at = joined.indexOf("io.muster.server.Main", at)) >= 0) {
-            int end = joined.indexOf("io.muster.", at + 10);
-            String tail = joined.substring(at, end < 0 ? joined.length() : end);
+        Matcher server = SERVER.matcher(joined);
+        while (server.find()) {
+            Matcher next = NEXT_COMMAND.matcher(joined);
+            int end = next.find(server.end()) ? next.start() : joined.length();
+            String tail = joined.substring(server.end(), end);
             int blank = tail.indexOf("\n\n");
             if (blank > 0) {
                 tail = tail.substring(0, blank);
@@ -49,7 +55,6 @@ class DeployFilesUseRealFlagsTest {
             while (m.find()) {
                 out.add("--" + m.group(1));
             }
-            at += 10;
         }
         return out;
     }
