@@ -107,6 +107,8 @@ public final class RegistryNode implements AutoCloseable {
     private RegistryNode(NodeConfig config) {
         this.config = config;
         String id = config.self().id();
+        // before the first meter (the pools below register theirs): a filter added later misses them
+        meters.config().commonTags("node", id);
         this.scheduler = new ScheduledThreadPoolExecutor(2, new DefaultThreadFactory("muster-" + id + "-sched", true));
         int watchThreads = 2;
         this.watchExecutor = new ThreadPoolExecutor(watchThreads, watchThreads, 60, TimeUnit.SECONDS,
@@ -193,7 +195,7 @@ public final class RegistryNode implements AutoCloseable {
         // the public port: clients only; a forwarded-by header from a client means nothing here
         ServerInterceptor forwarded = ForwardedInterceptor.stripping();
         MetricsInterceptor metered = new MetricsInterceptor(meters);
-        NodeMetrics.bind(meters, id, raft, catalog, watchHub, leases);
+        NodeMetrics.bind(meters, raft, catalog, watchHub, leases);
         NodeMetrics.bindHealth(meters, healthChecks);
         jvmMetrics = JvmMetrics.bind(meters);
         Readiness readiness = observe();

@@ -18,8 +18,7 @@ public final class NodeMetrics {
     private NodeMetrics() {
     }
 
-    public static void bind(MeterRegistry r, String nodeId, RaftNode raft, Catalog catalog, WatchHub watches, LeaseManager leases) {
-        r.config().commonTags("node", nodeId);
+    public static void bind(MeterRegistry r, RaftNode raft, Catalog catalog, WatchHub watches, LeaseManager leases) {
         Gauge.builder("muster.raft.term", raft, RaftNode::term).description("Raft term known to this node").register(r);
         Gauge.builder("muster.raft.leader", raft, n -> n.isLeader() ? 1 : 0).description("1 if this node is the leader").register(r);
         Gauge.builder("muster.raft.commit.index", raft, RaftNode::committedIndex).register(r);
