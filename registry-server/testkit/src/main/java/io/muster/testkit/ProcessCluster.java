@@ -21,9 +21,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A registry cluster whose members are separate JVMs ({@code io.muster.server.Main}, with the
@@ -279,41 +283,37 @@ public final class ProcessCluster implements AutoCloseable {
      * {@code timeout} with the last answer.
      */
     public Member awaitLeader(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String lastAnswer = "no answer yet";
-        while (System.nanoTime() < deadline) {
-            for (Member m : members) {
-                Process p = processes.get(m.id());
-                if (p == null) {
-                    continue; // killed
-                }
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("member " + m.id() + " exited with " + p.exitValue() + "; see " + m.log());
-                }
-                try {
-                    LeaderResponse r = ClusterGrpc.newBlockingStub(channel(m.id())).withDeadlineAfter(1, TimeUnit.SECONDS)
-                            .leader(LeaderRequest.getDefaultInstance());
-                    if (r.hasLeader() && processes.containsKey(r.getLeader().getId())) {
-                        return member(r.getLeader().getId());
-                    }
-                    lastAnswer = m.id() + " named leader " + r.getLeader();
-                } catch (StatusRuntimeException e) {
-                    lastAnswer = m.id() + ": " + e.getStatus();
-                }
-            }
-            pause(Duration.ofMillis(100));
+        AtomicReference<String> lastAnswer = new AtomicReference<>("no answer yet");
+        try {
+            return Awaitility.await("a leader").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                    .until(() -> leaderNamedByAMember(lastAnswer), Optional::isPresent).orElseThrow();
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("no leader within " + timeout + " (" + lastAnswer.get() + "); logs in " + workDir, e);
         }
-        throw new IllegalStateException("no leader within " + timeout + " (" + lastAnswer + "); logs in " + workDir);
     }
 
-    // the poll interval of awaitLeader (what Awaitility's pollInterval is), never a wait for an effect
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a leader", e);
+    /** One round of {@code Cluster.Leader} over the running members; the first running leader named, if any. */
+    private Optional<Member> leaderNamedByAMember(AtomicReference<String> lastAnswer) {
+        for (Member m : members) {
+            Process p = processes.get(m.id());
+            if (p == null) {
+                continue; // killed
+            }
+            if (!p.isAlive()) {
+                throw new IllegalStateException("member " + m.id() + " exited with " + p.exitValue() + "; see " + m.log());
+            }
+            try {
+                LeaderResponse r = ClusterGrpc.newBlockingStub(channel(m.id())).withDeadlineAfter(1, TimeUnit.SECONDS)
+                        .leader(LeaderRequest.getDefaultInstance());
+                if (r.hasLeader() && processes.containsKey(r.getLeader().getId())) {
+                    return Optional.of(member(r.getLeader().getId()));
+                }
+                lastAnswer.set(m.id() + " named leader " + r.getLeader());
+            } catch (StatusRuntimeException e) {
+                lastAnswer.set(m.id() + ": " + e.getStatus());
+            }
         }
+        return Optional.empty();
     }
 
     /** The Prometheus text a member serves on its metrics port. */
