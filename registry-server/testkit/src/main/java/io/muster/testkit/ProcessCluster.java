@@ -1,5 +1,6 @@
 package io.muster.testkit;
 
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -279,8 +280,12 @@ public final class ProcessCluster implements AutoCloseable {
 
     /**
      * Polls {@code Cluster.Leader} on every running member (1 s deadline per call) until one names a
-     * running member of this cluster as leader; fails at once if a member exited on its own, and after
-     * {@code timeout} with the last answer.
+     * running member of this cluster as leader and this cluster's channel to that leader is connected;
+     * fails at once if a member exited on its own, and after {@code timeout} with the last answer.
+     *
+     * <p>The channel check matters right after a start: a channel that was refused while its member
+     * was still starting waits out gRPC's reconnect backoff, and a call made meanwhile fails at once
+     * with UNAVAILABLE, though the member is up and leads; such a channel is told to connect now.
      */
     public Member awaitLeader(Duration timeout) {
         AtomicReference<String> lastAnswer = new AtomicReference<>("no answer yet");
@@ -305,10 +310,20 @@ public final class ProcessCluster implements AutoCloseable {
             try {
                 LeaderResponse r = ClusterGrpc.newBlockingStub(channel(m.id())).withDeadlineAfter(1, TimeUnit.SECONDS)
                         .leader(LeaderRequest.getDefaultInstance());
-                if (r.hasLeader() && processes.containsKey(r.getLeader().getId())) {
-                    return Optional.of(member(r.getLeader().getId()));
+                String leader = r.getLeader().getId();
+                if (r.hasLeader() && processes.containsKey(leader)) {
+                    ManagedChannel toLeader = channel(leader);
+                    ConnectivityState state = toLeader.getState(true);
+                    if (state == ConnectivityState.READY) {
+                        return Optional.of(member(leader));
+                    }
+                    if (state == ConnectivityState.TRANSIENT_FAILURE) {
+                        toLeader.resetConnectBackoff(); // it leads, so it is up: connect now, not after the backoff
+                    }
+                    lastAnswer.set(m.id() + " named leader " + leader + ", whose channel is " + state);
+                } else {
+                    lastAnswer.set(m.id() + " named leader " + r.getLeader());
                 }
-                lastAnswer.set(m.id() + " named leader " + r.getLeader());
             } catch (StatusRuntimeException e) {
                 lastAnswer.set(m.id() + ": " + e.getStatus());
             }
