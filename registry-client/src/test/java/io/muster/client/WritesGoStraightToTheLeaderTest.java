@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Timer;
 import io.muster.api.v1.Instance;
+import io.muster.api.v1.TransferLeadershipRequest;
 import io.muster.server.RegistryNode;
+import io.muster.server.testing.Api;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.time.Duration;
@@ -64,7 +66,7 @@ class WritesGoStraightToTheLeaderTest {
             // a new leader: the next write fails over or is forwarded, and the one after goes to the new leader
             String oldLeader = leader.id();
             String next = cluster.ids().stream().filter(id -> !id.equals(oldLeader)).findFirst().orElseThrow();
-            leader.raft().transferLeadership(cluster.spec(next).raftAddress()).join();
+            Api.cluster(cluster.channel(oldLeader)).transferLeadership(TransferLeadershipRequest.newBuilder().setTargetId(next).build());
             Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> cluster.leaderIfAny().map(n -> !n.id().equals(oldLeader)).orElse(false));
             RegistryNode newLeader = cluster.awaitLeader();

@@ -331,18 +331,26 @@ public final class RegistryNode implements AutoCloseable {
         }
     }
 
+    // What a program that embeds a member may ask of it: who it is, how it was configured, where its
+    // listeners ended up (ports may be ephemeral), whether it leads, and its meters. Everything else
+    // goes through the gRPC API, as it does for any client.
+
+    /** This member's id ({@code --id}). */
     public String id() {
         return config.self().id();
     }
 
+    /** The configuration the member was started with. */
     public NodeConfig config() {
         return config;
     }
 
+    /** The port the public gRPC listener is bound to (the one chosen when the configuration asks for port 0). */
     public int grpcPort() {
         return server.getPort();
     }
 
+    /** The configured host:port of the public gRPC API. */
     public String grpcAddress() {
         return config.self().grpcAddress();
     }
@@ -357,25 +365,34 @@ public final class RegistryNode implements AutoCloseable {
         return metricsServer == null ? -1 : metricsServer.port();
     }
 
+    /**
+     * The member's meters (what {@code /metrics} serves), for an embedding program that exports them
+     * its own way, as Armeria's {@code Server.meterRegistry()}.
+     */
     public PrometheusMeterRegistry meters() {
         return meters;
     }
 
-    public RaftNode raft() {
+    /** Whether this member is the Raft leader now (a snapshot: leadership can move at any time). */
+    public boolean isLeader() {
+        return raft.isLeader();
+    }
+
+    /**
+     * The member's Raft node. Package-private for the tests of this package that must reach the log
+     * itself ({@code LogWithInvalidCommandsStartsAndServesTest} proposes commands no API accepts);
+     * everything else observes a member through the gRPC API and its meters.
+     */
+    RaftNode raft() {
         return raft;
     }
 
-    public Catalog catalog() {
-        return catalog;
-    }
-
-    /** Server-side health checking of this member (which instances it checks, counters). */
-    public HealthChecker healthChecks() {
+    /**
+     * The member's health checker. Package-private: tests of which member runs which check (nothing the
+     * API answers) reach it through the test-side {@code io.muster.server.MemberInternals}.
+     */
+    HealthChecker healthChecks() {
         return healthChecks;
-    }
-
-    public boolean isLeader() {
-        return raft.isLeader();
     }
 
     /** Graceful stop: hand over leadership, end streams with UNAVAILABLE, stop Raft. */

@@ -21,6 +21,7 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.config.Limits;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import io.muster.testkit.RawCalls;
@@ -144,7 +145,7 @@ class HostileInputLeavesEveryMemberServingTest {
             }
             gen = new HostileMessages(SEED, Set.copyOf(c.ids()), leases);
             String leaderBefore = c.awaitLeader().id();
-            long termBefore = c.awaitLeader().raft().term();
+            long termBefore = Gauges.term(c.awaitLeader());
             Map<String, MethodDescriptor<byte[], byte[]>> methods = rawMethods();
 
             unaryBodies(methods);
@@ -153,7 +154,7 @@ class HostileInputLeavesEveryMemberServingTest {
             awaitAll();
 
             String leaderAfter = c.awaitLeader().id();
-            long termAfter = c.awaitLeader().raft().term();
+            long termAfter = Gauges.term(c.awaitLeader());
             if (leaderAfter.equals(leaderBefore) && termAfter == termBefore) {
                 // no election happened: nothing excused an UNAVAILABLE
                 violations.addAll(unavailable);
@@ -482,8 +483,8 @@ class HostileInputLeavesEveryMemberServingTest {
         Map<String, String> out = new LinkedHashMap<>();
         for (RegistryNode node : cluster.nodes()) {
             try {
-                node.raft().readBarrier().get(10, TimeUnit.SECONDS);
-                out.put(node.id(), digest(node.catalog().snapshot()));
+                // Cluster.Snapshot answers the member's own catalog after a read barrier
+                out.put(node.id(), digest(Api.snapshot(cluster.channel(node.id()), false)));
             } catch (Exception e) {
                 out.put(node.id(), "unreadable " + e);
             }
@@ -505,7 +506,7 @@ class HostileInputLeavesEveryMemberServingTest {
 
     /** Whatever a member accepted is within what registry.proto documents. */
     void acceptedInstancesRespectTheDocumentedLimits() {
-        for (Instance i : cluster.nodes().get(0).catalog().snapshot().getInstancesList()) {
+        for (Instance i : Api.snapshot(cluster.channel(cluster.nodes().get(0).id()), false).getInstancesList()) {
             List<String> broken = new ArrayList<>();
             if (!SERVICE.matcher(i.getService()).matches()) {
                 broken.add("service");

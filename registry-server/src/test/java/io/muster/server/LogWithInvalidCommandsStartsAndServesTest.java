@@ -11,10 +11,10 @@ import io.muster.internal.v1.ExpireLeaseCmd;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.internal.v1.SetHealthCmd;
 import io.muster.internal.v1.SetMemberCmd;
-import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.CommandRejectedException;
 import io.muster.server.catalog.Rejection.Reason;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.net.URI;
@@ -44,7 +44,7 @@ class LogWithInvalidCommandsStartsAndServesTest {
     @TempDir
     Path dir;
 
-    /** Proposed through the leader's Raft node directly: no API validation on this path. */
+    /** Proposed through the leader's Raft node directly (its package-private {@code raft()}): no API validation on this path. */
     static List<Command> invalidCommands() {
         return List.of(
                 register(Instance.newBuilder().setHost("h").setPort(1).build()), // empty service and id: the original attack
@@ -62,8 +62,10 @@ class LogWithInvalidCommandsStartsAndServesTest {
         return Command.newBuilder().setNowMs(1).setRegister(RegisterCmd.newBuilder().setInstance(in)).build();
     }
 
-    static Map<Reason, Long> rejections(Catalog c) {
-        return java.util.Arrays.stream(Reason.values()).collect(Collectors.toMap(r -> r, c::rejected));
+    /** The member's {@code muster_apply_rejected_total} per reason (INVALID_REQUEST is the API's label, never the catalog's). */
+    static Map<Reason, Long> rejections(RegistryNode n) {
+        return java.util.Arrays.stream(Reason.values()).filter(r -> r != Reason.INVALID_REQUEST)
+                .collect(Collectors.toMap(r -> r, r -> Gauges.rejected(n, r.label())));
     }
 
     static final Map<Reason, Long> EXPECTED = Map.of(Reason.INVALID_INSTANCE, 4L, Reason.INVALID_HEALTH, 1L,
@@ -75,23 +77,23 @@ class LogWithInvalidCommandsStartsAndServesTest {
             String follower = cluster.aFollower().id();
             Api.register(cluster.channel(follower), Api.instance("orders", "o-1", 8080).toBuilder().setLeaseTtlMs(600_000).build());
             RegistryNode leader = cluster.awaitLeader();
-            List<Member> directory = leader.catalog().read(Catalog.View::members);
+            List<Member> directory = Api.snapshot(cluster.channel(leader.id()), false).getMembersList();
 
             for (Command bad : invalidCommands()) {
                 CompletableFuture<?> proposed = leader.raft().propose(bad);
                 assertThat(proposed).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
                         .withCauseInstanceOf(CommandRejectedException.class);
             }
-            long revision = leader.catalog().revision();
+            long revision = Gauges.revision(leader);
             assertThat(revision).as("rejected commands take no revision").isEqualTo(1);
 
             // every member applied the same entries to the same outcome and keeps applying
             Api.register(cluster.channel(follower), Api.instance("orders", "o-2", 8081).toBuilder().setLeaseTtlMs(600_000).build());
             awaitAgreement(cluster, revision + 1);
             for (RegistryNode n : cluster.nodes()) {
-                assertThat(n.catalog().read(Catalog.View::members)).as("directory of %s", n.id()).isEqualTo(directory);
-                assertThat(n.catalog().read(v -> v.instance(new io.muster.server.catalog.InstanceKey("orders", "o-1"))).getHealth())
-                        .isEqualTo(HealthStatus.HEALTHY);
+                assertThat(Api.snapshot(cluster.channel(n.id()), false).getMembersList()).as("directory of %s", n.id()).isEqualTo(directory);
+                assertThat(Api.discover(cluster.channel(n.id()), "orders", Consistency.LOCAL).getInstancesList())
+                        .filteredOn(i -> i.getId().equals("o-1")).extracting(Instance::getHealth).containsExactly(HealthStatus.HEALTHY);
             }
 
             // everything down, everything up: the log is replayed, the bad entries as rejections again
@@ -122,8 +124,8 @@ class LogWithInvalidCommandsStartsAndServesTest {
         Awaitility.await("every member at revision " + revision).atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(cluster.nodes()).hasSize(3);
             for (RegistryNode n : cluster.nodes()) {
-                assertThat(n.catalog().revision()).as("revision of %s", n.id()).isEqualTo(revision);
-                assertThat(rejections(n.catalog())).as("rejections on %s", n.id())
+                assertThat(Gauges.revision(n)).as("revision of %s", n.id()).isEqualTo(revision);
+                assertThat(rejections(n)).as("rejections on %s", n.id())
                         .containsAllEntriesOf(EXPECTED)
                         .containsEntry(Reason.NESTED_BATCH, 0L);
             }

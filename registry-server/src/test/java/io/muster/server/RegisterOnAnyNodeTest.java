@@ -9,6 +9,7 @@ import io.muster.api.v1.Instance;
 import io.muster.api.v1.ListServicesRequest;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.time.Duration;
@@ -53,7 +54,7 @@ class RegisterOnAnyNodeTest {
         }
         // applied state converges everywhere: the same revision in every catalog
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(cluster.nodes().stream().map(n -> n.catalog().revision()).distinct()).hasSize(1));
+                assertThat(cluster.nodes().stream().map(Gauges::revision).distinct()).hasSize(1));
     }
 
     @Test
@@ -110,7 +111,7 @@ class RegisterOnAnyNodeTest {
     void concurrentRegistrationsShareLogEntriesAndEachGetsItsOwnRevision() throws Exception {
         RegistryNode leader = cluster.awaitLeader();
         int n = 300;
-        long entriesBefore = leader.raft().lastLogIndex();
+        long entriesBefore = Gauges.lastLogIndex(leader);
         var stub = io.muster.api.v1.RegistryGrpc.newFutureStub(cluster.channel(leader.id()))
                 .withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS);
         java.util.List<com.google.common.util.concurrent.ListenableFuture<RegisterResponse>> calls = new java.util.ArrayList<>();
@@ -122,7 +123,7 @@ class RegisterOnAnyNodeTest {
         for (var call : calls) {
             revisions.add(call.get(30, java.util.concurrent.TimeUnit.SECONDS).getRevision());
         }
-        long entries = leader.raft().lastLogIndex() - entriesBefore;
+        long entries = Gauges.lastLogIndex(leader) - entriesBefore;
         assertThat(revisions).doesNotHaveDuplicates();
         assertThat(entries).as("log entries for %d registrations (group commit)", n).isLessThan(n);
         for (String id : cluster.ids()) {

@@ -6,6 +6,7 @@ import io.muster.api.v1.Consistency;
 import io.muster.api.v1.DiscoverResponse;
 import io.muster.api.v1.Instance;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ class RestartAndRecoveryTest {
 
             cluster.startNode(follower);
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    assertThat(cluster.node(follower).catalog().revision()).isEqualTo(revision));
+                    assertThat(Gauges.revision(cluster.node(follower))).isEqualTo(revision));
             DiscoverResponse onFollower = Api.discover(cluster.channel(follower), "inventory", Consistency.LOCAL);
             assertThat(onFollower.getInstancesCount()).isEqualTo(39);
 
@@ -73,10 +74,10 @@ class RestartAndRecoveryTest {
                     Api.register(cluster.channel(leader.id()), ttl(Api.instance("ledger", "r" + round + "-" + i, 7000 + i)));
                 }
                 // jraft truncates the log up to the previous snapshot: two snapshots force an install
-                leader.raft().snapshot().get();
+                Api.snapshot(cluster.channel(leader.id()), true);
             }
             Api.register(cluster.channel(leader.id()), ttl(Api.instance("ledger", "tail", 7999)));
-            long revision = leader.catalog().revision();
+            long revision = Gauges.revision(leader);
             Path followerSnapshots = dir.resolve(follower).resolve("raft").resolve("snapshot");
             try (Stream<Path> s = Files.list(followerSnapshots)) {
                 assertThat(s.filter(p -> p.getFileName().toString().startsWith("snapshot_"))).isEmpty();
@@ -84,7 +85,7 @@ class RestartAndRecoveryTest {
 
             cluster.startNode(follower);
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    assertThat(cluster.node(follower).catalog().revision()).isEqualTo(revision));
+                    assertThat(Gauges.revision(cluster.node(follower))).isEqualTo(revision));
             assertThat(Api.discover(cluster.channel(follower), "ledger", Consistency.LOCAL).getInstancesCount()).isEqualTo(61);
             // the follower never took a snapshot itself: the one it has was installed from the leader
             try (Stream<Path> s = Files.list(followerSnapshots)) {
@@ -94,7 +95,7 @@ class RestartAndRecoveryTest {
             cluster.stopNode(follower);
             cluster.startNode(follower);
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    assertThat(cluster.node(follower).catalog().revision()).isEqualTo(revision));
+                    assertThat(Gauges.revision(cluster.node(follower))).isEqualTo(revision));
         }
     }
 }

@@ -50,7 +50,7 @@ public final class RouteBalancer implements Consumer<List<Endpoint>> {
   }
 
   /** How many times a different picker was published (no-op updates excluded). */
-  public int publishedPickers() {
+  int publishedPickers() {
     return rebuilds;
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.muster.api.v1.Instance;
 import io.muster.client.DiscoverFilter;
 import io.muster.client.RegistryClient;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.io.OutputStream;
@@ -45,7 +46,7 @@ class BackupRestoreTest {
 
         try (LocalCluster fresh = LocalCluster.start(dir.resolve("new"), 3, c -> c.withRestoreFrom(backup));
              RegistryClient client = RegistryClient.builder(fresh.targets()).build()) {
-            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> fresh.nodes().stream().allMatch(n -> n.catalog().revision() == 26));
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> fresh.nodes().stream().allMatch(n -> Gauges.revision(n) == 26));
             List<Instance> after = List.of("catalog-0", "catalog-1", "catalog-2").stream()
                     .flatMap(s -> client.discover(s, DiscoverFilter.all()).stream()).toList();
             assertThat(after).containsExactlyInAnyOrderElementsOf(before);

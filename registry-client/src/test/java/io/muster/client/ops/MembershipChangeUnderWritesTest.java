@@ -8,6 +8,7 @@ import io.muster.api.v1.Member;
 import io.muster.client.DiscoverFilter;
 import io.muster.client.RegistryClient;
 import io.muster.server.config.PeerSpec;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
@@ -60,8 +61,8 @@ class MembershipChangeUnderWritesTest {
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() >= 150);
             // n4 catches up with what the leader had applied by then (writes go on meanwhile: a
             // fixed point, not "within a few revisions of a moving one")
-            long caughtUpTo = cluster.awaitLeader().catalog().revision();
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node("n4").catalog().revision() >= caughtUpTo);
+            long caughtUpTo = Gauges.revision(cluster.awaitLeader());
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Gauges.revision(cluster.node("n4")) >= caughtUpTo);
 
             String leader = cluster.awaitLeader().id();
             List<Member> three = admin.removeMember(leader).getMembersList();

@@ -83,7 +83,7 @@ public final class SerializeOnceMarshaller<T extends Message> implements MethodD
     }
 
     /** How many shared messages were serialized (cache misses). */
-    public long serializations() {
+    long serializations() {
         return serializations.sum();
     }
 

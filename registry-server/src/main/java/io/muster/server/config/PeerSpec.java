@@ -1,7 +1,5 @@
 package io.muster.server.config;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -44,20 +42,6 @@ public record PeerSpec(String id, String raftAddress, String grpcAddress, String
             throw new IllegalArgumentException("peer: '" + spec + "' (expected: " + FORMAT + ")");
         }
         return new PeerSpec(spec.substring(0, eq).trim(), parts[0].trim(), parts[1].trim(), parts[2].trim());
-    }
-
-    /** Parses a comma-separated list. */
-    public static List<PeerSpec> parseList(String specs) {
-        List<PeerSpec> out = new ArrayList<>();
-        if (specs == null || specs.isBlank()) {
-            return out;
-        }
-        for (String s : specs.split(",")) {
-            if (!s.isBlank()) {
-                out.add(parse(s.trim()));
-            }
-        }
-        return out;
     }
 
     @Override

@@ -371,32 +371,22 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
         reports.keepAlive(request);
     }
 
-    // ---- diagnostics ----
+    // ---- diagnostics: package-private, for the tests of this package (which member runs which
+    // check is nothing the API answers; the gauges give the counts) ----
 
     /** Instances whose checks this member runs now (read-only copy). */
-    public Set<InstanceKey> ownedInstances() {
+    Set<InstanceKey> ownedInstances() {
         return Set.copyOf(owned.keySet());
     }
 
     /** Members this member sees alive (and shares the checks with). */
-    public Set<String> liveMembers() {
+    Set<String> liveMembers() {
         return live;
     }
 
     /** The member that runs the checks of {@code service/id} by this member's view. */
-    public Optional<String> owner(String service, String id) {
+    Optional<String> owner(String service, String id) {
         return Optional.ofNullable(ownerOf(new InstanceKey(service, id)));
-    }
-
-    /** Settled status of each check of an owned instance, by check name. */
-    public Optional<Map<String, String>> checkStatuses(String service, String id) {
-        OwnedInstance o = owned.get(new InstanceKey(service, id));
-        if (o == null) {
-            return Optional.empty();
-        }
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        o.checkStatuses().forEach((k, v) -> out.put(k, v.name()));
-        return Optional.of(out);
     }
 
     /**

@@ -92,11 +92,6 @@ final class MemberLiveness implements AutoCloseable {
         this.ticker = scheduler.scheduleWithFixedDelay(this::tick, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The current live set (empty until the first round finished). */
-    synchronized Set<String> live() {
-        return published;
-    }
-
     private void tick() {
         List<CompletableFuture<Void>> round = new ArrayList<>();
         try {

@@ -9,7 +9,6 @@ import io.muster.internal.v1.ProposeResponse;
 import io.muster.internal.v1.SetHealthCmd;
 import io.muster.server.catalog.InstanceKey;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -276,13 +275,6 @@ final class OwnedInstance {
         } catch (RejectedExecutionException e) {
             // the member is stopping
         }
-    }
-
-    /** Settled status of each check, for diagnostics. */
-    synchronized Map<String, CheckStatus> checkStatuses() {
-        Map<String, CheckStatus> out = new LinkedHashMap<>();
-        instance.getChecksList().forEach(c -> out.put(c.getName(), model.checkStatus(c.getName())));
-        return out;
     }
 
     synchronized void close() {

@@ -24,10 +24,6 @@ public final class PeerDirectory {
         this.configured = List.copyOf(configured);
     }
 
-    public List<PeerSpec> configured() {
-        return configured;
-    }
-
     /** Every known member by id (replicated entries win). */
     public Map<String, Member> all() {
         Map<String, Member> out = new LinkedHashMap<>();

@@ -163,7 +163,7 @@ public final class Watcher {
         }
     }
 
-    public boolean isClosed() {
+    boolean isClosed() {
         return closed;
     }
 

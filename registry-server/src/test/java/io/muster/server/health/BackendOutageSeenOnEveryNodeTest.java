@@ -15,12 +15,13 @@ import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.HttpCheck;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.TcpCheck;
+import io.muster.server.MemberInternals;
 import io.muster.server.RegistryNode;
 import io.muster.server.catalog.InstanceKey;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,11 +30,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,21 +52,14 @@ class BackendOutageSeenOnEveryNodeTest {
     private static final int RISE = 2;
     private static final int FALL = 2;
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
+    void everyMemberSeesTheOthers() {
         // every member sees the other two before checks are registered
         Awaitility.await().atMost(Duration.ofSeconds(20))
-                .until(() -> cluster.nodes().stream().allMatch(n -> n.healthChecks().liveMembers().size() == 3));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
+                .until(() -> cluster.nodes().stream().allMatch(n -> Gauges.liveMembers(n) == 3));
     }
 
     private final List<InstanceKey> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -234,11 +227,11 @@ class BackendOutageSeenOnEveryNodeTest {
                     .until(() -> ids.stream().allMatch(id -> everyNodeSees(cluster, "spread", id, HealthStatus.HEALTHY)));
             List<Set<String>> perNode = new ArrayList<>();
             for (RegistryNode n : cluster.nodes()) {
-                perNode.add(n.healthChecks().ownedInstances().stream().filter(k -> k.service().equals("spread"))
+                perNode.add(MemberInternals.healthChecks(n).ownedInstances().stream().filter(k -> k.service().equals("spread"))
                         .map(InstanceKey::id).collect(Collectors.toSet()));
                 // every member agrees on the owner
                 for (String id : ids) {
-                    assertThat(n.healthChecks().owner("spread", id)).isEqualTo(cluster.node("n1").healthChecks().owner("spread", id));
+                    assertThat(MemberInternals.healthChecks(n).owner("spread", id)).isEqualTo(MemberInternals.healthChecks(cluster.node("n1")).owner("spread", id));
                 }
             }
             Set<String> union = new HashSet<>();

@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.HttpCheck;
+import io.muster.server.MemberInternals;
 import io.muster.server.RegistryNode;
 import io.muster.server.catalog.InstanceKey;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
 import java.nio.file.Path;
@@ -43,7 +45,7 @@ class CheckOwnerFailoverTest {
         try (LocalCluster cluster = LocalCluster.start(dir, 3);
              HttpBackend backend = HttpBackend.start()) {
             Awaitility.await().atMost(Duration.ofSeconds(20))
-                    .until(() -> cluster.nodes().stream().allMatch(n -> n.healthChecks().liveMembers().size() == 3));
+                    .until(() -> cluster.nodes().stream().allMatch(n -> Gauges.liveMembers(n) == 3));
             List<String> ids = IntStream.range(0, 12).mapToObj(i -> "api-" + i).toList();
             for (String id : ids) {
                 Api.register(cluster.channel("n1"), instance("failover", id, backend.port(),
@@ -67,7 +69,7 @@ class CheckOwnerFailoverTest {
             log.info("all {} instances UNHEALTHY on the survivors {} ms after {} stopped", ids.size(),
                     (System.nanoTime() - start) / 1_000_000, stopped);
             for (RegistryNode n : cluster.nodes()) {
-                assertThat(n.healthChecks().liveMembers()).doesNotContain(stopped);
+                assertThat(MemberInternals.healthChecks(n).liveMembers()).doesNotContain(stopped);
             }
             Set<String> survivorsOwn = cluster.nodes().stream().flatMap(n -> owned(n).stream()).collect(Collectors.toSet());
             assertThat(survivorsOwn).containsAll(itsChecks).containsExactlyInAnyOrderElementsOf(ids);
@@ -75,7 +77,7 @@ class CheckOwnerFailoverTest {
             // the member returns: it is seen alive, takes back exactly its share, and checks go on
             cluster.startNode(stopped);
             Awaitility.await().atMost(Duration.ofSeconds(20))
-                    .until(() -> cluster.nodes().stream().allMatch(n -> n.healthChecks().liveMembers().size() == 3));
+                    .until(() -> cluster.nodes().stream().allMatch(n -> Gauges.liveMembers(n) == 3));
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> owned(cluster.node(stopped)).equals(itsChecks));
             backend.respond(200);
             Awaitility.await().atMost(Duration.ofSeconds(10))
@@ -86,7 +88,7 @@ class CheckOwnerFailoverTest {
     }
 
     private static Set<String> owned(RegistryNode n) {
-        return n.healthChecks().ownedInstances().stream().filter(k -> k.service().equals("failover"))
+        return MemberInternals.healthChecks(n).ownedInstances().stream().filter(k -> k.service().equals("failover"))
                 .map(InstanceKey::id).collect(Collectors.toSet());
     }
 }

@@ -8,16 +8,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.HttpCheck;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A backend alternating failure and success (fail, ok, fail, ok, ...) never crosses fall = 3 nor
@@ -30,20 +29,13 @@ class FlappingBackendIsDampedTest {
 
     private static final int INTERVAL = 200;
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
+    void everyMemberSeesTheOthers() {
         Awaitility.await().atMost(Duration.ofSeconds(20))
-                .until(() -> cluster.nodes().stream().allMatch(n -> n.healthChecks().liveMembers().size() == 3));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
+                .until(() -> cluster.nodes().stream().allMatch(n -> Gauges.liveMembers(n) == 3));
     }
 
     @Test

@@ -25,20 +25,19 @@ import io.muster.api.v1.TtlCheck;
 import io.muster.api.v1.UpdateHealthRequest;
 import io.muster.api.v1.UpdateHealthResponse;
 import io.muster.server.testing.Api;
+import io.muster.server.testing.Gauges;
 import io.muster.server.testing.LocalCluster;
 import io.muster.testkit.ClusterTest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * TTL checks: the instance reports pass / warn / fail through UpdateHealth (on any member) or its
@@ -50,20 +49,13 @@ class TtlReportsTest {
 
     private static final int TTL_MS = 1000;
 
-    @TempDir
-    static Path dir;
-    LocalCluster cluster;
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass(3);
 
     @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(dir, 3);
+    void everyMemberSeesTheOthers() {
         Awaitility.await().atMost(Duration.ofSeconds(20))
-                .until(() -> cluster.nodes().stream().allMatch(n -> n.healthChecks().liveMembers().size() == 3));
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
+                .until(() -> cluster.nodes().stream().allMatch(n -> Gauges.liveMembers(n) == 3));
     }
 
     private static Instance ttlInstance(String id) {

@@ -1,6 +1,9 @@
 package io.muster.server.testing;
 
 import io.grpc.Channel;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.muster.api.v1.CatalogSnapshot;
 import io.muster.api.v1.ClusterGrpc;
 import io.muster.api.v1.Consistency;
 import io.muster.api.v1.DeregisterRequest;
@@ -11,6 +14,10 @@ import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
+import io.muster.api.v1.SnapshotChunk;
+import io.muster.api.v1.SnapshotRequest;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
 /** Blocking gRPC helpers with deadlines, for tests. */
@@ -40,5 +47,22 @@ public final class Api {
 
     public static DiscoverResponse discover(Channel ch, String service, Consistency consistency) {
         return registry(ch).discover(DiscoverRequest.newBuilder().setService(service).setConsistency(consistency).build());
+    }
+
+    /**
+     * The answering member's catalog after a read barrier ({@code Cluster.Snapshot}, a backup), its
+     * Raft log compacted into a snapshot first when {@code compactLog}.
+     */
+    public static CatalogSnapshot snapshot(Channel ch, boolean compactLog) {
+        Iterator<SnapshotChunk> chunks = cluster(ch).snapshot(SnapshotRequest.newBuilder().setCompactLog(compactLog).build());
+        ByteString data = ByteString.EMPTY;
+        while (chunks.hasNext()) {
+            data = data.concat(chunks.next().getData());
+        }
+        try {
+            return CatalogSnapshot.parseFrom(data);
+        } catch (InvalidProtocolBufferException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.muster.testkit;
 
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -21,9 +22,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A registry cluster whose members are separate JVMs ({@code io.muster.server.Main}, with the
@@ -275,45 +280,55 @@ public final class ProcessCluster implements AutoCloseable {
 
     /**
      * Polls {@code Cluster.Leader} on every running member (1 s deadline per call) until one names a
-     * running member of this cluster as leader; fails at once if a member exited on its own, and after
-     * {@code timeout} with the last answer.
+     * running member of this cluster as leader and this cluster's channel to that leader is connected;
+     * fails at once if a member exited on its own, and after {@code timeout} with the last answer.
+     *
+     * <p>The channel check matters right after a start: a channel that was refused while its member
+     * was still starting waits out gRPC's reconnect backoff, and a call made meanwhile fails at once
+     * with UNAVAILABLE, though the member is up and leads; such a channel is told to connect now.
      */
     public Member awaitLeader(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String lastAnswer = "no answer yet";
-        while (System.nanoTime() < deadline) {
-            for (Member m : members) {
-                Process p = processes.get(m.id());
-                if (p == null) {
-                    continue; // killed
-                }
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("member " + m.id() + " exited with " + p.exitValue() + "; see " + m.log());
-                }
-                try {
-                    LeaderResponse r = ClusterGrpc.newBlockingStub(channel(m.id())).withDeadlineAfter(1, TimeUnit.SECONDS)
-                            .leader(LeaderRequest.getDefaultInstance());
-                    if (r.hasLeader() && processes.containsKey(r.getLeader().getId())) {
-                        return member(r.getLeader().getId());
-                    }
-                    lastAnswer = m.id() + " named leader " + r.getLeader();
-                } catch (StatusRuntimeException e) {
-                    lastAnswer = m.id() + ": " + e.getStatus();
-                }
-            }
-            pause(Duration.ofMillis(100));
+        AtomicReference<String> lastAnswer = new AtomicReference<>("no answer yet");
+        try {
+            return Awaitility.await("a leader").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                    .until(() -> leaderNamedByAMember(lastAnswer), Optional::isPresent).orElseThrow();
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("no leader within " + timeout + " (" + lastAnswer.get() + "); logs in " + workDir, e);
         }
-        throw new IllegalStateException("no leader within " + timeout + " (" + lastAnswer + "); logs in " + workDir);
     }
 
-    // the poll interval of awaitLeader (what Awaitility's pollInterval is), never a wait for an effect
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a leader", e);
+    /** One round of {@code Cluster.Leader} over the running members; the first running leader named, if any. */
+    private Optional<Member> leaderNamedByAMember(AtomicReference<String> lastAnswer) {
+        for (Member m : members) {
+            Process p = processes.get(m.id());
+            if (p == null) {
+                continue; // killed
+            }
+            if (!p.isAlive()) {
+                throw new IllegalStateException("member " + m.id() + " exited with " + p.exitValue() + "; see " + m.log());
+            }
+            try {
+                LeaderResponse r = ClusterGrpc.newBlockingStub(channel(m.id())).withDeadlineAfter(1, TimeUnit.SECONDS)
+                        .leader(LeaderRequest.getDefaultInstance());
+                String leader = r.getLeader().getId();
+                if (r.hasLeader() && processes.containsKey(leader)) {
+                    ManagedChannel toLeader = channel(leader);
+                    ConnectivityState state = toLeader.getState(true);
+                    if (state == ConnectivityState.READY) {
+                        return Optional.of(member(leader));
+                    }
+                    if (state == ConnectivityState.TRANSIENT_FAILURE) {
+                        toLeader.resetConnectBackoff(); // it leads, so it is up: connect now, not after the backoff
+                    }
+                    lastAnswer.set(m.id() + " named leader " + leader + ", whose channel is " + state);
+                } else {
+                    lastAnswer.set(m.id() + " named leader " + r.getLeader());
+                }
+            } catch (StatusRuntimeException e) {
+                lastAnswer.set(m.id() + ": " + e.getStatus());
+            }
         }
+        return Optional.empty();
     }
 
     /** The Prometheus text a member serves on its metrics port. */

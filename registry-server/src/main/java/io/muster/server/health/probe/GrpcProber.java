@@ -133,10 +133,6 @@ final class GrpcProber implements AutoCloseable {
         }
     }
 
-    synchronized int openChannels() {
-        return channels.size();
-    }
-
     @Override
     public synchronized void close() {
         channels.values().forEach(s -> s.channel.shutdownNow());

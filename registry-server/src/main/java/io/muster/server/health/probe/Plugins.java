@@ -8,7 +8,6 @@ import io.muster.server.health.ProbeTarget;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.SortedSet;
@@ -66,10 +65,6 @@ public final class Plugins implements AutoCloseable {
     /** The types served, sorted. */
     SortedSet<String> types() {
         return types;
-    }
-
-    Optional<HealthCheckPlugin> byType(String type) {
-        return Optional.ofNullable(byType.get(type));
     }
 
     Probe open(ProbeTarget target, String type) {

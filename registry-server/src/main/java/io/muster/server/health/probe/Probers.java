@@ -141,10 +141,6 @@ public final class Probers implements Probing {
         };
     }
 
-    int grpcChannels() {
-        return grpc.openChannels();
-    }
-
     @Override
     public void close() {
         grpc.close();
