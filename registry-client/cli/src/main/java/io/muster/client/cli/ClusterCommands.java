@@ -83,8 +83,7 @@ final class ClusterCommands {
 
         @Override
         public Integer call() {
-            throw new picocli.CommandLine.ParameterException(cli.spec.commandLine().getSubcommands().get("member"),
-                    "missing subcommand (expected: add or remove)");
+            throw cli.missingSubcommand("member");
         }
     }
 
@@ -153,8 +152,7 @@ final class ClusterCommands {
 
         @Override
         public Integer call() {
-            throw new picocli.CommandLine.ParameterException(cli.spec.commandLine().getSubcommands().get("snapshot"),
-                    "missing subcommand (expected: save or restore)");
+            throw cli.missingSubcommand("snapshot");
         }
     }
 

@@ -47,8 +47,7 @@ final class EndpointCommands {
 
         @Override
         public Integer call() {
-            throw new picocli.CommandLine.ParameterException(cli.spec.commandLine().getSubcommands().get("endpoint"),
-                    "missing subcommand (expected: status or health)");
+            throw cli.missingSubcommand("endpoint");
         }
 
         List<String> endpoints() {

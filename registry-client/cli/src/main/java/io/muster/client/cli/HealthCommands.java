@@ -29,8 +29,7 @@ final class HealthCommands {
 
         @Override
         public Integer call() {
-            throw new picocli.CommandLine.ParameterException(cli.spec.commandLine().getSubcommands().get("health"),
-                    "missing subcommand (expected: report)");
+            throw cli.missingSubcommand("health");
         }
     }
 

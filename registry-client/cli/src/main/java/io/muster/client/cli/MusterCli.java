@@ -51,6 +51,16 @@ public final class MusterCli implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * The usage error of a command group run without one of its commands, naming the commands it has
+     * (read from the group, so the message never lists one that does not exist).
+     */
+    CommandLine.ParameterException missingSubcommand(String group) {
+        CommandLine line = spec.commandLine().getSubcommands().get(group);
+        return new CommandLine.ParameterException(line,
+                "missing subcommand (expected: one of " + String.join(", ", line.getSubcommands().keySet()) + ")");
+    }
+
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getOut());

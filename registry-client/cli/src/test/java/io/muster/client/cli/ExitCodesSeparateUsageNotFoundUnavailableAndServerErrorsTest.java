@@ -38,6 +38,9 @@ class ExitCodesSeparateUsageNotFoundUnavailableAndServerErrorsTest {
         assertThat(cli.run("discover", "x", "--no-such-flag").code()).isEqualTo(ExitCode.USAGE);
         assertThat(cli.run("no-such-command").code()).isEqualTo(ExitCode.USAGE);
         assertThat(cli.run("member").code()).isEqualTo(ExitCode.USAGE);                // missing subcommand
+        Cli.Result group = cli.run("snapshot");                                         // names only what exists
+        assertThat(group.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(group.err()).contains("missing subcommand (expected: one of save)");
         assertThat(cli.run("--timeout-ms", "0", "list").code()).isEqualTo(ExitCode.USAGE);
     }
 
