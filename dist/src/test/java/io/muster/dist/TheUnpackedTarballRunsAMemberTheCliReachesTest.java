@@ -87,8 +87,9 @@ class TheUnpackedTarballRunsAMemberTheCliReachesTest {
         for (String jar : libJars()) {
             Matcher m = JAR.matcher(jar);
             assertThat(m.matches()).as("lib/%s is name-version.jar", jar).isTrue();
-            byArtifact.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(jar);
             String artifact = m.group(1);
+            // a classifier jar is an artifact of its own (the epoll native library per CPU)
+            byArtifact.computeIfAbsent(m.group(3) == null ? artifact : artifact + ":" + m.group(3), k -> new ArrayList<>()).add(jar);
             // netty-tcnative has its own version line (2.0.x); everything else of Netty is one release
             String line = artifact.startsWith("netty-tcnative") ? "netty-tcnative"
                     : artifact.startsWith("netty-") ? "netty"
@@ -100,6 +101,8 @@ class TheUnpackedTarballRunsAMemberTheCliReachesTest {
         }
         assertThat(byArtifact).allSatisfy((artifact, jars) -> assertThat(jars).as(artifact).hasSize(1));
         assertThat(byArtifact).as("bolt's netty-all would shadow Netty 4.2").doesNotContainKey("netty-all");
+        assertThat(byArtifact).as("the native epoll transport for both CPUs a member runs on")
+                .containsKeys("netty-transport-native-epoll:linux-x86_64", "netty-transport-native-epoll:linux-aarch_64");
         assertThat(versionsByLine).containsKeys("netty", "protobuf", "grpc")
                 .allSatisfy((line, versions) -> assertThat(versions).as(line).hasSize(1));
     }

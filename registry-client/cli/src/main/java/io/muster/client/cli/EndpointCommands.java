@@ -2,8 +2,6 @@ package io.muster.client.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -65,7 +63,7 @@ final class EndpointCommands {
             List<CompletableFuture<T>> answers = new ArrayList<>();
             try {
                 for (String e : endpoints) {
-                    ManagedChannel ch = Grpc.newChannelBuilder(e, InsecureChannelCredentials.create()).build();
+                    ManagedChannel ch = cli.channel(e).build();
                     channels.add(ch);
                     answers.add(ask.ask(e, ch));
                 }

@@ -1,7 +1,5 @@
 package io.muster.client.cli;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.muster.api.v1.CheckReport;
 import io.muster.api.v1.CheckResult;
@@ -94,7 +92,7 @@ final class HealthCommands {
                 if (left <= 0) {
                     break;
                 }
-                ManagedChannel ch = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+                ManagedChannel ch = cli.channel(target).build();
                 try {
                     CompletableFuture<UpdateHealthResponse> f = EndpointCommands.unary(
                             RegistryGrpc.newStub(ch).withDeadlineAfter(left, TimeUnit.MILLISECONDS)::updateHealth, req);

@@ -1,13 +1,21 @@
 package io.muster.client.cli;
 
 import io.muster.api.Version;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
+import io.grpc.netty.NettyChannelBuilder;
 import io.muster.client.RegistryClient;
 import io.muster.client.RetryPolicy;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,7 +36,8 @@ import picocli.CommandLine.Spec;
         subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.ListServices.class,
                 Commands.Discover.class, Commands.WatchCmd.class, ClusterCommands.Members.class, ClusterCommands.Leader.class,
                 ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class,
-                EndpointCommands.EndpointCmd.class, HealthCommands.HealthCmd.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+                EndpointCommands.EndpointCmd.class, HealthCommands.HealthCmd.class, CompletionCommand.class, CommandLine.HelpCommand.class,
+                CdsTraining.class})
 public final class MusterCli implements Callable<Integer> {
 
     static final String DEFAULT_TARGETS = "127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003";
@@ -50,6 +59,15 @@ public final class MusterCli implements Callable<Integer> {
 
     @Spec
     CommandLine.Model.CommandSpec spec;
+
+    /**
+     * The one event-loop thread of this command's channels, made on the first channel and ended by
+     * {@link #run} when the command returns. Not gRPC's shared loops: a JVM that exits while a thread
+     * sits in a native call (an event loop in its selector) waits up to 300 ms for it
+     * (HotSpot's VM_Exit), and gRPC keeps its shared loops for a second after the last channel
+     * closes. NIO, not epoll: nothing to unpack and load for a short-lived process.
+     */
+    private EventLoopGroup loop;
 
     /**
      * The usage error of a command group run without one of its commands, naming the commands it has
@@ -75,7 +93,36 @@ public final class MusterCli implements Callable<Integer> {
         Duration deadline = Duration.ofMillis(timeoutMs);
         return RegistryClient.builder(List.of(targets.split(",")))
                 .retryPolicy(new RetryPolicy(deadline, deadline, Duration.ofMillis(50), Duration.ofSeconds(1)))
+                .channelBuilder(this::channel)
                 .build();
+    }
+
+    /** A plain-text channel to one member on this command's event loop (keep-alive as the client library's default). */
+    ManagedChannelBuilder<?> channel(String target) {
+        synchronized (this) {
+            if (loop == null) {
+                loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("muster-cli-io", true), NioIoHandler.newFactory());
+            }
+        }
+        return NettyChannelBuilder.forTarget(target)
+                .usePlaintext()
+                .eventLoopGroup(loop)
+                .channelType(NioSocketChannel.class)
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .keepAliveTimeout(10, TimeUnit.SECONDS)
+                .keepAliveWithoutCalls(true);
+    }
+
+    /** Ends the event loop, if a command made one; its channels are closed (or abandoned at exit) by now. */
+    private void closeLoop() {
+        EventLoopGroup l;
+        synchronized (this) {
+            l = loop;
+            loop = null;
+        }
+        if (l != null) {
+            l.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
     }
 
     PrintWriter out() {
@@ -88,7 +135,8 @@ public final class MusterCli implements Callable<Integer> {
 
     /** Runs the CLI with {@code args}, printing to the given writers; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new MusterCli());
+        MusterCli cli = new MusterCli();
+        CommandLine cl = new CommandLine(cli);
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -109,7 +157,11 @@ public final class MusterCli implements Callable<Integer> {
             cmd.getErr().flush();
             return ExitCode.ERROR;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } finally {
+            cli.closeLoop();
+        }
     }
 
     public static void main(String[] args) {
