@@ -26,9 +26,9 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * A self-signed certificate (EC P-256) for 127.0.0.1 and localhost, made in the test: its own CA,
  * so its PEM is what a check's {@code tls_ca_pem} names to trust it.
  */
-record TestCertificate(KeyPair keys, X509Certificate certificate) {
+public record TestCertificate(KeyPair keys, X509Certificate certificate) {
 
-    static TestCertificate selfSigned(String commonName) {
+    public static TestCertificate selfSigned(String commonName) {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(256);
@@ -48,7 +48,7 @@ record TestCertificate(KeyPair keys, X509Certificate certificate) {
         }
     }
 
-    String pem() {
+    public String pem() {
         try {
             return "-----BEGIN CERTIFICATE-----\n"
                     + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(certificate.getEncoded())
@@ -59,7 +59,7 @@ record TestCertificate(KeyPair keys, X509Certificate certificate) {
     }
 
     /** A server-side JDK context presenting this certificate. */
-    SSLContext serverContext() {
+    public SSLContext serverContext() {
         try {
             char[] password = "test".toCharArray();
             KeyStore ks = KeyStore.getInstance("PKCS12");
