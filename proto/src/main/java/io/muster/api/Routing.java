@@ -3,7 +3,7 @@ package io.muster.api;
 import io.muster.api.v1.HealthStatus;
 import io.muster.api.v1.Instance;
 
-/** Which instances take traffic. */
+/** Which instances take traffic: a routable health, and not in maintenance. */
 public final class Routing {
 
     private Routing() {
@@ -14,7 +14,8 @@ public final class Routing {
         return health == HealthStatus.HEALTHY || health == HealthStatus.WARNING;
     }
 
+    /** A routable health and not in maintenance ({@code SetMaintenance}): an instance out of service takes no traffic. */
     public static boolean isRoutable(Instance instance) {
-        return isRoutable(instance.getHealth());
+        return !instance.getMaintenance() && isRoutable(instance.getHealth());
     }
 }

@@ -157,6 +157,21 @@ public final class Registration implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes this instance out of service, or puts it back ({@link RegistryClient#setMaintenanceAsync}):
+     * while in maintenance it stays registered, its lease is kept alive and its checks run, but it
+     * takes no traffic. A re-registration after a lost lease does not clear it (the registry keeps
+     * the flag of an instance that re-registers; a lease that expired took the instance, and its
+     * flag, away).
+     *
+     * <pre>{@code
+     * reg.maintenance(true, "draining for deploy").join();
+     * }</pre>
+     */
+    public CompletableFuture<io.muster.api.v1.SetMaintenanceResponse> maintenance(boolean enabled, String reason) {
+        return client.setMaintenanceAsync(instance.getService(), instance.getId(), enabled, reason);
+    }
+
     private void scheduleTick(long delayNanos) {
         if (nextTick != null) {
             nextTick.cancel(false);

@@ -19,6 +19,11 @@ import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.ServiceSummary;
+import io.muster.api.v1.SetMaintenanceRequest;
+import io.muster.api.v1.SetMaintenanceResponse;
+import io.muster.api.v1.RestoreChunk;
+import io.muster.api.v1.RestoreResponse;
+import com.google.protobuf.ByteString;
 import io.muster.api.v1.SnapshotChunk;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayOutputStream;
@@ -266,6 +271,31 @@ public final class RegistryClient implements AutoCloseable {
         return retrier.write(ch -> Retrier.unary(registryStub(ch).deregister(req)));
     }
 
+    /**
+     * Takes an instance out of service ({@code enabled}) or puts it back. While in maintenance the
+     * instance is not routable whatever its health (healthy discovery, {@link ServiceView#routable()},
+     * the {@code muster:///} resolver and the gateway leave it out); its lease and checks keep running.
+     * Fails with {@code NOT_FOUND} for an unknown instance.
+     *
+     * <pre>{@code
+     * client.setMaintenance("orders", "10.0.0.7:8080", true, "kernel upgrade");
+     * // ... later
+     * client.setMaintenance("orders", "10.0.0.7:8080", false, null);
+     * }</pre>
+     *
+     * @param reason why (up to 1024 chars), shown as the instance's {@code maintenance_reason}; ignored when turning it off
+     */
+    public CompletableFuture<SetMaintenanceResponse> setMaintenanceAsync(String service, String instanceId, boolean enabled, String reason) {
+        SetMaintenanceRequest req = SetMaintenanceRequest.newBuilder().setService(service).setInstanceId(instanceId)
+                .setEnabled(enabled).setReason(enabled && reason != null ? reason : "").build();
+        return retrier.write(ch -> Retrier.unary(registryStub(ch).setMaintenance(req)));
+    }
+
+    /** Blocking {@link #setMaintenanceAsync}. */
+    public SetMaintenanceResponse setMaintenance(String service, String instanceId, boolean enabled, String reason) {
+        return Retrier.join(setMaintenanceAsync(service, instanceId, enabled, reason));
+    }
+
     /** Instances of {@code service} matching {@code filter}. */
     public CompletableFuture<List<Instance>> discoverAsync(String service, DiscoverFilter filter) {
         var req = filter.toRequest(service);
@@ -328,7 +358,8 @@ public final class RegistryClient implements AutoCloseable {
 
     /**
      * Writes a consistent backup of the catalog to {@code out} and returns its revision. Restore it
-     * with {@code muster-server --restore FILE} on the first start of a new cluster.
+     * with {@code muster-server --restore FILE} on the first start of a new cluster, or with
+     * {@link #restoreSnapshot} into a running cluster that is still empty.
      */
     public long saveSnapshot(java.io.OutputStream out) throws java.io.IOException {
         record Backup(long revision, ByteArrayOutputStream data) {
@@ -360,6 +391,54 @@ public final class RegistryClient implements AutoCloseable {
         }));
         backup.data().writeTo(out);
         return backup.revision();
+    }
+
+    /** The size of the slices {@link #restoreSnapshot} sends: below any member's {@code max-message-bytes} (64 KiB at least). */
+    static final int RESTORE_CHUNK_BYTES = 60 * 1024;
+
+    /**
+     * Loads a backup ({@link #saveSnapshot}) into a running cluster whose catalog is empty
+     * ({@code Cluster.Restore}): the leader proposes it through Raft, every member applies it.
+     * Fails with {@code FAILED_PRECONDITION} if the cluster holds anything (revision above 0),
+     * {@code INVALID_ARGUMENT} if {@code backup} is not a valid backup. Only the leader takes it: the
+     * other targets answer {@code UNAVAILABLE} and the next target is tried, so the leader must be one
+     * of the client's targets. A retry after a lost answer finds the catalog restored and reports
+     * {@code FAILED_PRECONDITION}.
+     */
+    public RestoreResponse restoreSnapshot(byte[] backup) {
+        return Retrier.join(retrier.call(ch -> {
+            CompletableFuture<RestoreResponse> done = new CompletableFuture<>();
+            StreamObserver<RestoreChunk> upload = ClusterGrpc.newStub(ch)
+                    .withDeadlineAfter(retry.totalTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .restore(new StreamObserver<>() {
+                        @Override
+                        public void onNext(RestoreResponse r) {
+                            done.complete(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            done.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            if (!done.isDone()) {
+                                done.completeExceptionally(io.grpc.Status.INTERNAL.withDescription("restore ended without an answer").asRuntimeException());
+                            }
+                        }
+                    });
+            // gRPC buffers what the transport cannot take yet; a backup is bounded by the server's 256 MiB
+            for (int from = 0; from < backup.length || from == 0; from += RESTORE_CHUNK_BYTES) {
+                int to = Math.min(backup.length, from + RESTORE_CHUNK_BYTES);
+                upload.onNext(RestoreChunk.newBuilder().setData(ByteString.copyFrom(backup, from, to - from)).build());
+                if (to == backup.length) {
+                    break;
+                }
+            }
+            upload.onCompleted();
+            return done;
+        }));
     }
 
     /**

@@ -55,7 +55,7 @@ public final class ServiceView implements AutoCloseable {
             this(service, revision, instances, false);
         }
 
-        /** Instances that take traffic: HEALTHY or WARNING. */
+        /** Instances that take traffic: HEALTHY or WARNING, and not in maintenance. */
         public List<Instance> routable() {
             return instances.stream().filter(Routing::isRoutable).toList();
         }
@@ -111,7 +111,7 @@ public final class ServiceView implements AutoCloseable {
                     for (Event e : events) {
                         Instance i = e.getInstance();
                         switch (e.getType()) {
-                            case REGISTERED, UPDATED, HEALTH_CHANGED -> byId.put(i.getId(), i);
+                            case REGISTERED, UPDATED, HEALTH_CHANGED, MAINTENANCE_CHANGED -> byId.put(i.getId(), i);
                             case DEREGISTERED, EXPIRED -> byId.remove(i.getId());
                             default -> {
                             }

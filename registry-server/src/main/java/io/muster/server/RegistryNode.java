@@ -263,6 +263,7 @@ public final class RegistryNode implements AutoCloseable {
             RegistryGrpc.getDeregisterMethod().getFullMethodName(),
             RegistryGrpc.getKeepAliveMethod().getFullMethodName(),
             RegistryGrpc.getUpdateHealthMethod().getFullMethodName(),
+            RegistryGrpc.getSetMaintenanceMethod().getFullMethodName(),
             ClusterGrpc.getMembersMethod().getFullMethodName(),
             ClusterGrpc.getTransferLeadershipMethod().getFullMethodName(),
             ClusterGrpc.getAddMemberMethod().getFullMethodName(),

@@ -57,6 +57,21 @@ class DrainingEndpointFinishesInFlightTest {
   }
 
   @Test
+  void anInstanceInMaintenanceDrainsWhateverItsHealthAndComesBackWhenItEnds() {
+    pool.update(List.of(Instances.healthy("svc", "a", 9001), Instances.healthy("svc", "b", 9002)));
+    Endpoint a = Instances.byId(pool.active(), "a");
+    a.started();
+    pool.update(List.of(Instances.healthy("svc", "a", 9001).toBuilder().setMaintenance(true).setMaintenanceReason("deploy").build(),
+        Instances.healthy("svc", "b", 9002)));
+    assertEquals(EndpointState.DRAINING, a.state());
+    assertEquals(List.of("b"), pool.active().stream().map(Endpoint::id).toList());
+    assertTrue(closed.isEmpty(), "its request in flight finishes");
+    pool.update(List.of(Instances.healthy("svc", "a", 9001), Instances.healthy("svc", "b", 9002)));
+    assertSame(a, Instances.byId(pool.active(), "a"));
+    assertEquals(EndpointState.ACTIVE, a.state());
+  }
+
+  @Test
   void anEndpointThatComesBackWhileDrainingIsReusedWithItsConnections() {
     pool.update(List.of(Instances.healthy("svc", "a", 9001)));
     Endpoint a = pool.active().get(0);

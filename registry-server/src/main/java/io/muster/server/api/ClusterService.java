@@ -15,6 +15,8 @@ import io.muster.api.v1.MembersRequest;
 import io.muster.api.v1.MembersResponse;
 import io.muster.api.v1.RemoveMemberRequest;
 import io.muster.api.v1.RemoveMemberResponse;
+import io.muster.api.v1.RestoreChunk;
+import io.muster.api.v1.RestoreResponse;
 import io.muster.api.v1.SnapshotChunk;
 import io.muster.api.v1.SnapshotRequest;
 import io.muster.api.v1.StatusRequest;
@@ -23,6 +25,7 @@ import io.muster.api.v1.TransferLeadershipRequest;
 import io.muster.api.v1.TransferLeadershipResponse;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.RemoveMemberCmd;
+import io.muster.internal.v1.RestoreCmd;
 import io.muster.internal.v1.SetMemberCmd;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.config.PeerSpec;
@@ -245,5 +248,78 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                     } while (from < size);
                     observer.onCompleted();
                 });
+    }
+
+    /** The largest backup {@link #restore} takes: it is held in memory on the leader and proposed as one log entry. */
+    static final int MAX_RESTORE_BYTES = 256 << 20;
+
+    /**
+     * An online restore into a running, empty cluster: the backup's chunks are gathered here, parsed,
+     * and proposed as one {@code RestoreCmd}, which every member applies only to an empty catalog
+     * (the same check as {@code --restore} at a first start). Not forwarded: a stream of up to
+     * {@link #MAX_RESTORE_BYTES} is sent to the leader directly (a non-leader names it).
+     */
+    @Override
+    public StreamObserver<RestoreChunk> restore(StreamObserver<RestoreResponse> observer) {
+        return new StreamObserver<>() {
+            private final ByteString.Output data = ByteString.newOutput();
+            private boolean failed;
+
+            @Override
+            public void onNext(RestoreChunk chunk) {
+                if (failed) {
+                    return;
+                }
+                long size = (long) data.size() + chunk.getData().size();
+                if (size > MAX_RESTORE_BYTES) {
+                    failed = true;
+                    observer.onError(RegistryService.exhausted("restore", size, MAX_RESTORE_BYTES));
+                    return;
+                }
+                try {
+                    chunk.getData().writeTo(data);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e); // a ByteString.Output does not fail
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failed = true; // the client went away: nothing was proposed
+            }
+
+            @Override
+            public void onCompleted() {
+                if (failed) {
+                    return;
+                }
+                CatalogSnapshot backup;
+                try {
+                    backup = CatalogSnapshot.parseFrom(data.toByteString());
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    observer.onError(Validation.invalid("restore", data.size() + " bytes that are not a muster.v1.CatalogSnapshot",
+                            "a backup written by muster snapshot save"));
+                    return;
+                }
+                proposeRestore(backup).whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
+            }
+        };
+    }
+
+    private CompletableFuture<RestoreResponse> proposeRestore(CatalogSnapshot backup) {
+        long revision = catalog.revision();
+        if (revision != 0) {
+            // any member can tell: revisions never go back, so a member past 0 means the cluster is.
+            // The catalog says the same when it applies the command; this spares the log a doomed entry
+            return CompletableFuture.failedFuture(Status.FAILED_PRECONDITION.withDescription(
+                    "restore: catalog at revision " + revision + " (expected: an empty catalog (revision 0))").asRuntimeException());
+        }
+        if (!raft.isLeader()) {
+            String leader = forwarder.leader().map(Member::getGrpcAddress).orElse(null);
+            return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription("restore: this member is not the leader"
+                    + (leader == null ? " and none is known; retry" : "; send it to the leader at " + leader)).asRuntimeException());
+        }
+        return raft.propose(Command.newBuilder().setRestore(RestoreCmd.newBuilder().setSnapshot(backup)).setNowMs(clock.millis()).build())
+                .thenApply(r -> RestoreResponse.newBuilder().setRevision(r.revision()).setInstances(backup.getInstancesCount()).build());
     }
 }

@@ -59,6 +59,7 @@ final class GrpcErrors {
         Status code = switch (r.kind()) {
             case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
             case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+            case NOT_FOUND -> Status.NOT_FOUND;
         };
         return code.withDescription(r.message());
     }

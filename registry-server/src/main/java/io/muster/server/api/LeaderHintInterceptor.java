@@ -20,7 +20,8 @@ public final class LeaderHintInterceptor implements ServerInterceptor {
     public static final Metadata.Key<String> LEADER = Metadata.Key.of("muster-leader", Metadata.ASCII_STRING_MARSHALLER);
     private static final Set<String> WRITES = Set.of(
             RegistryGrpc.getRegisterMethod().getFullMethodName(),
-            RegistryGrpc.getDeregisterMethod().getFullMethodName());
+            RegistryGrpc.getDeregisterMethod().getFullMethodName(),
+            RegistryGrpc.getSetMaintenanceMethod().getFullMethodName());
 
     private final Forwarder forwarder;
 

@@ -22,11 +22,14 @@ import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.UpdateHealthRequest;
 import io.muster.api.v1.UpdateHealthResponse;
 import io.muster.api.v1.ServiceSummary;
+import io.muster.api.v1.SetMaintenanceRequest;
+import io.muster.api.v1.SetMaintenanceResponse;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.DeregisterCmd;
 import io.muster.internal.v1.RegisterCmd;
+import io.muster.internal.v1.SetMaintenanceCmd;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.InstanceKey;
 import io.muster.server.config.Limits;
@@ -177,6 +180,32 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
                         .setNowMs(clock.millis())
                         .build())
                 .thenApply(r -> DeregisterResponse.newBuilder().setRevision(r.revision()).setFound(r.changed()).build()))
+                .whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
+    }
+
+    @Override
+    public void setMaintenance(SetMaintenanceRequest request, StreamObserver<SetMaintenanceResponse> observer) {
+        SetMaintenanceRequest normalized;
+        try {
+            Validation.service("service", request.getService());
+            Validation.instanceId("instance_id", request.getInstanceId());
+            Validation.maintenanceReason("reason", request.getReason());
+            // back in service has no reason: the flag and its reason go together
+            normalized = request.getEnabled() ? request : request.toBuilder().clearReason().build();
+        } catch (RuntimeException e) {
+            observer.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        forwarder.onLeader(RegistryGrpc.getSetMaintenanceMethod(), normalized, () -> raft.propose(Command.newBuilder()
+                        .setSetMaintenance(SetMaintenanceCmd.newBuilder()
+                                .setService(normalized.getService())
+                                .setInstanceId(normalized.getInstanceId())
+                                .setEnabled(normalized.getEnabled())
+                                .setReason(normalized.getReason()))
+                        .setNowMs(clock.millis())
+                        .build())
+                .thenApply(r -> SetMaintenanceResponse.newBuilder()
+                        .setRevision(r.revision()).setChanged(r.changed()).setInstance(r.instance()).build()))
                 .whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
     }
 

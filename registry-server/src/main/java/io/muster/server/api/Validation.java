@@ -75,6 +75,10 @@ public final class Validation {
         return mapped(() -> Rules.report(field, r));
     }
 
+    public static String maintenanceReason(String field, String reason) {
+        return mapped(() -> Rules.maintenanceReason(field, reason));
+    }
+
     public static long progressIntervalMs(int value) {
         return mapped(() -> Rules.progressIntervalMs(value));
     }

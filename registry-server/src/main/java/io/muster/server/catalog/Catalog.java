@@ -10,6 +10,7 @@ import io.muster.internal.v1.Command;
 import io.muster.internal.v1.DeregisterCmd;
 import io.muster.internal.v1.ExpireLeaseCmd;
 import io.muster.internal.v1.SetHealthCmd;
+import io.muster.internal.v1.SetMaintenanceCmd;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -102,6 +103,10 @@ public final class Catalog {
                 // a batch entry is unwrapped by the state machine: one that reaches here was nested
                 case BATCH -> throw new CommandRejectedException(Rejection.invalid(Rejection.Reason.NESTED_BATCH,
                         Rules.message("command", "batch", "one operation; a batch is never nested")));
+                case SET_MAINTENANCE -> {
+                    CommandChecks.setMaintenance(command.getSetMaintenance());
+                    yield setMaintenance(command.getSetMaintenance(), command.getNowMs());
+                }
                 case OP_NOT_SET -> throw new CommandRejectedException(Rejection.invalid(Rejection.Reason.NO_OPERATION,
                         Rules.message("command", "no operation", "one operation")));
             };
@@ -142,7 +147,11 @@ public final class Catalog {
                     .setRegisteredAtMs(old.getRegisteredAtMs())
                     .setHealth(old.getHealth())
                     .setHealthReason(old.getHealthReason())
-                    .setHealthChangedAtMs(old.getHealthChangedAtMs());
+                    .setHealthChangedAtMs(old.getHealthChangedAtMs())
+                    // maintenance is an operator's decision: a restarting instance re-registering keeps it
+                    .setMaintenance(old.getMaintenance())
+                    .setMaintenanceReason(old.getMaintenanceReason())
+                    .setMaintenanceChangedAtMs(old.getMaintenanceChangedAtMs());
         }
         Instance stored = b.build();
         byId.put(stored.getId(), stored);
@@ -195,6 +204,33 @@ public final class Catalog {
                 .build();
         services.get(key.service()).put(key.id(), updated);
         emit(event(EventType.HEALTH_CHANGED, rev, updated, current.getHealth()));
+        return new ApplyResult(rev, true, updated, true);
+    }
+
+    /**
+     * An unknown instance is a rejection (NOT_FOUND), not a no-op: unlike a health transition, an
+     * operator's request names an instance that should exist, and must hear that it does not. The
+     * state the instance already has (same flag, same reason) changes nothing and takes no revision.
+     */
+    private ApplyResult setMaintenance(SetMaintenanceCmd cmd, long nowMs) {
+        InstanceKey key = new InstanceKey(cmd.getService(), cmd.getInstanceId());
+        Instance current = get(key);
+        if (current == null) {
+            throw new CommandRejectedException(new Rejection(Rejection.Kind.NOT_FOUND, Rejection.Reason.UNKNOWN_INSTANCE,
+                    Rules.message("set_maintenance", "'" + cmd.getService() + "/" + cmd.getInstanceId() + "'", "a registered instance")));
+        }
+        if (current.getMaintenance() == cmd.getEnabled() && current.getMaintenanceReason().equals(cmd.getReason())) {
+            return new ApplyResult(revision, false, current, true);
+        }
+        long rev = ++revision;
+        Instance updated = current.toBuilder()
+                .setMaintenance(cmd.getEnabled())
+                .setMaintenanceReason(cmd.getReason())
+                .setMaintenanceChangedAtMs(nowMs)
+                .setModRevision(rev)
+                .build();
+        services.get(key.service()).put(key.id(), updated);
+        emit(event(EventType.MAINTENANCE_CHANGED, rev, updated, current.getHealth()));
         return new ApplyResult(rev, true, updated, true);
     }
 

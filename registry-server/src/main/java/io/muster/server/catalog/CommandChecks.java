@@ -8,6 +8,7 @@ import io.muster.internal.v1.ExpireLeaseCmd;
 import io.muster.internal.v1.RegisterCmd;
 import io.muster.internal.v1.RemoveMemberCmd;
 import io.muster.internal.v1.SetHealthCmd;
+import io.muster.internal.v1.SetMaintenanceCmd;
 import io.muster.internal.v1.SetMemberCmd;
 import io.muster.server.catalog.Rejection.Reason;
 import java.util.HashSet;
@@ -61,6 +62,19 @@ final class CommandChecks {
         });
     }
 
+    static void setMaintenance(SetMaintenanceCmd cmd) {
+        labelled(Reason.INVALID_MAINTENANCE, () -> {
+            Rules.service("set_maintenance.service", cmd.getService());
+            Rules.instanceId("set_maintenance.instance_id", cmd.getInstanceId());
+            Rules.maintenanceReason("set_maintenance.reason", cmd.getReason());
+            if (!cmd.getEnabled() && !cmd.getReason().isEmpty()) {
+                // the API clears it; a command that carries one was not made by the API
+                throw Rules.invalid("set_maintenance.reason", cmd.getReason().length() + " chars", "empty when enabled is false");
+            }
+            return cmd;
+        });
+    }
+
     static void setMember(SetMemberCmd cmd) {
         labelled(Reason.INVALID_MEMBER, () -> {
             if (!cmd.hasMember()) {
@@ -98,7 +112,8 @@ final class CommandChecks {
                 String field = "restore.snapshot.instances[" + i + "]";
                 try {
                     Rules.registered(in.toBuilder().clearLeaseId().clearHealth().clearHealthReason().clearHealthChangedAtMs()
-                            .clearCreateRevision().clearModRevision().clearRegisteredAtMs().build());
+                            .clearCreateRevision().clearModRevision().clearRegisteredAtMs()
+                            .clearMaintenance().clearMaintenanceReason().clearMaintenanceChangedAtMs().build());
                 } catch (CommandRejectedException e) {
                     throw Rules.invalid(field, e.getMessage(), "a valid instance");
                 }
@@ -114,6 +129,7 @@ final class CommandChecks {
                 Rules.range(field + ".mod_revision", in.getModRevision(), in.getCreateRevision(), rev);
                 Rules.health(field + ".health", in.getHealthValue());
                 Rules.healthReason(field + ".health_reason", in.getHealthReason());
+                Rules.maintenanceReason(field + ".maintenance_reason", in.getMaintenanceReason());
             }
             if (s.getInstancesCount() > 0) {
                 Rules.range("restore.snapshot.next_lease_id", s.getNextLeaseId(), maxLease + 1, Long.MAX_VALUE);

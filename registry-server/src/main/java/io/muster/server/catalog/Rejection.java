@@ -13,7 +13,9 @@ public record Rejection(Kind kind, Reason reason, String message) {
 
     /** The caller's mistake ({@code INVALID_ARGUMENT}) or a state the command does not fit ({@code FAILED_PRECONDITION}). */
     public enum Kind {
-        INVALID_ARGUMENT, FAILED_PRECONDITION
+        INVALID_ARGUMENT, FAILED_PRECONDITION,
+        /** The command names something that does not exist ({@code NOT_FOUND}). */
+        NOT_FOUND
     }
 
     /** Every label a rejection can carry; a closed set, so the metric's cardinality is bounded. */
@@ -29,6 +31,10 @@ public record Rejection(Kind kind, Reason reason, String message) {
         INVALID_RESTORE("invalid_restore"),
         RESTORE_NOT_EMPTY("restore_not_empty"),
         NESTED_BATCH("nested_batch"),
+        /** A maintenance change with an invalid key, flag or reason. */
+        INVALID_MAINTENANCE("invalid_maintenance"),
+        /** A maintenance change for an instance that is not registered. */
+        UNKNOWN_INSTANCE("unknown_instance"),
         NO_OPERATION("no_operation");
 
         private final String label;

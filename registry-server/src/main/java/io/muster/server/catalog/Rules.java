@@ -49,6 +49,7 @@ public final class Rules {
      */
     public static final int MAX_INSTANCE_BYTES = 128 * 1024;
     public static final int MAX_HEALTH_REASON_CHARS = 4096;
+    public static final int MAX_MAINTENANCE_REASON_CHARS = 1024;
     public static final long DEFAULT_WEIGHT = 100;
     public static final long MAX_WEIGHT = 10_000;
     public static final long DEFAULT_TTL_MS = 10_000;
@@ -221,7 +222,8 @@ public final class Rules {
                 .setLeaseTtlMs(ttl)
                 .clearChecks()
                 .clearLeaseId().clearHealth().clearHealthReason().clearHealthChangedAtMs()
-                .clearCreateRevision().clearModRevision().clearRegisteredAtMs();
+                .clearCreateRevision().clearModRevision().clearRegisteredAtMs()
+                .clearMaintenance().clearMaintenanceReason().clearMaintenanceChangedAtMs();
         Set<String> names = new HashSet<>();
         for (int i = 0; i < in.getChecksCount(); i++) {
             HealthCheck c = check("instance.checks[" + i + "]", in.getChecks(i));
@@ -249,7 +251,8 @@ public final class Rules {
         return in.getId().equals(id) && in.getWeight() == weight && in.getLeaseTtlMs() == ttl
                 && in.getLeaseId() == 0 && in.getHealthValue() == 0 && in.getHealthReason().isEmpty()
                 && in.getHealthChangedAtMs() == 0 && in.getCreateRevision() == 0 && in.getModRevision() == 0
-                && in.getRegisteredAtMs() == 0;
+                && in.getRegisteredAtMs() == 0 && !in.getMaintenance() && in.getMaintenanceReason().isEmpty()
+                && in.getMaintenanceChangedAtMs() == 0;
     }
 
     public static HealthCheck check(String field, HealthCheck c) {
@@ -270,7 +273,36 @@ public final class Rules {
                 if (!scheme.equals("http") && !scheme.equals("https")) {
                     throw invalid(field + ".http.scheme", "'" + scheme + "'", "http or https");
                 }
-                b.setHttp(c.getHttp().toBuilder().setPath(path).setScheme(scheme));
+                String method = c.getHttp().getMethod().isEmpty() ? "GET" : c.getHttp().getMethod();
+                if (!HTTP_METHODS.contains(method)) {
+                    throw invalid(field + ".http.method", "'" + method + "'", String.join(", ", HTTP_METHODS));
+                }
+                httpHeaders(field + ".http.headers", c.getHttp().getHeadersMap());
+                if (c.getHttp().getExpectedStatusesCount() > MAX_EXPECTED_STATUSES) {
+                    throw invalid(field + ".http.expected_statuses", c.getHttp().getExpectedStatusesCount() + " statuses",
+                            "at most " + MAX_EXPECTED_STATUSES);
+                }
+                for (int s = 0; s < c.getHttp().getExpectedStatusesCount(); s++) {
+                    unsignedRange(field + ".http.expected_statuses[" + s + "]", c.getHttp().getExpectedStatuses(s), 100, 599);
+                }
+                if (c.getHttp().getExpectedBody().length() > MAX_EXPECTED_BODY_CHARS) {
+                    throw invalid(field + ".http.expected_body", c.getHttp().getExpectedBody().length() + " chars",
+                            "at most " + MAX_EXPECTED_BODY_CHARS + " chars");
+                }
+                boolean tlsOptions = !c.getHttp().getTlsCaPem().isEmpty() || c.getHttp().getTlsSkipVerify();
+                if (tlsOptions && !scheme.equals("https")) {
+                    throw invalid(field + ".http.scheme", "'" + scheme + "'", "https when tls_ca_pem or tls_skip_verify is set");
+                }
+                tlsOptions(field + ".http", c.getHttp().getTlsCaPem(), c.getHttp().getTlsSkipVerify());
+                long optionChars = c.getHttp().getExpectedBody().length() + c.getHttp().getTlsCaPem().length();
+                for (Map.Entry<String, String> e : c.getHttp().getHeadersMap().entrySet()) {
+                    optionChars += e.getKey().length() + e.getValue().length();
+                }
+                if (optionChars > MAX_CHECK_OPTION_CHARS) {
+                    throw invalid(field + ".http", optionChars + " chars of headers, expected_body and tls_ca_pem",
+                            "at most " + MAX_CHECK_OPTION_CHARS + " chars together");
+                }
+                b.setHttp(c.getHttp().toBuilder().setPath(path).setScheme(scheme).setMethod(method));
             }
             case TCP -> {
                 kind = "tcp";
@@ -282,6 +314,11 @@ public final class Rules {
                 if (c.getGrpc().getService().length() > 256) {
                     throw invalid(field + ".grpc.service", c.getGrpc().getService().length() + " chars", "at most 256 chars");
                 }
+                boolean tlsOptions = !c.getGrpc().getTlsCaPem().isEmpty() || c.getGrpc().getTlsSkipVerify();
+                if (tlsOptions && !c.getGrpc().getUseTls()) {
+                    throw invalid(field + ".grpc.use_tls", "false", "true when tls_ca_pem or tls_skip_verify is set");
+                }
+                tlsOptions(field + ".grpc", c.getGrpc().getTlsCaPem(), c.getGrpc().getTlsSkipVerify());
             }
             case TTL -> {
                 kind = "ttl";
@@ -321,6 +358,56 @@ public final class Rules {
                 .setRise((int) rise).setFall((int) fall).build();
     }
 
+    /** Methods an HTTP check may send (without a body). */
+    public static final java.util.List<String> HTTP_METHODS = java.util.List.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH");
+    public static final int MAX_HTTP_HEADERS = 16;
+    public static final int MAX_HTTP_HEADER_NAME_CHARS = 64;
+    public static final int MAX_HTTP_HEADER_VALUE_CHARS = 1024;
+    public static final int MAX_EXPECTED_STATUSES = 16;
+    public static final int MAX_EXPECTED_BODY_CHARS = 1024;
+    /**
+     * Header names and values, expected body and CA PEM of one HTTP check together (the CA alone for
+     * a gRPC check): like a custom check's config, so eight checks at their maximum still fit
+     * {@link #MAX_INSTANCE_BYTES}. One CA certificate in PEM takes 0.7-2 KB.
+     */
+    public static final int MAX_CHECK_OPTION_CHARS = 4096;
+    /** An HTTP token (RFC 9110): what a header name may hold. */
+    private static final Pattern HTTP_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}");
+    /** Headers that frame the message or the connection: the prober sets them, a check may not. */
+    private static final Set<String> RESERVED_HEADERS = Set.of("connection", "content-length", "transfer-encoding", "keep-alive",
+            "upgrade", "te", "trailer");
+
+    private static void httpHeaders(String field, Map<String, String> headers) {
+        if (headers.size() > MAX_HTTP_HEADERS) {
+            throw invalid(field, headers.size() + " headers", "at most " + MAX_HTTP_HEADERS);
+        }
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            if (!HTTP_TOKEN.matcher(e.getKey()).matches()) {
+                throw invalid(field + " key", "'" + e.getKey() + "'", "an HTTP token of 1-" + MAX_HTTP_HEADER_NAME_CHARS + " chars");
+            }
+            if (RESERVED_HEADERS.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                throw invalid(field + " key", "'" + e.getKey() + "'", "not one of " + String.join(", ", new java.util.TreeSet<>(RESERVED_HEADERS)));
+            }
+            String v = e.getValue();
+            if (v.length() > MAX_HTTP_HEADER_VALUE_CHARS || v.chars().anyMatch(ch -> ch == '\r' || ch == '\n' || ch == 0)) {
+                throw invalid(field + "[" + e.getKey() + "]", v.length() + " chars", "at most " + MAX_HTTP_HEADER_VALUE_CHARS
+                        + " chars without CR, LF or NUL");
+            }
+        }
+    }
+
+    private static void tlsOptions(String field, String caPem, boolean skipVerify) {
+        if (caPem.length() > MAX_CHECK_OPTION_CHARS) {
+            throw invalid(field + ".tls_ca_pem", caPem.length() + " chars", "at most " + MAX_CHECK_OPTION_CHARS + " chars");
+        }
+        if (!caPem.isEmpty() && !caPem.contains("-----BEGIN CERTIFICATE-----")) {
+            throw invalid(field + ".tls_ca_pem", "no PEM certificate", "one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
+        }
+        if (!caPem.isEmpty() && skipVerify) {
+            throw invalid(field + ".tls_skip_verify", "true", "false when tls_ca_pem is set (a CA is only used to verify)");
+        }
+    }
+
     public static CheckReport report(String field, CheckReport r) {
         if (r.getResult() == CheckResult.CHECK_RESULT_UNSPECIFIED || r.getResultValue() > CheckResult.FAIL_VALUE) {
             throw invalid(field + ".result", r.getResultValue(), "PASS, WARN or FAIL");
@@ -345,6 +432,13 @@ public final class Rules {
     public static String healthReason(String field, String reason) {
         if (reason.length() > MAX_HEALTH_REASON_CHARS) {
             throw invalid(field, reason.length() + " chars", "at most " + MAX_HEALTH_REASON_CHARS + " chars");
+        }
+        return reason;
+    }
+
+    public static String maintenanceReason(String field, String reason) {
+        if (reason.length() > MAX_MAINTENANCE_REASON_CHARS) {
+            throw invalid(field, reason.length() + " chars", "at most " + MAX_MAINTENANCE_REASON_CHARS + " chars");
         }
         return reason;
     }

@@ -236,7 +236,8 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
                     }
                 }
             }
-            case HEALTH_CHANGED -> {
+            // maintenance does not stop the checks: the health is still reported while out of service
+            case HEALTH_CHANGED, MAINTENANCE_CHANGED -> {
                 if (tracked.containsKey(key)) {
                     tracked.put(key, i);
                 }

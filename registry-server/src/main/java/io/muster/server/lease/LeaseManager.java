@@ -121,7 +121,7 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
                     expiring.remove(i.getLeaseId());
                     lowerEarliest(now + ttl);
                 }
-                case HEALTH_CHANGED -> {
+                case HEALTH_CHANGED, MAINTENANCE_CHANGED -> {
                     // same lease and deadline; the expiry guard must carry the new mod_revision
                     Lease old = leases.get(i.getLeaseId());
                     if (old != null) {

@@ -58,6 +58,29 @@ class DocumentedMaximaFitTest {
     }
 
     @Test
+    void eightHttpChecksWithEveryOptionAtItsMaximumFit() {
+        Instance.Builder b = largestValid().toBuilder().clearChecks();
+        for (int c = 0; c < Rules.MAX_CHECKS; c++) {
+            io.muster.api.v1.HttpCheck.Builder http = io.muster.api.v1.HttpCheck.newBuilder().setPath("/" + "p".repeat(1023))
+                    .setPort(65535).setExpectedStatus(599).setScheme("https").setMethod("OPTIONS");
+            for (int s = 0; s < Rules.MAX_EXPECTED_STATUSES; s++) {
+                http.addExpectedStatuses(500 + s);
+            }
+            // the shared budget: headers, body and CA together
+            int perHeader = (Rules.MAX_CHECK_OPTION_CHARS - 2048) / Rules.MAX_HTTP_HEADERS;
+            for (int h = 0; h < Rules.MAX_HTTP_HEADERS; h++) {
+                http.putHeaders(String.format("X-%02d", h), "v".repeat(perHeader - 4));
+            }
+            http.setExpectedBody("b".repeat(1024)).setTlsCaPem("-----BEGIN CERTIFICATE-----" + "c".repeat(1024 - 27));
+            b.addChecks(HealthCheck.newBuilder().setName(c + "n".repeat(63)).setHttp(http)
+                    .setIntervalMs(3_600_000).setTimeoutMs(60_000).setRise(100).setFall(100));
+        }
+        Instance max = b.build();
+        assertThat(Rules.registered(max)).isEqualTo(max);
+        assertThat(max.getSerializedSize()).as("bytes with eight maximal HTTP checks").isLessThanOrEqualTo(Rules.MAX_INSTANCE_BYTES);
+    }
+
+    @Test
     void oneEntryMoreThanTheMaximaIsRefusedByItsOwnRuleNotByTheCap() {
         Instance max = largestValid();
         assertThatThrownBy(() -> Rules.instance(max.toBuilder().putMetadata("one-more", "v").build()))

@@ -108,7 +108,7 @@ class SameCommandsSameCatalogTest {
 
     private static Command command(Random r) {
         Command.Builder b = Command.newBuilder().setNowMs(1_000 + r.nextInt(1000));
-        switch (r.nextInt(10)) {
+        switch (r.nextInt(11)) {
             case 0, 1, 2 -> {
                 Instance.Builder in = Instance.newBuilder().setService(pick(r, SERVICES)).setId(pick(r, IDS)).setHost("10.0.0.1")
                         .setPort(pick(r, PORTS)).setWeight(pick(r, WEIGHTS)).setLeaseTtlMs(pick(r, TTLS));
@@ -124,6 +124,13 @@ class SameCommandsSameCatalogTest {
             case 7 -> b.setSetMember(SetMemberCmd.newBuilder().setMember(Member.newBuilder().setId(r.nextBoolean() ? "n1" : "-x")
                     .setRaftAddress("127.0.0.1:" + (7000 + r.nextInt(3))).setGrpcAddress(r.nextBoolean() ? "127.0.0.1:9001" : "nowhere")));
             case 8 -> b.setRemoveMember(RemoveMemberCmd.newBuilder().setId(r.nextBoolean() ? "n1" : ""));
+            case 9 -> {
+                // unknown instances and bad reasons included: rejected identically on every replica
+                boolean on = r.nextBoolean();
+                b.setSetMaintenance(io.muster.internal.v1.SetMaintenanceCmd.newBuilder().setService(pick(r, SERVICES))
+                        .setInstanceId(pick(r, IDS)).setEnabled(on)
+                        .setReason(r.nextInt(4) == 0 ? "m".repeat(1025) : on || r.nextInt(4) == 0 ? "m" + r.nextInt(2) : ""));
+            }
             default -> {
                 if (r.nextBoolean()) {
                     b.setBatch(Batch.newBuilder().addCommands(Command.newBuilder().setDeregister(

@@ -1,6 +1,8 @@
 package io.muster.client.cli;
 
+import io.muster.api.v1.CatalogSnapshot;
 import io.muster.api.v1.Member;
+import io.muster.api.v1.RestoreResponse;
 import io.muster.api.v1.MembersResponse;
 import io.muster.client.RegistryClient;
 import java.io.OutputStream;
@@ -145,7 +147,7 @@ final class ClusterCommands {
         }
     }
 
-    @Command(name = "snapshot", description = "Backups of the catalog", subcommands = {SnapshotSave.class})
+    @Command(name = "snapshot", description = "Backups of the catalog", subcommands = {SnapshotSave.class, SnapshotRestore.class, SnapshotStatus.class})
     static final class SnapshotCmd implements Callable<Integer> {
         @ParentCommand
         MusterCli cli;
@@ -171,6 +173,79 @@ final class ClusterCommands {
                 parent.cli.out().flush();
                 return 0;
             }
+        }
+    }
+
+    /** Reads a backup file and checks that it is one; the file's problem as a usage error (exit 2). */
+    static CatalogSnapshot readBackup(Path file, byte[] bytes) {
+        try {
+            return CatalogSnapshot.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException(file + ": not a muster backup (muster snapshot save writes one): " + e.getMessage());
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        return com.google.common.hash.Hashing.sha256().hashBytes(bytes).toString();
+    }
+
+    @Command(name = "restore", description = {"Load a backup FILE into a running cluster that is still empty (online restore).",
+            "Refused (exit 1, FAILED_PRECONDITION) if the cluster holds anything; for a new cluster's first start see muster-server --restore."})
+    static final class SnapshotRestore implements Callable<Integer> {
+        @ParentCommand
+        SnapshotCmd parent;
+        @Parameters(paramLabel = "FILE", description = "Backup written by muster snapshot save")
+        Path file;
+        @Option(names = "--dry-run", description = "Only check FILE and print what it holds; send nothing")
+        boolean dryRun;
+
+        @Override
+        public Integer call() throws Exception {
+            byte[] bytes = Files.readAllBytes(file);
+            CatalogSnapshot backup = readBackup(file, bytes);
+            Output o = parent.cli.output();
+            if (dryRun) {
+                printStatus(o, file, bytes, backup);
+                return 0;
+            }
+            try (RegistryClient client = parent.cli.client()) {
+                RestoreResponse r = client.restoreSnapshot(bytes);
+                if (o.structured()) {
+                    o.document(r);
+                } else {
+                    o.out().printf("restored %d instances from %s: catalog at revision %d%n", r.getInstances(), file, r.getRevision());
+                    o.out().flush();
+                }
+                return 0;
+            }
+        }
+    }
+
+    static void printStatus(Output o, Path file, byte[] bytes, CatalogSnapshot backup) {
+        long services = backup.getInstancesList().stream().map(io.muster.api.v1.Instance::getService).distinct().count();
+        if (o.structured()) {
+            o.document(Output.object().put("file", file.toString()).put("bytes", bytes.length).put("sha256", sha256(bytes))
+                    .put("revision", backup.getRevision()).put("services", services).put("instances", backup.getInstancesCount())
+                    .put("members", backup.getMembersCount()).put("nextLeaseId", backup.getNextLeaseId()));
+            return;
+        }
+        Table t = new Table("REVISION", "SERVICES", "INSTANCES", "MEMBERS", "BYTES", "SHA256");
+        t.row(backup.getRevision(), services, backup.getInstancesCount(), backup.getMembersCount(), bytes.length, sha256(bytes));
+        t.print(o.out());
+    }
+
+    @Command(name = "status", description = "Check a backup FILE offline and print what it holds (revision, counts, size, sha256)")
+    static final class SnapshotStatus implements Callable<Integer> {
+        @ParentCommand
+        SnapshotCmd parent;
+        @Parameters(paramLabel = "FILE", description = "Backup written by muster snapshot save")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            byte[] bytes = Files.readAllBytes(file);
+            printStatus(parent.cli.output(), file, bytes, readBackup(file, bytes));
+            return 0;
         }
     }
 }

@@ -57,8 +57,9 @@ final class Commands {
                         "CREATED", "LEASE", "TTL_MS", "CHECKS", "METADATA")
                 : new Table("SERVICE", "ID", "ADDRESS", "HEALTH", "REASON", "WEIGHT", "ZONE", "TAGS", "REVISION");
         for (Instance i : instances) {
-            List<Object> row = new ArrayList<>(List.of(i.getService(), i.getId(), i.getHost() + ":" + i.getPort(), i.getHealth(),
-                    i.getHealthReason(), i.getWeight(), i.getZone(), String.join(",", i.getTagsList()), i.getModRevision()));
+            List<Object> row = new ArrayList<>(List.of(i.getService(), i.getId(), i.getHost() + ":" + i.getPort(),
+                    i.getMaintenance() ? i.getHealth() + ",MAINT" : i.getHealth(),
+                    i.getMaintenance() ? "maintenance: " + i.getMaintenanceReason() + "; " + i.getHealthReason() : i.getHealthReason(), i.getWeight(), i.getZone(), String.join(",", i.getTagsList()), i.getModRevision()));
             if (o.wide()) {
                 row.addAll(List.of(i.getCreateRevision(), i.getLeaseId(), i.getLeaseTtlMs(), checks(i), metadata(i)));
             }
@@ -117,6 +118,24 @@ final class Commands {
         Map<String, String> checkConfig = new LinkedHashMap<>();
         @Option(names = "--check-interval-ms", description = "Interval of the checks (default 5000)")
         int checkIntervalMs;
+        @Option(names = "--http-scheme", paramLabel = "SCHEME", description = "Scheme of the --http-check: http (default) or https")
+        String httpScheme = "";
+        @Option(names = "--http-method", paramLabel = "METHOD", description = "Method of the --http-check: GET (default), HEAD, POST, PUT, DELETE, OPTIONS, PATCH")
+        String httpMethod = "";
+        @Option(names = "--http-header", paramLabel = "NAME=VALUE", description = "Request header of the --http-check (repeatable, at most 16)")
+        Map<String, String> httpHeaders = new LinkedHashMap<>();
+        @Option(names = "--http-expect-status", paramLabel = "CODE", split = ",",
+                description = "Status that counts as healthy for the --http-check (repeatable or comma-separated, 100-599; default any 2xx)")
+        List<Integer> httpExpectStatus = new ArrayList<>();
+        @Option(names = "--http-expect-body", paramLabel = "TEXT", description = "The --http-check's response body must contain TEXT (up to 1024 chars)")
+        String httpExpectBody = "";
+        @Option(names = "--grpc-tls", description = "The --grpc-check connects with TLS (the certificate is verified unless --tls-skip-verify)")
+        boolean grpcTls;
+        @Option(names = "--tls-ca-file", paramLabel = "FILE",
+                description = "PEM file of the CA that signs the instance's certificate, for an https --http-check and a --grpc-tls check (default: the member's trust store)")
+        Path tlsCaFile;
+        @Option(names = "--tls-skip-verify", description = "Accept any certificate for an https --http-check and a --grpc-tls check (no verification)")
+        boolean tlsSkipVerify;
         @Option(names = "--keep", description = "Keep the lease alive until interrupted")
         boolean keep;
 
@@ -124,14 +143,24 @@ final class Commands {
         public Integer call() throws Exception {
             Instance.Builder b = Instance.newBuilder().setService(service).setId(id).setHost(host).setPort(port)
                     .addAllTags(tags).putAllMetadata(metadata).setWeight(weight).setZone(zone).setLeaseTtlMs(ttlMs);
+            String caPem = tlsCaFile == null ? "" : Files.readString(tlsCaFile);
             if (httpCheck != null) {
-                b.addChecks(HealthCheck.newBuilder().setHttp(HttpCheck.newBuilder().setPath(httpCheck)).setIntervalMs(checkIntervalMs));
+                HttpCheck.Builder h = HttpCheck.newBuilder().setPath(httpCheck).setScheme(httpScheme).setMethod(httpMethod)
+                        .putAllHeaders(httpHeaders).addAllExpectedStatuses(httpExpectStatus).setExpectedBody(httpExpectBody);
+                if ("https".equals(httpScheme)) {
+                    h.setTlsCaPem(caPem).setTlsSkipVerify(tlsSkipVerify);
+                }
+                b.addChecks(HealthCheck.newBuilder().setHttp(h).setIntervalMs(checkIntervalMs));
             }
             if (tcpCheck) {
                 b.addChecks(HealthCheck.newBuilder().setTcp(TcpCheck.getDefaultInstance()).setIntervalMs(checkIntervalMs));
             }
             if (grpcCheck != null) {
-                b.addChecks(HealthCheck.newBuilder().setGrpc(GrpcCheck.newBuilder().setService(grpcCheck)).setIntervalMs(checkIntervalMs));
+                GrpcCheck.Builder g = GrpcCheck.newBuilder().setService(grpcCheck).setUseTls(grpcTls);
+                if (grpcTls) {
+                    g.setTlsCaPem(caPem).setTlsSkipVerify(tlsSkipVerify);
+                }
+                b.addChecks(HealthCheck.newBuilder().setGrpc(g).setIntervalMs(checkIntervalMs));
             }
             if (ttlCheckMs != 0) {
                 b.addChecks(HealthCheck.newBuilder().setName("ttl").setTtl(TtlCheck.newBuilder().setTtlMs(ttlCheckMs)));
@@ -164,6 +193,48 @@ final class Commands {
                     stop.await();
                 }
                 return 0;
+            }
+        }
+    }
+
+    @Command(name = "maint", description = {"Take an instance out of service (on) or put it back (off).",
+            "In maintenance it takes no traffic whatever its health; its lease and checks keep running."})
+    static final class Maint implements Callable<Integer> {
+        @ParentCommand
+        MusterCli cli;
+        @Parameters(index = "0", paramLabel = "on|off", completionCandidates = OnOff.class, description = "${COMPLETION-CANDIDATES}")
+        String state;
+        @Parameters(index = "1", paramLabel = "SERVICE", description = "Service of the instance")
+        String service;
+        @Parameters(index = "2", paramLabel = "INSTANCE_ID", description = "Id of the instance")
+        String id;
+        @Option(names = "--reason", description = "Why (up to 1024 chars), shown as the instance's maintenance reason (with on)")
+        String reason = "";
+
+        static final class OnOff implements Iterable<String> {
+            @Override
+            public java.util.Iterator<String> iterator() {
+                return List.of("on", "off").iterator();
+            }
+        }
+
+        @Override
+        public Integer call() {
+            boolean on = switch (state) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new IllegalArgumentException("on|off: '" + state + "' (expected: on or off)");
+            };
+            try (RegistryClient client = cli.client()) {
+                var r = client.setMaintenance(service, id, on, reason);
+                if (cli.output().structured()) {
+                    cli.output().document(r);
+                } else {
+                    cli.out().printf("%s/%s maintenance %s%s%n", service, id, on ? "on" : "off",
+                            r.getChanged() ? " at revision " + r.getRevision() : " (already)");
+                    cli.out().flush();
+                }
+                return ExitCode.OK;
             }
         }
     }

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
             "3:not found",
             "4:unavailable: no member answered in time, or an endpoint is unhealthy",
             "5:permission denied or unauthenticated"},
-        subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.ListServices.class,
+        subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.Maint.class, Commands.ListServices.class,
                 Commands.Discover.class, Commands.WatchCmd.class, ClusterCommands.Members.class, ClusterCommands.Leader.class,
                 ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class,
                 EndpointCommands.EndpointCmd.class, HealthCommands.HealthCmd.class, CompletionCommand.class, CommandLine.HelpCommand.class,

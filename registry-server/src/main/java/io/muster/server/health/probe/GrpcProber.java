@@ -8,7 +8,15 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.muster.api.v1.GrpcCheck;
+import io.muster.server.health.Failures;
 import io.muster.server.health.Probe;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import javax.net.ssl.SSLException;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import io.muster.server.health.ProbeResult;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -21,8 +29,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * gRPC checks: {@code grpc.health.v1.Health/Check} with the check's service name and a deadline;
- * healthy only on SERVING. Channels are cached per target and shared by every check of that target;
- * the last check to let go of a target closes its channel.
+ * healthy only on SERVING. Channels are cached per target (and TLS settings) and shared by every check
+ * of that target; the last check to let go of a target closes its channel. With {@code use_tls} the
+ * channel verifies the certificate chain (the member's trust store, or the check's CA) and host name,
+ * unless {@code tls_skip_verify}.
  *
  * <p>Threading: {@link #open} and {@link Probe#close} may be called from any thread.
  */
@@ -45,9 +55,20 @@ final class GrpcProber implements AutoCloseable {
         this.loops = loops;
     }
 
-    Probe open(String host, int port, String service, Duration timeout) {
+    Probe open(String host, int port, GrpcCheck check, Duration timeout) {
+        String service = check.getService();
         String target = (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
-        ManagedChannel channel = acquire(target);
+        SslContext tls;
+        try {
+            tls = check.getUseTls() ? ssl(check.getTlsCaPem(), check.getTlsSkipVerify()) : null;
+        } catch (SSLException | RuntimeException e) {
+            ProbeResult failed = ProbeResult.fail("TLS: tls_ca_pem unusable: " + Failures.describe(e));
+            return () -> CompletableFuture.completedFuture(failed);
+        }
+        String key = target + (tls == null ? "" : "|tls|" + check.getTlsSkipVerify() + "|" + check.getTlsCaPem().hashCode()
+                + "|" + check.getTlsCaPem().length());
+        ManagedChannel channel = acquire(key, target, tls);
+        String target0 = key;
         HealthCheckRequest request = HealthCheckRequest.newBuilder().setService(service).build();
         long timeoutMs = timeout.toMillis();
         return new Probe() {
@@ -86,7 +107,7 @@ final class GrpcProber implements AutoCloseable {
             public synchronized void close() {
                 if (!closed) {
                     closed = true;
-                    release(target);
+                    release(target0);
                 }
             }
         };
@@ -98,9 +119,24 @@ final class GrpcProber implements AutoCloseable {
             case UNIMPLEMENTED -> ProbeResult.fail("gRPC health service not implemented");
             case NOT_FOUND -> ProbeResult.fail("gRPC service unknown: '" + service + "'");
             case UNAVAILABLE -> hasConnectException(s.getCause()) ? ProbeResult.fail("connect refused")
+                    : tlsFailure(s) != null ? ProbeResult.fail(tlsFailure(s))
                     : ProbeResult.fail("gRPC UNAVAILABLE: " + s.getDescription());
             default -> ProbeResult.fail("gRPC " + s.getCode() + ": " + s.getDescription());
         };
+    }
+
+    private static String tlsFailure(Status s) {
+        return s.getCause() == null ? null : HttpProber.tlsReason(s.getCause());
+    }
+
+    private static SslContext ssl(String caPem, boolean skipVerify) throws SSLException {
+        SslContextBuilder b = GrpcSslContexts.forClient();
+        if (skipVerify) {
+            b.trustManager(TrustEverything.INSTANCE);
+        } else if (!caPem.isEmpty()) {
+            b.trustManager(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)));
+        }
+        return b.build();
     }
 
     private static boolean hasConnectException(Throwable t) {
@@ -112,9 +148,8 @@ final class GrpcProber implements AutoCloseable {
         return false;
     }
 
-    private synchronized ManagedChannel acquire(String target) {
-        Shared s = channels.computeIfAbsent(target, t -> new Shared(NettyChannelBuilder.forTarget(t)
-                .usePlaintext()
+    private synchronized ManagedChannel acquire(String key, String target, SslContext tls) {
+        Shared s = channels.computeIfAbsent(key, k -> new Shared(secured(NettyChannelBuilder.forTarget(target), tls)
                 .eventLoopGroup(loops)
                 .channelType(NioSocketChannel.class)
                 .directExecutor()
@@ -123,6 +158,10 @@ final class GrpcProber implements AutoCloseable {
                 .build()));
         s.refs++;
         return s.channel;
+    }
+
+    private static NettyChannelBuilder secured(NettyChannelBuilder b, SslContext tls) {
+        return tls == null ? b.usePlaintext() : b.useTransportSecurity().sslContext(tls);
     }
 
     private synchronized void release(String target) {

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -32,6 +33,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLHandshakeException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -45,8 +50,11 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
- * HTTP checks: {@code GET scheme://host:port/path}; healthy on any 2xx, or on exactly the expected
- * status if one is set. Probes of one target share a pool of keep-alive HTTP/1.1 connections, so a
+ * HTTP checks: {@code METHOD scheme://host:port/path} with the check's headers; healthy on any 2xx,
+ * or on one of the expected statuses if any are set, and, if the check names an expected body, only
+ * when the body's first {@link #MAX_BODY_BYTES} contain it. HTTPS verifies the certificate chain
+ * (against the member's trust store, or the check's CA) and that it names the instance's host,
+ * unless the check says {@code tls_skip_verify}. Probes of one target share a pool of keep-alive HTTP/1.1 connections, so a
  * member probing thousands of instances behind a few servers keeps a handful of connections open
  * instead of opening one per probe.
  *
@@ -63,7 +71,7 @@ import javax.net.ssl.SSLParameters;
  *
  * <p>A kept-alive connection the server closed while it sat in the pool fails the next request
  * before any answer: that request is retried once on a new connection (GET is idempotent), so an
- * idle-timeout on the server never counts as a failed probe.
+ * idle-timeout on the server never counts as a failed probe. Only idempotent methods are retried.
  */
 final class HttpProber implements AutoCloseable {
 
@@ -77,6 +85,8 @@ final class HttpProber implements AutoCloseable {
     /** Results of the statuses seen, so a steady probe allocates no reason string. */
     private static final ProbeResult[] PASS = new ProbeResult[600];
     private static final ProbeResult[] FAIL = new ProbeResult[600];
+    /** How much of a body is searched for an expected text (Consul reads 4 KiB; a health page may be larger). */
+    static final int MAX_BODY_BYTES = 64 * 1024;
 
     private final EventLoopGroup group;
     private final Addresses addresses;
@@ -90,23 +100,37 @@ final class HttpProber implements AutoCloseable {
 
     Probe open(String host, int port, HttpCheck check, Duration timeout) {
         boolean https = "https".equals(check.getScheme());
-        String key = (https ? "https://" : "http://") + Addresses.authority(host, port);
-        Pool pool = acquire(key, host, port, https);
+        SslContext tls;
+        try {
+            tls = https ? ssl(check.getTlsCaPem(), check.getTlsSkipVerify()) : null;
+        } catch (SSLException | RuntimeException e) {
+            // validated as PEM-looking text at registration; a certificate that does not parse fails every probe
+            return failing("TLS: tls_ca_pem unusable: " + Failures.describe(e));
+        }
+        // connections are shared only by checks that verify the same way
+        String key = (https ? "https://" : "http://") + Addresses.authority(host, port)
+                + (https ? "|" + check.getTlsSkipVerify() + "|" + check.getTlsCaPem().hashCode() + "|" + check.getTlsCaPem().length() : "");
+        Pool pool = acquire(key, host, port, tls, check.getTlsSkipVerify());
         String path = check.getPath().isEmpty() ? "/health" : check.getPath();
-        int expected = check.getExpectedStatus();
+        Expectation expected = Expectation.of(check);
+        HttpMethod method = HttpMethod.valueOf(check.getMethod().isEmpty() ? "GET" : check.getMethod());
         long timeoutMs = timeout.toMillis();
         // the same headers for every request of this check; only read by the encoder
         HttpHeaders headers = new DefaultHttpHeaders()
                 .set(HttpHeaderNames.HOST, pool.authority)
                 .set(HttpHeaderNames.USER_AGENT, "muster-health-check")
-                .set(HttpHeaderNames.ACCEPT, "*/*")
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                .set(HttpHeaderNames.ACCEPT, "*/*");
+        check.getHeadersMap().forEach(headers::set);
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
+            headers.set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        }
         return new Probe() {
             private boolean closed;
 
             @Override
             public CompletableFuture<ProbeResult> run() {
-                Exchange x = new Exchange(pool, path, headers, expected, timeoutMs);
+                Exchange x = new Exchange(pool, method, path, headers, expected, timeoutMs);
                 if (pool.loop.inEventLoop()) {
                     x.start();
                 } else {
@@ -130,8 +154,13 @@ final class HttpProber implements AutoCloseable {
         };
     }
 
-    private synchronized Pool acquire(String key, String host, int port, boolean https) {
-        Pool p = pools.computeIfAbsent(key, k -> new Pool(group.next(), host, port, https));
+    private static Probe failing(String reason) {
+        ProbeResult failed = ProbeResult.fail(reason);
+        return () -> CompletableFuture.completedFuture(failed);
+    }
+
+    private synchronized Pool acquire(String key, String host, int port, SslContext tls, boolean skipVerify) {
+        Pool p = pools.computeIfAbsent(key, k -> new Pool(group.next(), host, port, tls, skipVerify));
         p.refs++;
         return p;
     }
@@ -148,7 +177,19 @@ final class HttpProber implements AutoCloseable {
         return pools.size();
     }
 
-    private SslContext ssl() throws SSLException {
+    /** The member's trust store (shared), the check's CA, or no verification at all. */
+    private SslContext ssl(String caPem, boolean skipVerify) throws SSLException {
+        if (skipVerify) {
+            return SslContextBuilder.forClient().trustManager(TrustEverything.INSTANCE).build();
+        }
+        if (!caPem.isEmpty()) {
+            return SslContextBuilder.forClient()
+                    .trustManager(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII))).build();
+        }
+        return defaultSsl();
+    }
+
+    private SslContext defaultSsl() throws SSLException {
         SslContext s = ssl;
         if (s == null) {
             synchronized (this) {
@@ -168,7 +209,11 @@ final class HttpProber implements AutoCloseable {
     }
 
     static ProbeResult resultOf(int status, int expected) {
-        boolean ok = expected == 0 ? status >= 200 && status < 300 : status == expected;
+        return resultOf(status, Expectation.of(expected));
+    }
+
+    static ProbeResult resultOf(int status, Expectation expected) {
+        boolean ok = expected.accepts(status);
         if (status < 100 || status >= 600) {
             return ok ? ProbeResult.pass("HTTP " + status) : ProbeResult.fail("HTTP " + status);
         }
@@ -180,6 +225,63 @@ final class HttpProber implements AutoCloseable {
             cache[status] = r;
         }
         return r;
+    }
+
+    /**
+     * What makes an answer healthy: a status in {@code statuses} (any 2xx when empty) and, if
+     * {@code body} is not empty, a body that contains it.
+     */
+    record Expectation(int[] statuses, String body) {
+        static Expectation of(HttpCheck check) {
+            int[] set = new int[check.getExpectedStatusesCount() + (check.getExpectedStatus() != 0 ? 1 : 0)];
+            for (int i = 0; i < check.getExpectedStatusesCount(); i++) {
+                set[i] = check.getExpectedStatuses(i);
+            }
+            if (check.getExpectedStatus() != 0) {
+                set[set.length - 1] = check.getExpectedStatus();
+            }
+            return new Expectation(set, check.getExpectedBody());
+        }
+
+        static Expectation of(int expected) {
+            return new Expectation(expected == 0 ? new int[0] : new int[] {expected}, "");
+        }
+
+        boolean accepts(int status) {
+            if (statuses.length == 0) {
+                return status >= 200 && status < 300;
+            }
+            for (int s : statuses) {
+                if (s == status) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        boolean wantsBody() {
+            return !body.isEmpty();
+        }
+    }
+
+    /** A TLS failure as a reason an operator can act on. */
+    static String tlsReason(Throwable cause) {
+        Throwable root = cause;
+        boolean handshake = false;
+        boolean untrusted = false;
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            handshake |= t instanceof SSLHandshakeException;
+            untrusted |= t instanceof java.security.cert.CertPathBuilderException || t instanceof java.security.cert.CertPathValidatorException;
+            root = t;
+        }
+        String detail = Failures.describe(root);
+        if (untrusted) {
+            return "TLS: certificate not trusted (no chain to a trusted CA; set tls_ca_pem, or tls_skip_verify): " + detail;
+        }
+        if (root instanceof java.security.cert.CertificateException) {
+            return "TLS: certificate rejected: " + detail;
+        }
+        return handshake ? "TLS handshake failed: " + detail : null;
     }
 
     /** Idle keep-alive connections to one target, all on {@link #loop}. */
@@ -196,7 +298,7 @@ final class HttpProber implements AutoCloseable {
         int refs; // guarded by HttpProber.this
         volatile boolean closed;
 
-        Pool(EventLoop loop, String host, int port, boolean https) {
+        Pool(EventLoop loop, String host, int port, SslContext tls, boolean skipVerify) {
             this.loop = loop;
             this.host = host;
             this.port = port;
@@ -208,12 +310,15 @@ final class HttpProber implements AutoCloseable {
                     .handler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) throws SSLException {
-                            if (https) {
-                                SslHandler tls = ssl().newHandler(ch.alloc(), host, port);
-                                SSLParameters params = tls.engine().getSSLParameters();
-                                params.setEndpointIdentificationAlgorithm("HTTPS");
-                                tls.engine().setSSLParameters(params);
-                                ch.pipeline().addLast(tls);
+                            if (tls != null) {
+                                SslHandler handler = tls.newHandler(ch.alloc(), host, port);
+                                if (!skipVerify) {
+                                    // the chain alone is not enough: the certificate must name the host
+                                    SSLParameters params = handler.engine().getSSLParameters();
+                                    params.setEndpointIdentificationAlgorithm("HTTPS");
+                                    handler.engine().setSSLParameters(params);
+                                }
+                                ch.pipeline().addLast(handler);
                             }
                             ch.pipeline().addLast(new HttpClientCodec(), new Connection());
                         }
@@ -307,19 +412,23 @@ final class HttpProber implements AutoCloseable {
     private static final class Exchange implements Runnable {
         final CompletableFuture<ProbeResult> result = new CompletableFuture<>();
         final Pool pool;
+        final HttpMethod method;
         final String path;
         final HttpHeaders headers;
-        final int expected;
+        final Expectation expected;
         final long timeoutMs;
         final long deadline;
         int status = -1;
         boolean keepAlive;
         boolean reused;
+        /** The body so far, up to {@link #MAX_BODY_BYTES}, if the check looks for a text in it. */
+        java.io.ByteArrayOutputStream body;
         Connection connection;
         ScheduledFuture<?> timer;
 
-        Exchange(Pool pool, String path, HttpHeaders headers, int expected, long timeoutMs) {
+        Exchange(Pool pool, HttpMethod method, String path, HttpHeaders headers, Expectation expected, long timeoutMs) {
             this.pool = pool;
+            this.method = method;
             this.path = path;
             this.headers = headers;
             this.expected = expected;
@@ -413,7 +522,7 @@ final class HttpProber implements AutoCloseable {
             this.connection = c;
             c.exchange = this;
             timer = pool.loop.schedule(this, left, TimeUnit.MILLISECONDS);
-            ch.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER,
+            ch.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path, Unpooled.EMPTY_BUFFER,
                     headers, EmptyHttpHeaders.INSTANCE)).addListener(f -> {
                         if (!f.isSuccess() && c.exchange == this) {
                             c.exchange = null;
@@ -442,21 +551,50 @@ final class HttpProber implements AutoCloseable {
             } else {
                 c.channel.close();
             }
-            result.complete(resultOf(status, expected));
+            ProbeResult r = resultOf(status, expected);
+            if (r.ok() && expected.wantsBody()) {
+                String text = body == null ? "" : body.toString(StandardCharsets.UTF_8);
+                if (!text.contains(expected.body())) {
+                    String want = expected.body().length() > 64 ? expected.body().substring(0, 64) + "..." : expected.body();
+                    r = ProbeResult.fail("HTTP " + status + ", body does not contain '" + want + "'");
+                }
+            }
+            result.complete(r);
+        }
+
+        void content(io.netty.buffer.ByteBuf data) {
+            if (!expected.wantsBody() || status < 0) {
+                return;
+            }
+            if (body == null) {
+                body = new java.io.ByteArrayOutputStream();
+            }
+            int take = Math.min(data.readableBytes(), MAX_BODY_BYTES - body.size());
+            if (take > 0) {
+                byte[] chunk = new byte[take];
+                data.getBytes(data.readerIndex(), chunk);
+                body.write(chunk, 0, take);
+            }
         }
 
         /** The connection ended (or failed) before the whole response. */
         void closed(Throwable cause) {
             timer.cancel(false);
-            if (reused && status < 0 && remainingMs() > 0) {
+            if (reused && status < 0 && remainingMs() > 0 && idempotent(method)) {
                 // the server dropped an idle pooled connection: retry once on a new one (its own
                 // connection's close gives back its place under the cap)
                 reused = false;
                 start();
                 return;
             }
+            String tls = cause == null ? null : tlsReason(cause);
             result.complete(cause == null ? ProbeResult.fail("connection closed before a complete response")
+                    : tls != null ? ProbeResult.fail(tls)
                     : ProbeResult.fail("HTTP request failed: " + Failures.describe(Failures.unwrap(cause))));
+        }
+
+        private static boolean idempotent(HttpMethod m) {
+            return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT || m == HttpMethod.DELETE;
         }
 
         private ProbeResult timedOut() {
@@ -489,6 +627,9 @@ final class HttpProber implements AutoCloseable {
                     x.keepAlive = HttpUtil.isKeepAlive(r);
                     x.status = r.status().code();
                 }
+                if (msg instanceof HttpContent content) {
+                    x.content(content.content());
+                }
                 if (msg instanceof LastHttpContent && x.status >= 0) {
                     exchange = null;
                     x.finished(this);
@@ -496,6 +637,21 @@ final class HttpProber implements AutoCloseable {
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
+                // the handshake's own cause, before the close that follows reads as "connection closed"
+                Exchange x = exchange;
+                exchange = null;
+                ctx.close();
+                if (x != null) {
+                    x.closed(hs.cause());
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override

@@ -89,7 +89,7 @@ public final class Probers implements Probing {
         Probe probe = switch (check.getKindCase()) {
             case HTTP -> http.open(host, portOr(check.getHttp().getPort(), instance), check.getHttp(), timeout);
             case TCP -> tcp.open(host, portOr(check.getTcp().getPort(), instance), timeout);
-            case GRPC -> grpc.open(host, portOr(check.getGrpc().getPort(), instance), check.getGrpc().getService(), timeout);
+            case GRPC -> grpc.open(host, portOr(check.getGrpc().getPort(), instance), check.getGrpc(), timeout);
             case CUSTOM -> plugins.open(new ProbeTarget(instance.getService(), instance.getId(), host, instance.getPort(),
                     check.getCustom().getConfigMap(), timeout), check.getCustom().getType());
             default -> throw new IllegalArgumentException("check '" + check.getName() + "' is not probed: " + check.getKindCase());
