@@ -6,6 +6,11 @@ import io.muster.certs.IssuedCertificate;
 import io.muster.server.config.PeerTlsFiles;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslProvider;
+import com.google.common.net.HostAndPort;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -78,6 +83,37 @@ public final class TestPki {
             throw new UncheckedIOException(e);
         }
         return new PeerTlsFiles(cert, key, caFile);
+    }
+
+    /** The serial number of the certificate in {@code files}. */
+    public static java.math.BigInteger serial(PeerTlsFiles files) {
+        try {
+            return IssuedCertificate.readCertificate(files.certificate()).getSerialNumber();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The certificate the TLS server at {@code hostPort} presents to a client holding {@code as}
+     * (a plain TLS handshake: no HTTP/2, no bolt).
+     */
+    public static X509Certificate presentedCertificate(PeerTlsFiles as, HostAndPort hostPort) {
+        try {
+            IssuedCertificate own = IssuedCertificate.read(as.certificate(), as.key());
+            SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
+                    .keyManager(own.privateKey(), own.certificate())
+                    .trustManager(IssuedCertificate.readCertificate(as.ca()))
+                    .endpointIdentificationAlgorithm(null).build();
+            try (SSLSocket socket = (SSLSocket) ((JdkSslContext) ctx).context().getSocketFactory()
+                    .createSocket(hostPort.getHost(), hostPort.getPort())) {
+                socket.setSoTimeout(5_000);
+                socket.startHandshake();
+                return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
