@@ -5,6 +5,7 @@ import io.muster.server.config.FileConfig;
 import io.muster.server.config.Limits;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
+import io.muster.server.config.PeerTlsFiles;
 import io.muster.server.raft.BoltDispatch;
 import java.nio.file.Path;
 import java.util.List;
@@ -76,6 +77,16 @@ public final class Main implements Callable<Integer> {
             + "--no-raft-inline-dispatch keeps bolt's defaults (default " + NodeConfig.DEFAULT_RAFT_INLINE_DISPATCH + ")")
     Boolean raftInlineDispatch;
 
+    @Option(names = "--peer-tls-cert", description = "PEM certificate of this member (a member certificate of the cluster CA, "
+            + "muster cert create-member): turns on mutual TLS on the peer listener and the Raft transport; "
+            + "with --peer-tls-key and --peer-tls-ca; re-read when the files change")
+    Path peerTlsCert;
+    @Option(names = "--peer-tls-key", description = "PEM private key of --peer-tls-cert")
+    Path peerTlsKey;
+    @Option(names = "--peer-tls-ca", description = "PEM certificate of the cluster CA: the peer listener and the Raft port "
+            + "accept only member certificates it signed, and members dial only such members")
+    Path peerTlsCa;
+
     static {
         // bolt (jraft's transport) must log through plain slf4j
         System.setProperty("sofa.middleware.log.disable", "true");
@@ -129,6 +140,8 @@ public final class Main implements Callable<Integer> {
         FileConfig.set(healthThreads, b::healthThreads);
         FileConfig.set(restore, b::restoreFrom);
         FileConfig.set(raftInlineDispatch, b::raftInlineDispatch);
+        b.peerTls(PeerTlsFiles.of(pick(peerTlsCert, FileConfig.path(f.peerTlsCert())),
+                pick(peerTlsKey, FileConfig.path(f.peerTlsKey())), pick(peerTlsCa, FileConfig.path(f.peerTlsCa()))));
         Limits.Builder l = b.limits();
         FileConfig.set(maxMessageBytes, l::maxMessageBytes);
         FileConfig.set(maxInstanceBytes, l::maxInstanceBytes);

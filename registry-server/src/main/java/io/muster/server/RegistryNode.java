@@ -41,6 +41,9 @@ import io.muster.server.peer.Forwarder;
 import io.muster.server.peer.PeerChannels;
 import io.muster.server.peer.PeerDirectory;
 import io.muster.server.peer.PeerServer;
+import io.muster.server.tls.PeerTls;
+import io.muster.server.config.PeerTlsFiles;
+import io.netty.handler.ssl.SslContext;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.muster.server.raft.LeaderPresence;
@@ -103,9 +106,14 @@ public final class RegistryNode implements AutoCloseable {
     private Probers probers;
     private HealthChecker healthChecks;
     private volatile boolean closed;
+    // mutual TLS of the peer listener, the peer channels and Raft; null = plaintext
+    private final PeerTls peerTls;
+    // how often the peer TLS files are read for a rotation (a few small files)
+    private static final long PEER_TLS_RELOAD_SECONDS = 5;
 
-    private RegistryNode(NodeConfig config) {
+    private RegistryNode(NodeConfig config, PeerTls peerTls, SslContext peerClientTls) {
         this.config = config;
+        this.peerTls = peerTls;
         String id = config.self().id();
         // before the first meter (the pools below register theirs): a filter added later misses them
         meters.config().commonTags("node", id);
@@ -120,7 +128,7 @@ public final class RegistryNode implements AutoCloseable {
         catalog.addListener(watchHub);
         this.raft = new RaftNode(new RaftNode.Options(config.self().raftAddress(),
                 config.peers().stream().map(PeerSpec::raftAddress).toList(), config.dataDir().resolve("raft"),
-                config.electionTimeoutMs(), config.snapshotIntervalSecs(), config.syncLog()), catalog, snapshotExecutor,
+                config.electionTimeoutMs(), config.snapshotIntervalSecs(), config.syncLog(), peerTls), catalog, snapshotExecutor,
                 this::proposalCompleter);
         this.leases = new LeaseManager(raft::propose, scheduler, System::nanoTime, clock, 100);
         catalog.addListener(leases);
@@ -130,7 +138,7 @@ public final class RegistryNode implements AutoCloseable {
         raft.addLeadershipListener(presence);
         watchHub.requireLeader(presence::leaderlessNanos, TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMs()));
         this.directory = new PeerDirectory(catalog, config.peers());
-        this.peerChannels = new PeerChannels(id, directory, grpcExecutor);
+        this.peerChannels = new PeerChannels(id, directory, grpcExecutor, peerClientTls);
         this.forwarder = new Forwarder(raft, peerChannels, scheduler);
         raft.addLeadershipListener(new LeadershipListener() {
             @Override
@@ -158,7 +166,14 @@ public final class RegistryNode implements AutoCloseable {
 
     /** Starts a node and returns once its gRPC server is bound and its Raft node is running. */
     public static RegistryNode start(NodeConfig config) throws IOException {
-        RegistryNode node = new RegistryNode(config);
+        PeerTls peerTls = null;
+        SslContext peerClientTls = null;
+        if (config.peerTls() != null) {
+            PeerTlsFiles f = config.peerTls();
+            peerTls = PeerTls.load(f.certificate(), f.key(), f.ca());
+            peerClientTls = peerTls.grpcClientContext();
+        }
+        RegistryNode node = new RegistryNode(config, peerTls, peerClientTls);
         if (config.restoreFrom() != null) {
             try (java.io.InputStream in = java.nio.file.Files.newInputStream(config.restoreFrom())) {
                 node.restore = io.muster.api.v1.CatalogSnapshot.parseFrom(in);
@@ -203,7 +218,12 @@ public final class RegistryNode implements AutoCloseable {
         peerServer = PeerServer.start(HostPort.parse("peer address of " + id, config.self().peerAddress()), internal,
                 List.of(SharedWatchResponses.bind(registry), cluster.bindService()), FORWARDED_METHODS,
                 health.getHealthService(), List.of(metered),
-                b -> ServerLimits.transport(serverLoops.applyTo(b), config.limits()), RequestParsing::bind);
+                b -> ServerLimits.transport(serverLoops.applyTo(b), config.limits()), RequestParsing::bind,
+                peerTls == null ? null : peerTls.grpcServerContext());
+        if (peerTls != null) {
+            // rotation without restart: new files apply to the next handshake of both transports
+            scheduler.scheduleWithFixedDelay(peerTls::reloadIfChanged, PEER_TLS_RELOAD_SECONDS, PEER_TLS_RELOAD_SECONDS, TimeUnit.SECONDS);
+        }
         server = ServerLimits.apply(serverLoops.applyTo(NettyServerBuilder.forAddress(bind)), config.limits(), meters)
                 // every handler is asynchronous (Raft proposals, ReadIndex and forwarding complete
                 // futures; nothing waits), so calls run on the Netty event loops: a hand-off to a pool

@@ -20,6 +20,9 @@ import java.util.function.Consumer;
  * data-dir: /var/lib/muster
  * election-timeout-ms: 1000
  * max-watchers-per-connection: 1000
+ * peer-tls-cert: /etc/muster/tls/member.pem
+ * peer-tls-key: /etc/muster/tls/member-key.pem
+ * peer-tls-ca: /etc/muster/tls/ca.pem
  * }</pre>
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -48,11 +51,14 @@ public record FileConfig(
         @JsonProperty("max-watch-services") Integer maxWatchServices,
         @JsonProperty("permit-keep-alive-time-ms") Long permitKeepAliveTimeMs,
         @JsonProperty("max-connection-idle-ms") Long maxConnectionIdleMs,
-        @JsonProperty("raft-inline-dispatch") Boolean raftInlineDispatch) {
+        @JsonProperty("raft-inline-dispatch") Boolean raftInlineDispatch,
+        @JsonProperty("peer-tls-cert") String peerTlsCert,
+        @JsonProperty("peer-tls-key") String peerTlsKey,
+        @JsonProperty("peer-tls-ca") String peerTlsCa) {
 
     /** A file with no keys. */
     public static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     private static final YamlConfigLoader LOADER = YamlConfigLoader.create();
 
@@ -72,7 +78,10 @@ public record FileConfig(
         }
     }
 
-    /** Sets every key present in the file on {@code b} (identity and join are handled by the caller). */
+    /**
+     * Sets every key present in the file on {@code b} (identity, join and the peer TLS files, which
+     * flags may complete, are handled by the caller).
+     */
     public void applyTo(NodeConfig.Builder b) {
         set(dataDir == null ? null : Path.of(dataDir), b::dataDir);
         set(electionTimeoutMs, b::electionTimeoutMs);
@@ -94,6 +103,11 @@ public record FileConfig(
         set(maxWatchServices, l::maxWatchServices);
         set(permitKeepAliveTimeMs, l::permitKeepAliveTimeMs);
         set(maxConnectionIdleMs, l::maxConnectionIdleMs);
+    }
+
+    /** A path from a file key, or null. */
+    public static Path path(String value) {
+        return value == null ? null : Path.of(value);
     }
 
     /** Applies {@code value} when it is set (a key present in the file, or a flag given). */

@@ -20,10 +20,12 @@ import java.util.Set;
  * @param raftInlineDispatch process-wide, applied by {@code Main} (never by the node): bolt, the Raft
  *                    transport, hands Raft responses and batches of requests on from its I/O threads
  *                    instead of through its shared default pool (docs/architecture.md, "Process-wide settings")
+ * @param peerTls     mutual TLS on the peer listener and the Raft transport; null = plaintext
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
                          int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
-                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch) {
+                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch,
+                         PeerTlsFiles peerTls) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
@@ -114,6 +116,10 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         return toBuilder().limits(l).build();
     }
 
+    public NodeConfig withPeerTls(PeerTlsFiles files) {
+        return toBuilder().peerTls(files).build();
+    }
+
     /** Mutable form of a {@link NodeConfig}; {@link #build} validates. */
     public static final class Builder {
         private PeerSpec self;
@@ -129,6 +135,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         private Path restoreFrom;
         private Limits.Builder limits = Limits.builder();
         private boolean raftInlineDispatch = DEFAULT_RAFT_INLINE_DISPATCH;
+        private PeerTlsFiles peerTls;
 
         private Builder(PeerSpec self) {
             this.self = self;
@@ -148,6 +155,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             restoreFrom = c.restoreFrom;
             limits = c.limits.toBuilder();
             raftInlineDispatch = c.raftInlineDispatch;
+            peerTls = c.peerTls;
         }
 
         public Builder self(PeerSpec value) {
@@ -215,6 +223,12 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             return this;
         }
 
+        /** Mutual TLS of the peer listener and the Raft transport; null = plaintext. */
+        public Builder peerTls(PeerTlsFiles value) {
+            peerTls = value;
+            return this;
+        }
+
         /** The limits being built, to change one of them in place. */
         public Limits.Builder limits() {
             return limits;
@@ -238,7 +252,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
 
         public NodeConfig build() {
             return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
-                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch);
+                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch, peerTls);
         }
     }
 }

@@ -9,6 +9,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.handler.ssl.SslContext;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.muster.api.v1.Member;
@@ -34,13 +35,24 @@ public final class PeerChannels implements AutoCloseable {
     private final String selfId;
     private final PeerDirectory directory;
     private final Executor callExecutor;
+    private final SslContext tls;
     private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    /** Plaintext channels. */
     public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor) {
+        this(selfId, directory, callExecutor, null);
+    }
+
+    /**
+     * @param tls the peer TLS client context (this member's certificate, members only accepted), or
+     *            null for plaintext
+     */
+    public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor, SslContext tls) {
         this.selfId = selfId;
         this.directory = directory;
         this.callExecutor = callExecutor;
+        this.tls = tls;
     }
 
     public String selfId() {
@@ -60,12 +72,15 @@ public final class PeerChannels implements AutoCloseable {
         if (closed) {
             throw Status.UNAVAILABLE.withDescription("member " + selfId + " is shutting down").asRuntimeException();
         }
-        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forAddress(a.host(), a.port())
-                .usePlaintext()
+        return channels.computeIfAbsent(address, a -> transport(NettyChannelBuilder.forAddress(a.host(), a.port()))
                 .executor(callExecutor)
                 // callers retry themselves, with their own deadlines
                 .disableRetry()
                 .build());
+    }
+
+    private NettyChannelBuilder transport(NettyChannelBuilder b) {
+        return tls == null ? b.usePlaintext() : b.sslContext(tls);
     }
 
     /** Headers that mark a call as forwarded by this member. */

@@ -8,6 +8,7 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import io.muster.server.config.HostPort;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
@@ -19,7 +20,8 @@ import java.util.function.UnaryOperator;
  * (never the public one). It serves member proposals ({@code muster.internal.v1.Internal}), the
  * Registry and Cluster calls members forward (only those methods), and {@code grpc.health.v1.Health}
  * for member liveness. Here, and only here, {@code muster-forwarded-by} marks a call as forwarded.
- * The security work puts this listener behind mTLS; until then, firewall it to the members.
+ * With peer TLS ({@code --peer-tls-*}) it is mutual TLS: only members of the cluster CA get in;
+ * without, firewall it to the members.
  */
 public final class PeerServer implements AutoCloseable {
 
@@ -40,17 +42,22 @@ public final class PeerServer implements AutoCloseable {
      * @param transport the transport limits of the listener (message size, windows, keep-alive policy)
      * @param wrap      applied to every service definition served (request parsing that answers
      *                  INVALID_ARGUMENT for bytes that do not parse)
+     * @param tls       the peer TLS server context (members' client certificates required), or null
+     *                  for plaintext
      */
     public static PeerServer start(HostPort address, BindableService internal, List<ServerServiceDefinition> forwarded,
                                    Set<String> methods, BindableService health, List<ServerInterceptor> intercept,
                                    UnaryOperator<NettyServerBuilder> transport,
-                                   UnaryOperator<ServerServiceDefinition> wrap) throws IOException {
+                                   UnaryOperator<ServerServiceDefinition> wrap, SslContext tls) throws IOException {
         ServerInterceptor marker = ForwardedInterceptor.honouring();
         NettyServerBuilder b = transport.apply(NettyServerBuilder.forAddress(address.socketAddress()))
                 // the handlers are the public ones: asynchronous, run on the event loops
                 .directExecutor()
                 .addService(wrap.apply(ServerInterceptors.intercept(internal, marker)))
                 .addService(wrap.apply(health.bindService()));
+        if (tls != null) {
+            b.sslContext(tls);
+        }
         for (ServerServiceDefinition d : forwarded) {
             ServerServiceDefinition only = only(d, methods);
             if (!only.getMethods().isEmpty()) {

@@ -21,6 +21,7 @@ import io.muster.internal.v1.Command;
 import io.muster.server.catalog.ApplyResult;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.config.HostPort;
+import io.muster.server.tls.PeerTls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileVisitResult;
@@ -55,11 +56,22 @@ public final class RaftNode implements AutoCloseable {
     // jraft's default (ReadIndexClosure, "jraft.read-index.timeout")
     private static final long READ_INDEX_TIMEOUT_MS = 2_000;
 
-    /** Raft settings of one node. */
+    /**
+     * Raft settings of one node.
+     *
+     * @param tls mutual TLS on the Raft port and on this node's connections to the other members;
+     *            null = plaintext
+     */
     public record Options(String raftAddress, List<String> initialPeers, Path dataDir, int electionTimeoutMs,
-                          int snapshotIntervalSecs, boolean syncLog) {
+                          int snapshotIntervalSecs, boolean syncLog, PeerTls tls) {
         public Options {
             initialPeers = List.copyOf(initialPeers);
+        }
+
+        /** Plaintext. */
+        public Options(String raftAddress, List<String> initialPeers, Path dataDir, int electionTimeoutMs,
+                       int snapshotIntervalSecs, boolean syncLog) {
+            this(raftAddress, initialPeers, dataDir, electionTimeoutMs, snapshotIntervalSecs, syncLog, null);
         }
     }
 
@@ -136,20 +148,30 @@ public final class RaftNode implements AutoCloseable {
         RaftOptions ro = new RaftOptions();
         ro.setSync(options.syncLog());
         no.setRaftOptions(ro);
-        group = new RaftGroupService(GROUP, self, no, rpcServer(HostPort.parse("raft address", options.raftAddress()), no));
-        node = group.start();
-        if (node == null) {
+        group = new RaftGroupService(GROUP, self, no, rpcServer(HostPort.parse("raft address", options.raftAddress()), no, options.tls()));
+        Node started = group.start();
+        if (started == null) {
             throw new IOException("raft node failed to start at " + options.raftAddress() + " with data dir " + dir);
         }
+        if (options.tls() != null) {
+            // before the node is published: nothing here dials a member until it is set
+            BoltTls.client(started, options.tls().raftClientContext());
+        }
+        node = started;
         log.info("raft node {} started, peers {}", self, options.initialPeers());
     }
 
     /**
      * bolt's server for the Raft port, bound to the configured raft host only: jraft's own factory
      * binds every interface. The executors and processors are the ones jraft's factory installs.
+     * With {@code tls}, every connection it accepts is mutual TLS (members only, {@link BoltTls}).
      */
-    private static RpcServer rpcServer(HostPort bind, NodeOptions no) {
-        RpcServer server = new BoltRpcServer(new com.alipay.remoting.rpc.RpcServer(bind.host(), bind.port(), true));
+    private static RpcServer rpcServer(HostPort bind, NodeOptions no, PeerTls tls) throws IOException {
+        com.alipay.remoting.rpc.RpcServer bolt = new com.alipay.remoting.rpc.RpcServer(bind.host(), bind.port(), true);
+        if (tls != null) {
+            BoltTls.server(bolt, tls.raftServerContext());
+        }
+        RpcServer server = new BoltRpcServer(bolt);
         RaftRpcServerFactory.addRaftRequestProcessors(server,
                 JRaftUtils.createExecutor("RAFT-RPC-executor-", no.getRaftRpcThreadPoolSize()),
                 JRaftUtils.createExecutor("CLI-RPC-executor-", no.getCliRpcThreadPoolSize()));

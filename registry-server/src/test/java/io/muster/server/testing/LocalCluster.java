@@ -157,10 +157,15 @@ public final class LocalCluster implements AutoCloseable, BeforeAllCallback, Aft
 
     /** Starts a new node outside the cluster ({@code --join}); add it with Cluster.AddMember. */
     public PeerSpec startJoiningNode(String id) {
+        return startJoiningNode(id, UnaryOperator.identity());
+    }
+
+    /** {@link #startJoiningNode(String)} with its configuration passed through {@code customizer}. */
+    public PeerSpec startJoiningNode(String id, UnaryOperator<NodeConfig> customizer) {
         PeerSpec spec = new PeerSpec(id, "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next());
         peers.add(spec);
         try {
-            running.put(id, RegistryNode.start(NodeConfig.joining(spec, baseDir.resolve(id))));
+            running.put(id, RegistryNode.start(customizer.apply(NodeConfig.joining(spec, baseDir.resolve(id)))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -66,6 +67,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final Path workDir;
     private final int electionTimeoutMs;
     private final List<String> jvmOptions;
+    private final Function<String, List<String>> memberFlags;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
@@ -75,6 +77,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.workDir = b.workDir.toAbsolutePath();
         this.electionTimeoutMs = b.electionTimeoutMs;
         this.jvmOptions = List.copyOf(b.jvmOptions);
+        this.memberFlags = b.memberFlags;
         for (int i = 1; i <= b.size; i++) {
             String id = "n" + i;
             members.add(new Member(id, FreePorts.nextAddress(), FreePorts.nextAddress(), FreePorts.nextAddress(),
@@ -104,6 +107,7 @@ public final class ProcessCluster implements AutoCloseable {
         private int size = 3;
         private int electionTimeoutMs = DEFAULT_ELECTION_TIMEOUT_MS;
         private List<String> jvmOptions = TEST_JVM_OPTIONS;
+        private Function<String, List<String>> memberFlags = id -> List.of();
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -128,6 +132,15 @@ public final class ProcessCluster implements AutoCloseable {
         /** JVM options of every member (e.g. -Xmx), replacing {@link #TEST_JVM_OPTIONS}. */
         public Builder jvmOptions(List<String> jvmOptions) {
             this.jvmOptions = List.copyOf(jvmOptions);
+            return this;
+        }
+
+        /**
+         * More {@code muster-server} flags for the member with the given id, after the ones every
+         * member gets (e.g. {@code --peer-tls-cert} and the files issued for that member).
+         */
+        public Builder memberFlags(Function<String, List<String>> flagsById) {
+            this.memberFlags = java.util.Objects.requireNonNull(flagsById, "flagsById");
             return this;
         }
 
@@ -191,6 +204,7 @@ public final class ProcessCluster implements AutoCloseable {
                 "--peers", String.join(",", members.stream().map(Member::peerSpec).toList()),
                 "--data-dir", self.dataDir().toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs),
                 "--metrics-port", Integer.toString(self.metricsPort())));
+        cmd.addAll(memberFlags.apply(id));
         try {
             Files.createDirectories(tmpDir);
             Files.writeString(self.log(), String.join(" ", cmd) + System.lineSeparator(),

@@ -1,0 +1,87 @@
+package io.muster.server.raft;
+
+import com.alipay.remoting.ExtendedNettyChannelHandler;
+import com.alipay.remoting.config.BoltClientOption;
+import com.alipay.remoting.config.BoltServerOption;
+import com.alipay.sofa.jraft.Node;
+import com.alipay.sofa.jraft.core.NodeImpl;
+import com.alipay.sofa.jraft.rpc.impl.AbstractClientService;
+import com.alipay.sofa.jraft.rpc.impl.BoltRpcClient;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslContext;
+import java.util.List;
+
+/**
+ * TLS on bolt, jraft's transport, per server and per client instance: bolt puts the handlers of its
+ * {@code EXTENDED_NETTY_CHANNEL_HANDLER} option at the front of every connection's pipeline, and the
+ * one here replaces itself with a fresh {@code SslHandler} of the given context, ahead of bolt's codec.
+ *
+ * <p>Why not bolt's own TLS options ({@code bolt.server.ssl.*}, {@code bolt.client.ssl.*}): they load
+ * a key store file and trust whatever chains to any certificate in it, so they cannot refuse a client
+ * certificate of the same CA (the member-identity check lives in the trust manager, see
+ * {@code tls/MemberTrustManager}); and jraft creates its bolt client through a process-wide factory
+ * (the {@code RaftRpcFactory} service file), so bolt's client options would have to be System
+ * properties. The extended handler is an instance option of both the server Muster builds and the
+ * client jraft builds, so each member (several, in one test JVM) has its own certificate.
+ */
+public final class BoltTls {
+
+    private BoltTls() {
+    }
+
+    /** TLS on every connection the Raft port accepts (set before the server starts). */
+    static void server(com.alipay.remoting.rpc.RpcServer server, SslContext context) {
+        server.option(BoltServerOption.EXTENDED_NETTY_CHANNEL_HANDLER, handlers(context));
+    }
+
+    /**
+     * TLS on every connection jraft's bolt client of {@code node} opens from now on. The client is
+     * jraft's own (built in {@code Node.init}, no hook before); bolt reads this option each time it
+     * opens a connection, and jraft opens the first one when an election timer fires or a leader
+     * starts replicating, so setting it right after the start comes first. Should a connection ever
+     * precede it, the peer's TLS port refuses it and jraft reconnects.
+     */
+    static void client(Node node, SslContext context) {
+        client(((AbstractClientService) ((NodeImpl) node).getRpcService()).getRpcClient(), context);
+    }
+
+    /** TLS on the connections of any jraft RPC client (a node's, or a {@code CliService}'s: tools and tests that speak to a TLS Raft port). */
+    public static void client(com.alipay.sofa.jraft.rpc.RpcClient client, SslContext context) {
+        ((BoltRpcClient) client).getRpcClient().option(BoltClientOption.EXTENDED_NETTY_CHANNEL_HANDLER, handlers(context));
+    }
+
+    private static ExtendedNettyChannelHandler handlers(SslContext context) {
+        List<ChannelHandler> front = List.of(new SslInstaller(context));
+        return new ExtendedNettyChannelHandler() {
+            @Override
+            public List<ChannelHandler> frontChannelHandlers() {
+                return front;
+            }
+
+            @Override
+            public List<ChannelHandler> backChannelHandlers() {
+                return List.of();
+            }
+        };
+    }
+
+    /**
+     * Shared by every connection (bolt adds one instance to each pipeline): puts a new
+     * {@code SslHandler} in its own place, which bolt's initializer adds first, before its codec.
+     */
+    @ChannelHandler.Sharable
+    private static final class SslInstaller extends ChannelInboundHandlerAdapter {
+        private final SslContext context;
+
+        SslInstaller(SslContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.pipeline().replace(this, "muster-tls", context.newHandler(ctx.alloc()));
+        }
+    }
+}
