@@ -40,7 +40,7 @@ class ExitCodesSeparateUsageNotFoundUnavailableAndServerErrorsTest {
         assertThat(cli.run("member").code()).isEqualTo(ExitCode.USAGE);                // missing subcommand
         Cli.Result group = cli.run("snapshot");                                         // names only what exists
         assertThat(group.code()).isEqualTo(ExitCode.USAGE);
-        assertThat(group.err()).contains("missing subcommand (expected: one of save)");
+        assertThat(group.err()).contains("missing subcommand (expected: one of save, restore, status)");
         assertThat(cli.run("--timeout-ms", "0", "list").code()).isEqualTo(ExitCode.USAGE);
     }
 
