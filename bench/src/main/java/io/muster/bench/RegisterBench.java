@@ -92,9 +92,30 @@ public final class RegisterBench implements Callable<Integer> {
     @Option(names = "--op", defaultValue = "register",
             description = "register (default), or discover_local: a Discover with LOCAL consistency of an empty service, i.e. a gRPC round trip without Raft, as a baseline")
     Op op;
+    @Option(names = "--peer-tls", description = "Members talk mutual TLS (--peer-tls-cert/-key/-ca): a cluster CA and a member "
+            + "certificate per node are created in the work dir; clients still reach the public port in plaintext")
+    boolean peerTls;
     @Option(names = "--thread-dumps", defaultValue = "0",
             description = "jstack every node this many times, evenly spread over each measured window; files go to the work dir (default ${DEFAULT-VALUE})")
     int threadDumps;
+
+    /** A cluster CA under {@code pki} and, per member, its certificate files as {@code --peer-tls-*} flags. */
+    private static java.util.function.Function<String, List<String>> peerTlsFlags(Path pki) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(pki);
+        io.muster.certs.CertificateAuthority ca = io.muster.certs.CertificateAuthority.create("muster-bench-ca");
+        Path caFile = pki.resolve("ca.pem");
+        java.nio.file.Files.writeString(caFile, ca.certificate().certificatePem());
+        return id -> {
+            Path cert = pki.resolve(id + ".pem");
+            Path key = pki.resolve(id + "-key.pem");
+            try {
+                ca.issueMember(id, List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1)).write(cert, key);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return List.of("--peer-tls-cert", cert.toString(), "--peer-tls-key", key.toString(), "--peer-tls-ca", caFile.toString());
+        };
+    }
 
     private static final DiscoverRequest BASELINE = DiscoverRequest.newBuilder()
             .setService("bench-baseline").setConsistency(Consistency.LOCAL).build();
@@ -167,9 +188,10 @@ public final class RegisterBench implements Callable<Integer> {
                 op, clients, target, unique ? "unique instances" : "instances/client=" + instances, leaseTtlMs, firstWarmupS >= 0 ? firstWarmupS : warmupS, warmupS, durationS,
                 runs, nodes, channelsPerNode, deadlineMs, String.join(" ", nodeJvmOpts));
         System.out.println("# work dir (node logs): " + dir.toAbsolutePath());
+        System.out.println("# peer TLS: " + (peerTls ? "on (peer listener and Raft, mutual)" : "off"));
 
         ProcessCluster cluster = ProcessCluster.builder(dir).size(nodes).electionTimeoutMs(electionTimeoutMs)
-                .jvmOptions(nodeJvmOpts).start();
+                .jvmOptions(nodeJvmOpts).memberFlags(peerTls ? peerTlsFlags(dir.resolve("pki")) : id -> List.of()).start();
         Thread hook = new Thread(cluster::close, "bench-cluster-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         List<ManagedChannel> allChannels = new ArrayList<>();
