@@ -48,11 +48,13 @@ public record FileConfig(
         @JsonProperty("max-watch-services") Integer maxWatchServices,
         @JsonProperty("permit-keep-alive-time-ms") Long permitKeepAliveTimeMs,
         @JsonProperty("max-connection-idle-ms") Long maxConnectionIdleMs,
-        @JsonProperty("raft-inline-dispatch") Boolean raftInlineDispatch) {
+        @JsonProperty("raft-inline-dispatch") Boolean raftInlineDispatch,
+        @JsonProperty("acl-enabled") Boolean aclEnabled,
+        @JsonProperty("acl-bootstrap-token-file") String aclBootstrapTokenFile) {
 
     /** A file with no keys. */
     public static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     private static final YamlConfigLoader LOADER = YamlConfigLoader.create();
 
@@ -82,6 +84,8 @@ public record FileConfig(
         set(healthThreads, b::healthThreads);
         set(restore == null ? null : Path.of(restore), b::restoreFrom);
         set(raftInlineDispatch, b::raftInlineDispatch);
+        set(aclEnabled, b::aclEnabled);
+        set(aclBootstrapTokenFile == null ? null : Path.of(aclBootstrapTokenFile), b::aclBootstrapTokenFile);
         Limits.Builder l = b.limits();
         set(maxMessageBytes, l::maxMessageBytes);
         set(maxInstanceBytes, l::maxInstanceBytes);

@@ -20,10 +20,14 @@ import java.util.Set;
  * @param raftInlineDispatch process-wide, applied by {@code Main} (never by the node): bolt, the Raft
  *                    transport, hands Raft responses and batches of requests on from its I/O threads
  *                    instead of through its shared default pool (docs/architecture.md, "Process-wide settings")
+ * @param aclEnabled  every call on the public port needs a token (docs/security.md)
+ * @param aclBootstrapTokenFile where the first leader of a cluster with ACLs on and no bootstrap token
+ *                    writes the one it creates; null: {@code <data-dir>/acl-bootstrap-token}
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
                          int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
-                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch) {
+                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch,
+                         boolean aclEnabled, Path aclBootstrapTokenFile) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
@@ -63,6 +67,11 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         range("history-size", historySize, 16, 10_000_000);
         range("metrics-port", metricsPort, -1, 65535);
         range("health-threads", healthThreads, 1, 64);
+    }
+
+    /** Where the bootstrap token is written: the flag's path, or {@code acl-bootstrap-token} in the data dir. */
+    public Path bootstrapTokenFile() {
+        return aclBootstrapTokenFile != null ? aclBootstrapTokenFile : dataDir.resolve("acl-bootstrap-token");
     }
 
     static void range(String field, long value, long min, long max) {
@@ -129,6 +138,8 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         private Path restoreFrom;
         private Limits.Builder limits = Limits.builder();
         private boolean raftInlineDispatch = DEFAULT_RAFT_INLINE_DISPATCH;
+        private boolean aclEnabled;
+        private Path aclBootstrapTokenFile;
 
         private Builder(PeerSpec self) {
             this.self = self;
@@ -148,6 +159,8 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             restoreFrom = c.restoreFrom;
             limits = c.limits.toBuilder();
             raftInlineDispatch = c.raftInlineDispatch;
+            aclEnabled = c.aclEnabled;
+            aclBootstrapTokenFile = c.aclBootstrapTokenFile;
         }
 
         public Builder self(PeerSpec value) {
@@ -215,6 +228,16 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             return this;
         }
 
+        public Builder aclEnabled(boolean value) {
+            aclEnabled = value;
+            return this;
+        }
+
+        public Builder aclBootstrapTokenFile(Path value) {
+            aclBootstrapTokenFile = value;
+            return this;
+        }
+
         /** The limits being built, to change one of them in place. */
         public Limits.Builder limits() {
             return limits;
@@ -238,7 +261,8 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
 
         public NodeConfig build() {
             return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
-                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch);
+                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch,
+                    aclEnabled, aclBootstrapTokenFile);
         }
     }
 }
