@@ -108,10 +108,19 @@ public final class AclService extends AclGrpc.AclImplBase {
         return raft.propose(command.setNowMs(clock.millis()).build());
     }
 
+    /**
+     * Completes once this member has applied the change too (a read barrier after the leader's
+     * answer): a token created or deleted through a member works, or is refused, on that member as
+     * soon as the call returns. Other members apply it within their replication lag.
+     */
+    private <T> CompletableFuture<T> appliedHere(CompletableFuture<T> change) {
+        return change.thenCompose(r -> forwarder.retrying("read index", true, raft::readBarrier).thenApply(v -> r));
+    }
+
     @Override
     public void bootstrap(BootstrapRequest request, StreamObserver<CreateTokenResponse> observer) {
-        forwarder.onLeader(AclGrpc.getBootstrapMethod(), request,
-                        () -> proposeToken(Token.newBuilder().setBootstrap(true).setDescription("bootstrap token")))
+        appliedHere(forwarder.onLeader(AclGrpc.getBootstrapMethod(), request,
+                        () -> proposeToken(Token.newBuilder().setBootstrap(true).setDescription("bootstrap token"))))
                 .whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 
@@ -123,9 +132,9 @@ public final class AclService extends AclGrpc.AclImplBase {
             observer.onError(GrpcErrors.toStatus(e));
             return;
         }
-        forwarder.onLeader(AclGrpc.getCreateTokenMethod(), request,
+        appliedHere(forwarder.onLeader(AclGrpc.getCreateTokenMethod(), request,
                         () -> proposeToken(Token.newBuilder().setDescription(request.getDescription())
-                                .addAllPolicies(request.getPoliciesList())))
+                                .addAllPolicies(request.getPoliciesList()))))
                 .whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 
@@ -137,9 +146,9 @@ public final class AclService extends AclGrpc.AclImplBase {
             observer.onError(GrpcErrors.toStatus(e));
             return;
         }
-        forwarder.onLeader(AclGrpc.getDeleteTokenMethod(), request,
+        appliedHere(forwarder.onLeader(AclGrpc.getDeleteTokenMethod(), request,
                         () -> propose(Command.newBuilder().setDeleteAclToken(DeleteAclTokenCmd.newBuilder().setAccessorId(request.getAccessorId())))
-                                .thenApply(r -> DeleteTokenResponse.newBuilder().setFound(r.changed()).build()))
+                                .thenApply(r -> DeleteTokenResponse.newBuilder().setFound(r.changed()).build())))
                 .whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 
@@ -161,9 +170,9 @@ public final class AclService extends AclGrpc.AclImplBase {
             observer.onError(GrpcErrors.toStatus(e));
             return;
         }
-        forwarder.onLeader(method, request,
+        appliedHere(forwarder.onLeader(method, request,
                         () -> propose(Command.newBuilder().setPutAclPolicy(PutAclPolicyCmd.newBuilder().setPolicy(policy).setUpdate(update)))
-                                .thenApply(r -> PolicyResponse.newBuilder().setPolicy(policy).build()))
+                                .thenApply(r -> PolicyResponse.newBuilder().setPolicy(policy).build())))
                 .whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 
@@ -175,9 +184,9 @@ public final class AclService extends AclGrpc.AclImplBase {
             observer.onError(GrpcErrors.toStatus(e));
             return;
         }
-        forwarder.onLeader(AclGrpc.getDeletePolicyMethod(), request,
+        appliedHere(forwarder.onLeader(AclGrpc.getDeletePolicyMethod(), request,
                         () -> propose(Command.newBuilder().setDeleteAclPolicy(DeleteAclPolicyCmd.newBuilder().setName(request.getName())))
-                                .thenApply(r -> DeletePolicyResponse.newBuilder().setFound(r.changed()).build()))
+                                .thenApply(r -> DeletePolicyResponse.newBuilder().setFound(r.changed()).build())))
                 .whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 
