@@ -38,12 +38,22 @@ public final class Tokens {
         return with(AclGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS), token);
     }
 
-    /** The bootstrap token the first leader wrote into its data dir. */
+    /**
+     * The bootstrap token the first leader wrote into its data dir, once every running member has
+     * applied it (the file appears when the leader has; a follower may lag a few milliseconds).
+     */
     public static String bootstrapToken(LocalCluster cluster) {
-        return Awaitility.await("the bootstrap token file").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        String token = Awaitility.await("the bootstrap token file").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                 .until(() -> cluster.ids().stream()
                         .map(id -> cluster.configOf(id).bootstrapTokenFile())
                         .filter(Files::exists).findFirst().map(Tokens::read).orElse(null), t -> t != null);
+        for (var node : cluster.nodes()) {
+            Awaitility.await("the bootstrap token on " + node.id()).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .ignoreExceptions()
+                    .until(() -> with(io.muster.api.v1.ClusterGrpc.newBlockingStub(cluster.channel(node.id()))
+                            .withDeadlineAfter(5, TimeUnit.SECONDS), token).status(io.muster.api.v1.StatusRequest.getDefaultInstance()) != null);
+        }
+        return token;
     }
 
     public static String read(Path file) {
