@@ -66,6 +66,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final Path workDir;
     private final int electionTimeoutMs;
     private final List<String> jvmOptions;
+    private final List<String> memberArgs;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
@@ -75,6 +76,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.workDir = b.workDir.toAbsolutePath();
         this.electionTimeoutMs = b.electionTimeoutMs;
         this.jvmOptions = List.copyOf(b.jvmOptions);
+        this.memberArgs = List.copyOf(b.memberArgs);
         for (int i = 1; i <= b.size; i++) {
             String id = "n" + i;
             members.add(new Member(id, FreePorts.nextAddress(), FreePorts.nextAddress(), FreePorts.nextAddress(),
@@ -104,6 +106,7 @@ public final class ProcessCluster implements AutoCloseable {
         private int size = 3;
         private int electionTimeoutMs = DEFAULT_ELECTION_TIMEOUT_MS;
         private List<String> jvmOptions = TEST_JVM_OPTIONS;
+        private List<String> memberArgs = List.of();
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -128,6 +131,12 @@ public final class ProcessCluster implements AutoCloseable {
         /** JVM options of every member (e.g. -Xmx), replacing {@link #TEST_JVM_OPTIONS}. */
         public Builder jvmOptions(List<String> jvmOptions) {
             this.jvmOptions = List.copyOf(jvmOptions);
+            return this;
+        }
+
+        /** More {@code muster-server} flags for every member (e.g. {@code --acl-enabled}). */
+        public Builder memberArgs(List<String> args) {
+            this.memberArgs = List.copyOf(args);
             return this;
         }
 
@@ -191,6 +200,7 @@ public final class ProcessCluster implements AutoCloseable {
                 "--peers", String.join(",", members.stream().map(Member::peerSpec).toList()),
                 "--data-dir", self.dataDir().toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs),
                 "--metrics-port", Integer.toString(self.metricsPort())));
+        cmd.addAll(memberArgs);
         try {
             Files.createDirectories(tmpDir);
             Files.writeString(self.log(), String.join(" ", cmd) + System.lineSeparator(),
