@@ -79,6 +79,8 @@ public final class RegisterBench implements Callable<Integer> {
     @Option(names = "--channels-per-node", defaultValue = "1",
             description = "ManagedChannels (HTTP/2 connections) per node, shared by the clients (default ${DEFAULT-VALUE})")
     int channelsPerNode;
+    @Option(names = "--acl", description = "Members run with --acl-enabled and the clients send the bootstrap token (docs/security.md)")
+    boolean acl;
     @Option(names = "--nodes", defaultValue = "3", description = "Cluster size (default ${DEFAULT-VALUE})")
     int nodes;
     @Option(names = "--election-timeout-ms", defaultValue = "1000", description = "Raft election timeout of the nodes (default ${DEFAULT-VALUE})")
@@ -191,7 +193,8 @@ public final class RegisterBench implements Callable<Integer> {
         System.out.println("# peer TLS: " + (peerTls ? "on (peer listener and Raft, mutual)" : "off"));
 
         ProcessCluster cluster = ProcessCluster.builder(dir).size(nodes).electionTimeoutMs(electionTimeoutMs)
-                .jvmOptions(nodeJvmOpts).memberFlags(peerTls ? peerTlsFlags(dir.resolve("pki")) : id -> List.of()).start();
+                .jvmOptions(nodeJvmOpts).memberFlags(peerTls ? peerTlsFlags(dir.resolve("pki")) : id -> List.of())
+                .memberArgs(acl ? List.of("--acl-enabled") : List.of()).start();
         Thread hook = new Thread(cluster::close, "bench-cluster-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         List<ManagedChannel> allChannels = new ArrayList<>();
@@ -201,14 +204,18 @@ public final class RegisterBench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "# leader %s after %.1f s%n", leader.id(), (System.nanoTime() - t0) / 1e9);
 
             List<ProcessCluster.Member> ns = cluster.members();
+            io.grpc.ClientInterceptor token = acl ? bearer(bootstrapToken(ns)) : null;
             // channels[node][k]
             ManagedChannel[][] channels = new ManagedChannel[ns.size()][channelsPerNode];
             for (int i = 0; i < ns.size(); i++) {
                 for (int k = 0; k < channelsPerNode; k++) {
-                    ManagedChannel ch = NettyChannelBuilder.forTarget(ns.get(i).grpcAddress())
+                    NettyChannelBuilder cb = NettyChannelBuilder.forTarget(ns.get(i).grpcAddress())
                             .usePlaintext()
-                            .directExecutor()
-                            .build();
+                            .directExecutor();
+                    if (token != null) {
+                        cb.intercept(token);
+                    }
+                    ManagedChannel ch = cb.build();
                     channels[i][k] = ch;
                     allChannels.add(ch);
                 }
@@ -251,6 +258,31 @@ public final class RegisterBench implements Callable<Integer> {
                 // already shutting down
             }
         }
+    }
+
+    /** The bootstrap token the first leader wrote (in its data dir), once it is there. */
+    private static String bootstrapToken(List<ProcessCluster.Member> ns) throws InterruptedException {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < until) {
+            for (ProcessCluster.Member n : ns) {
+                java.nio.file.Path f = n.dataDir().resolve("acl-bootstrap-token");
+                if (java.nio.file.Files.exists(f)) {
+                    try {
+                        return java.nio.file.Files.readString(f).strip();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("no bootstrap token file within 60 s");
+    }
+
+    private static io.grpc.ClientInterceptor bearer(String token) {
+        io.grpc.Metadata h = new io.grpc.Metadata();
+        h.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(h);
     }
 
     private RunResult runOnce(int run, ProcessCluster.Member leader, ProcessCluster cluster, Client[] cs) throws Exception {

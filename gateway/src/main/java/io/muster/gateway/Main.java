@@ -59,7 +59,8 @@ public final class Main implements Callable<Integer> {
     }
     InstanceSource source = cfg.registry().targets().isEmpty()
         ? new StaticInstanceSource(cfg.staticInstancesByService())
-        : new RegistryInstanceSource(cfg.registry().targets(), cfg.registry().snapshotPath());
+        : new RegistryInstanceSource(cfg.registry().targets(), cfg.registry().snapshotPath(), cfg.registry().token(),
+            cfg.registry().tokenFile() == null ? null : java.nio.file.Path.of(cfg.registry().tokenFile()));
     GatewayServer server = new GatewayServer();
     GatewayServer.BoundPorts ports;
     try {

@@ -1,5 +1,6 @@
 package io.muster.client;
 
+import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -44,10 +45,18 @@ final class Endpoints implements AutoCloseable {
     }
 
     Endpoints(List<String> targets, Function<String, ManagedChannelBuilder<?>> channels) {
+        this(targets, channels, null);
+    }
+
+    /** @param credentials sent with every call on these channels (the ACL token), or null */
+    Endpoints(List<String> targets, Function<String, ManagedChannelBuilder<?>> channels, CallCredentials credentials) {
         this.targets = List.copyOf(targets);
         ClientInterceptor leaderHints = new ClientInterceptor() {
             @Override
             public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                if (credentials != null && options.getCredentials() == null) {
+                    options = options.withCallCredentials(credentials);
+                }
                 return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
                     @Override
                     public void start(Listener<R> listener, Metadata headers) {

@@ -79,7 +79,7 @@ public final class RegistryClient implements AutoCloseable {
     private final Retrier retrier;
 
     private RegistryClient(Builder b) {
-        this.endpoints = new Endpoints(b.targets, b.channels);
+        this.endpoints = new Endpoints(b.targets, b.channels, b.token == null ? null : new BearerToken(b.token));
         this.retry = b.retry;
         this.ownsScheduler = b.scheduler == null;
         this.scheduler = ownsScheduler
@@ -121,6 +121,7 @@ public final class RegistryClient implements AutoCloseable {
         private Ticker ticker = Ticker.system();
         private RandomGenerator random = RandomGenerator.getDefault();
         private Path snapshotDir;
+        private String token;
 
         private Builder(List<String> targets) {
             Objects.requireNonNull(targets, "targets");
@@ -194,6 +195,22 @@ public final class RegistryClient implements AutoCloseable {
          */
         public Builder snapshotDir(Path dir) {
             this.snapshotDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * The ACL token sent with every call ({@code authorization: Bearer <token>}), as
+         * {@code muster acl token create} printed it; needed when the members run with ACLs on
+         * (docs/security.md). Default: none.
+         */
+        public Builder token(String token) {
+            this.token = BearerToken.check(token);
+            return this;
+        }
+
+        /** The ACL token from the first line of {@code file}, read now (e.g. the bootstrap token file). */
+        public Builder tokenFile(Path file) {
+            this.token = BearerToken.read(Objects.requireNonNull(file, "file"));
             return this;
         }
 
@@ -439,6 +456,9 @@ public final class RegistryClient implements AutoCloseable {
             upload.onCompleted();
             return done;
         }));
+    /** ACL management: tokens, policies, bootstrap (the operator rule; see docs/security.md). */
+    public AclAdmin acl() {
+        return new AclAdmin(retrier, retry);
     }
 
     /**

@@ -76,6 +76,12 @@ public final class Main implements Callable<Integer> {
             + "Raft responses and request batches on from its I/O threads, not through its shared pool; "
             + "--no-raft-inline-dispatch keeps bolt's defaults (default " + NodeConfig.DEFAULT_RAFT_INLINE_DISPATCH + ")")
     Boolean raftInlineDispatch;
+    @Option(names = "--acl-enabled", negatable = true, description = "Every call on the public port needs a token "
+            + "(docs/security.md); the first leader creates the bootstrap token (default false)")
+    Boolean aclEnabled;
+    @Option(names = "--acl-bootstrap-token-file", description = "Where the first leader with ACLs on writes the bootstrap "
+            + "token, owner-only (default <data-dir>/acl-bootstrap-token)")
+    Path aclBootstrapTokenFile;
 
     @Option(names = "--peer-tls-cert", description = "PEM certificate of this member (a member certificate of the cluster CA, "
             + "muster cert create-member): turns on mutual TLS on the peer listener and the Raft transport; "
@@ -142,6 +148,8 @@ public final class Main implements Callable<Integer> {
         FileConfig.set(raftInlineDispatch, b::raftInlineDispatch);
         b.peerTls(PeerTlsFiles.of(pick(peerTlsCert, FileConfig.path(f.peerTlsCert())),
                 pick(peerTlsKey, FileConfig.path(f.peerTlsKey())), pick(peerTlsCa, FileConfig.path(f.peerTlsCa()))));
+        FileConfig.set(aclEnabled, b::aclEnabled);
+        FileConfig.set(aclBootstrapTokenFile, b::aclBootstrapTokenFile);
         Limits.Builder l = b.limits();
         FileConfig.set(maxMessageBytes, l::maxMessageBytes);
         FileConfig.set(maxInstanceBytes, l::maxInstanceBytes);

@@ -7,12 +7,15 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.muster.api.v1.AclGrpc;
 import io.muster.api.v1.ClusterGrpc;
 import io.muster.api.v1.Member;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.internal.v1.Command;
 import io.muster.internal.v1.RestoreCmd;
 import io.muster.internal.v1.SetMemberCmd;
+import io.muster.server.api.AclBootstrap;
+import io.muster.server.api.AclService;
 import io.muster.server.api.ClusterService;
 import io.muster.server.api.InternalService;
 import io.muster.server.api.KeepAliveHandler;
@@ -55,6 +58,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -200,9 +204,21 @@ public final class RegistryNode implements AutoCloseable {
         healthChecks = new HealthChecker(healthOptions, healthRuntime, probers, catalog,
                 command -> internal.propose(command), this::healthMembers, peerChannels);
         catalog.addListener(healthChecks);
-        KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive, scheduler);
+        KeepAliveHandler keepAlives = new KeepAliveHandler(id, leases, forwarder, healthChecks::acceptKeepAlive, scheduler, catalog);
         raft.addLeadershipListener(keepAlives);
         RegistryService registry = new RegistryService(raft, catalog, forwarder, watchHub, keepAlives, clock, healthChecks, config.limits());
+        AclService acl = new AclService(raft, catalog, forwarder, clock, new SecureRandom());
+        // revocation: the streams of a deleted token end with the apply of the deletion, on every member
+        catalog.addAclListener(() -> {
+            registry.aclChanged();
+            keepAlives.aclChanged();
+        });
+        if (config.aclEnabled()) {
+            raft.addLeadershipListener(new AclBootstrap(catalog, acl, config.bootstrapTokenFile(), scheduler));
+        }
+        // innermost on each public service: the checks run right before the handler, after the
+        // forwarded-by header is stripped and the call is counted
+        List<ServerInterceptor> aclCheck = config.aclEnabled() ? List.of(AclService.interceptor(catalog)) : List.of();
         ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock, grpcExecutor);
         internal = new InternalService(raft, forwarder, catalog);
         HostPort publicAddress = HostPort.parse("grpc address of " + id, config.self().grpcAddress());
@@ -216,7 +232,7 @@ public final class RegistryNode implements AutoCloseable {
         Readiness readiness = observe();
         // the peer listener first: members that are already up probe it and forward to it
         peerServer = PeerServer.start(HostPort.parse("peer address of " + id, config.self().peerAddress()), internal,
-                List.of(SharedWatchResponses.bind(registry), cluster.bindService()), FORWARDED_METHODS,
+                List.of(SharedWatchResponses.bind(registry), cluster.bindService(), acl.bindService()), FORWARDED_METHODS,
                 health.getHealthService(), List.of(metered),
                 b -> ServerLimits.transport(serverLoops.applyTo(b), config.limits()), RequestParsing::bind,
                 peerTls == null ? null : peerTls.grpcServerContext());
@@ -229,9 +245,13 @@ public final class RegistryNode implements AutoCloseable {
                 // futures; nothing waits), so calls run on the Netty event loops: a hand-off to a pool
                 // thread per call cost more CPU here than the handlers themselves
                 .directExecutor()
-                .addService(RequestParsing.bind(ServerInterceptors.intercept(SharedWatchResponses.bind(registry), forwarded, metered,
+                .addService(RequestParsing.bind(ServerInterceptors.intercept(ServerInterceptors.intercept(
+                        SharedWatchResponses.bind(registry), aclCheck), forwarded, metered,
                         new LeaderHintInterceptor(forwarder), RegistryService.watchConnections(serverLoops))))
-                .addService(RequestParsing.bind(ServerInterceptors.intercept(cluster, forwarded, metered)))
+                .addService(RequestParsing.bind(ServerInterceptors.intercept(ServerInterceptors.intercept(cluster.bindService(), aclCheck),
+                        forwarded, metered)))
+                .addService(RequestParsing.bind(ServerInterceptors.intercept(ServerInterceptors.intercept(acl.bindService(), aclCheck),
+                        forwarded, metered)))
                 .addService(RequestParsing.bind(health.getHealthService()))
                 .addService(RequestParsing.bind(ProtoReflectionServiceV1.newInstance()))
                 .build()
@@ -287,7 +307,13 @@ public final class RegistryNode implements AutoCloseable {
             ClusterGrpc.getMembersMethod().getFullMethodName(),
             ClusterGrpc.getTransferLeadershipMethod().getFullMethodName(),
             ClusterGrpc.getAddMemberMethod().getFullMethodName(),
-            ClusterGrpc.getRemoveMemberMethod().getFullMethodName());
+            ClusterGrpc.getRemoveMemberMethod().getFullMethodName(),
+            AclGrpc.getBootstrapMethod().getFullMethodName(),
+            AclGrpc.getCreateTokenMethod().getFullMethodName(),
+            AclGrpc.getDeleteTokenMethod().getFullMethodName(),
+            AclGrpc.getCreatePolicyMethod().getFullMethodName(),
+            AclGrpc.getUpdatePolicyMethod().getFullMethodName(),
+            AclGrpc.getDeletePolicyMethod().getFullMethodName());
 
     /**
      * Members that share the health checks: the replicated member directory, which the leader keeps

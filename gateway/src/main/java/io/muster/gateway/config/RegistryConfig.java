@@ -16,13 +16,16 @@ import java.util.Optional;
  *                    stale until the registry answers); default {@value #DEFAULT_SNAPSHOT_DIR} under
  *                    {@code java.io.tmpdir} (deploy/local/run.sh points that into its run dir);
  *                    {@code off} disables it
+ * @param token       ACL token for the gateway's registry calls (docs/security.md): one with
+ *                    {@code read} on the services it routes; null when the registry runs without ACLs
+ * @param tokenFile   the same, read from the first line of this file at start (wins over {@code token})
  */
-public record RegistryConfig(List<String> targets, String snapshotDir) {
+public record RegistryConfig(List<String> targets, String snapshotDir, String token, String tokenFile) {
 
   public static final String DEFAULT_SNAPSHOT_DIR = "muster-gateway/registry-snapshots";
 
   public RegistryConfig(List<String> targets) {
-    this(targets, null);
+    this(targets, null, null, null);
   }
 
   /** The failsafe snapshot directory, or empty when turned off. */
@@ -37,6 +40,8 @@ public record RegistryConfig(List<String> targets, String snapshotDir) {
 
   public RegistryConfig {
     Checks.checkArgument(snapshotDir == null || !snapshotDir.isBlank(), "snapshot-dir: '%s' (expected: a directory or off)", snapshotDir);
+    Checks.checkArgument(token == null || !token.isBlank(), "token: blank (expected: <accessor_id>.<secret>, or no key)");
+    Checks.checkArgument(tokenFile == null || !tokenFile.isBlank(), "token-file: blank (expected: a file, or no key)");
     targets = targets == null ? List.of() : List.copyOf(targets);
     for (int i = 0; i < targets.size(); i++) {
       HostPorts.parse("targets[" + i + "]", targets.get(i));

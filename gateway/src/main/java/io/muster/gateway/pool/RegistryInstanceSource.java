@@ -31,8 +31,21 @@ public final class RegistryInstanceSource implements InstanceSource {
    *                    registry is unreachable routes to the last known instances until it answers
    */
   public RegistryInstanceSource(List<String> targets, Optional<Path> snapshotDir) {
+    this(targets, snapshotDir, null, null);
+  }
+
+  /**
+   * @param token     the gateway's ACL token (read on the services it routes), or null
+   * @param tokenFile a file whose first line is that token (wins over {@code token}), or null
+   */
+  public RegistryInstanceSource(List<String> targets, Optional<Path> snapshotDir, String token, Path tokenFile) {
     RegistryClient.Builder b = RegistryClient.builder(targets);
     snapshotDir.ifPresent(b::snapshotDir);
+    if (tokenFile != null) {
+      b.tokenFile(tokenFile);
+    } else if (token != null) {
+      b.token(token);
+    }
     this.client = b.build();
   }
 

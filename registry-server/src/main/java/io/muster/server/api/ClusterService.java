@@ -233,7 +233,8 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                         observer.onError(GrpcErrors.toStatus(err));
                         return;
                     }
-                    CatalogSnapshot snapshot = catalog.snapshot();
+                    // a backup carries services, not this cluster's tokens: restore keeps the target's own ACL state
+                    CatalogSnapshot snapshot = catalog.snapshot().toBuilder().clearAcl().build();
                     ByteString data = snapshot.toByteString();
                     int size = data.size();
                     int from = 0;

@@ -9,6 +9,8 @@ import io.muster.api.v1.KeepAliveResponse;
 import io.grpc.ManagedChannel;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.server.lease.LeaseManager;
+import io.muster.server.catalog.Catalog;
+import io.muster.server.catalog.Principal;
 import io.muster.server.catalog.Rules;
 import io.muster.server.peer.Forwarder;
 import io.muster.server.raft.LeadershipListener;
@@ -52,14 +54,16 @@ public final class KeepAliveHandler implements LeadershipListener {
     private final Consumer<KeepAliveRequest> reports;
     private final ScheduledExecutorService scheduler;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final Catalog catalog;
 
     /**
      * @param reports   receives requests that carry TTL-check reports (after their lease was renewed)
      * @param scheduler runs the leadership changes' work on the streams and the leaderless wait limit
      */
     public KeepAliveHandler(String selfId, LeaseManager leases, Forwarder forwarder, Consumer<KeepAliveRequest> reports,
-                            ScheduledExecutorService scheduler) {
+                            ScheduledExecutorService scheduler, Catalog catalog) {
         this.selfId = selfId;
+        this.catalog = catalog;
         this.leases = leases;
         this.forwarder = forwarder;
         this.reports = reports;
@@ -68,7 +72,8 @@ public final class KeepAliveHandler implements LeadershipListener {
 
     StreamObserver<KeepAliveRequest> open(ServerCallStreamObserver<KeepAliveResponse> down) {
         down.disableAutoRequest();
-        Session session = new Session(down, Forwarder.isForwarded());
+        Principal principal = AclInterceptor.principal();
+        Session session = new Session(down, Forwarder.isForwarded(), principal == null ? null : principal.accessorId());
         sessions.add(session);
         down.request(1);
         return session;
@@ -94,6 +99,15 @@ public final class KeepAliveHandler implements LeadershipListener {
         leaderChanged();
     }
 
+    /** On the apply thread after an ACL change: the streams of deleted tokens end, on the scheduler. */
+    public void aclChanged() {
+        try {
+            scheduler.execute(() -> sessions.forEach(Session::aclChanged));
+        } catch (RejectedExecutionException e) {
+            // shutting down: the streams end with the server
+        }
+    }
+
     /** On jraft's state machine thread: the streams are re-routed on the scheduler. */
     private void leaderChanged() {
         try {
@@ -114,11 +128,42 @@ public final class KeepAliveHandler implements LeadershipListener {
         private KeepAliveRequest waiting;
         private ScheduledFuture<?> waitLimit;
 
-        Session(ServerCallStreamObserver<KeepAliveResponse> down, boolean forwarded) {
+        /** The token of the stream (ACLs on, the member the client called), or null. */
+        private final String accessor;
+
+        Session(ServerCallStreamObserver<KeepAliveResponse> down, boolean forwarded, String accessor) {
             this.down = down;
             this.forwarded = forwarded;
+            this.accessor = accessor;
             down.setOnCancelHandler(this::cancelled);
             down.setOnReadyHandler(this::ready);
+        }
+
+        /** On the scheduler, after an ACL change: a stream whose token was deleted ends. */
+        private synchronized void aclChanged() {
+            if (!done && accessor != null && catalog.acl().principal(accessor) == null) {
+                fail(AclInterceptor.revoked(accessor));
+            }
+        }
+
+        /**
+         * Null if the stream's token may renew {@code leaseId}: write on its instance's service. A
+         * lease this member does not know (not applied here yet, or gone) is passed on: the leader
+         * answers it, and renewing an unknown lease changes nothing.
+         */
+        private Status aclRefusal(long leaseId) {
+            if (accessor == null) {
+                return null;
+            }
+            Principal p = catalog.acl().principal(accessor);
+            if (p == null) {
+                return AclInterceptor.revoked(accessor);
+            }
+            String service = catalog.read(v -> {
+                io.muster.api.v1.Instance i = v.instanceByLease(leaseId);
+                return i == null ? null : i.getService();
+            });
+            return service == null || p.canWrite(service) ? null : AclInterceptor.denied(AclInterceptor.write(service), p);
         }
 
         /** On the scheduler, after this member's leader changed. */
@@ -195,6 +240,11 @@ public final class KeepAliveHandler implements LeadershipListener {
                 // an instance has at most that many checks, so no more reports can be meant
                 fail(Status.INVALID_ARGUMENT.withDescription("reports: " + request.getReportsCount()
                         + " reports (expected: at most " + Rules.MAX_CHECKS + ", one per TTL check of the instance)"));
+                return;
+            }
+            Status refusal = aclRefusal(request.getLeaseId());
+            if (refusal != null) {
+                fail(refusal);
                 return;
             }
             if (request.getLeaseId() <= 0) {

@@ -32,6 +32,7 @@ import io.muster.internal.v1.RegisterCmd;
 import io.muster.internal.v1.SetMaintenanceCmd;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.InstanceKey;
+import io.muster.server.catalog.Principal;
 import io.muster.server.config.Limits;
 import io.muster.server.health.HealthChecker;
 import io.muster.server.peer.Forwarder;
@@ -61,6 +62,8 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     private final HealthChecker healthChecks;
     private final Limits limits;
     private final CatalogSizes sizes = new CatalogSizes();
+    /** Open watches by token (ACLs on): ended with PERMISSION_DENIED when their token is deleted. */
+    private final Map<Watcher, String> tokenWatches = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The interceptor that names each Watch call's connection and event loop for the fan-out; install it on this service. */
     public static ServerInterceptor watchConnections(ServerLoops loops) {
@@ -293,9 +296,13 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
 
     @Override
     public void listServices(ListServicesRequest request, StreamObserver<ListServicesResponse> observer) {
+        Principal principal = AclInterceptor.principal();
         read(request.getConsistency(), view -> {
             ListServicesResponse.Builder b = ListServicesResponse.newBuilder().setRevision(view.revision());
             for (Map.Entry<String, Collection<Instance>> e : view.services().entrySet()) {
+                if (principal != null && !principal.canRead(e.getKey())) {
+                    continue; // a token sees only the services it may read
+                }
                 int healthy = (int) e.getValue().stream().filter(Routing::isRoutable).count();
                 b.addServices(ServiceSummary.newBuilder().setName(e.getKey()).setInstances(e.getValue().size()).setHealthy(healthy));
             }
@@ -340,6 +347,8 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         // Null elsewhere (e.g. the in-process transport), and then it drains on the watch executor
         Executor loop = WatchConnectionInterceptor.LOOP.get();
         Object connection = WatchConnectionInterceptor.CONNECTION.get();
+        Principal principal = AclInterceptor.principal();
+        String accessor = principal == null ? null : principal.accessorId();
         Watcher[] holder = new Watcher[1];
         observer.setOnReadyHandler(() -> {
             Watcher w = holder[0];
@@ -350,6 +359,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         observer.setOnCancelHandler(() -> {
             Watcher w = holder[0];
             if (w != null) {
+                tokenWatches.remove(w);
                 w.close();
             }
         });
@@ -361,17 +371,35 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
 
             @Override
             public void send(WatchResponse response) {
-                observer.onNext(response);
+                WatchResponse readable = accessor == null ? response : readable(response, accessor);
+                if (readable != null) {
+                    observer.onNext(readable);
+                }
             }
 
             @Override
             public void complete() {
+                untrack();
                 observer.onCompleted();
             }
 
             @Override
             public void unavailable(String description) {
+                untrack();
                 observer.onError(Status.UNAVAILABLE.withDescription(description).asRuntimeException());
+            }
+
+            @Override
+            public void denied(String description) {
+                untrack();
+                observer.onError(Status.PERMISSION_DENIED.withDescription(description).asRuntimeException());
+            }
+
+            private void untrack() {
+                Watcher w = holder[0];
+                if (w != null) {
+                    tokenWatches.remove(w);
+                }
             }
 
             @Override
@@ -386,13 +414,76 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         };
         try {
             holder[0] = watchHub.open(services, request.getStartRevision(), progressMs, !request.getAllowLeaderless(), sink);
+            if (accessor != null) {
+                tokenWatches.put(holder[0], accessor);
+                if (catalog.acl().principal(accessor) == null) {
+                    // deleted between the check and now: the ACL change has already passed this stream
+                    holder[0].endDenied(AclInterceptor.revoked(accessor).getDescription());
+                }
+            }
             if (observer.isCancelled()) {
+                tokenWatches.remove(holder[0]);
                 holder[0].close();
             }
         } catch (LeaderlessException e) {
             observer.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
         } catch (IllegalStateException e) {
             observer.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+        }
+    }
+
+    /**
+     * On the apply thread after an ACL change: the watches of deleted tokens end with
+     * PERMISSION_DENIED, serialized with their messages (on their event loop). Never blocks.
+     */
+    public void aclChanged() {
+        var acl = catalog.acl();
+        tokenWatches.forEach((w, accessor) -> {
+            if (acl.principal(accessor) == null && tokenWatches.remove(w) != null) {
+                w.endDenied(AclInterceptor.revoked(accessor).getDescription());
+            }
+        });
+    }
+
+    /**
+     * What a restricted token may see of {@code response}: events and snapshot instances of the
+     * services it may read, under the token's current rules. A page of events left empty becomes a
+     * PROGRESS message at its revision, so the client's resume position still moves; null once the
+     * token is deleted (the stream is ending).
+     */
+    private WatchResponse readable(WatchResponse response, String accessor) {
+        Principal p = catalog.acl().principal(accessor);
+        if (p == null) {
+            return null;
+        }
+        if (p.readsEverything()) {
+            return response;
+        }
+        switch (response.getKind()) {
+            case EVENTS -> {
+                WatchResponse.Builder b = response.toBuilder().clearEvents();
+                response.getEventsList().forEach(e -> {
+                    if (p.canRead(e.getInstance().getService())) {
+                        b.addEvents(e);
+                    }
+                });
+                if (b.getEventsCount() == 0) {
+                    return WatchResponse.newBuilder().setKind(WatchResponse.Kind.PROGRESS).setRevision(response.getRevision()).build();
+                }
+                return b.getEventsCount() == response.getEventsCount() ? response : b.build();
+            }
+            case SNAPSHOT -> {
+                WatchResponse.Builder b = response.toBuilder().clearInstances();
+                response.getInstancesList().forEach(i -> {
+                    if (p.canRead(i.getService())) {
+                        b.addInstances(i);
+                    }
+                });
+                return b.getInstancesCount() == response.getInstancesCount() ? response : b.build();
+            }
+            default -> {
+                return response;
+            }
         }
     }
 }

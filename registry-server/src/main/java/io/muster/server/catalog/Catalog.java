@@ -39,6 +39,8 @@ public final class Catalog {
     private final Map<Long, InstanceKey> leases = new HashMap<>();
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final List<CatalogListener> listeners = new CopyOnWriteArrayList<>();
+    private final AclTable acl = new AclTable();
+    private final List<Runnable> aclListeners = new CopyOnWriteArrayList<>();
     private long revision;
     private long nextLeaseId = 1;
     private final LongAdder[] rejected = newCounters();
@@ -53,6 +55,19 @@ public final class Catalog {
 
     public void addListener(CatalogListener listener) {
         listeners.add(listener);
+    }
+
+    /**
+     * Runs {@code listener} on the apply thread after every ACL change and every state reset (a
+     * snapshot load), once the new {@link #acl()} view is published. It must not block.
+     */
+    public void addAclListener(Runnable listener) {
+        aclListeners.add(listener);
+    }
+
+    /** The ACL state as of the last applied change; read without a lock. */
+    public AclView acl() {
+        return acl.view();
     }
 
     /**
@@ -96,10 +111,21 @@ public final class Catalog {
                                 Rejection.Reason.RESTORE_NOT_EMPTY, Rules.message("restore", "catalog at revision " + revision,
                                 "an empty catalog (revision 0)")));
                     }
-                    // the backup's member directory describes the old cluster: keep this one's
-                    resetTo(command.getRestore().getSnapshot().toBuilder().clearMembers().addAllMembers(members.values()).build());
+                    // the backup's member directory and ACL describe the old cluster: keep this one's
+                    resetTo(command.getRestore().getSnapshot().toBuilder().clearMembers().addAllMembers(members.values())
+                            .setAcl(acl.snapshot()).build());
                     yield new ApplyResult(revision, true, null, false);
                 }
+                case CREATE_ACL_TOKEN -> {
+                    acl.createToken(command.getCreateAclToken());
+                    yield aclChanged(true);
+                }
+                case DELETE_ACL_TOKEN -> aclChanged(acl.deleteToken(command.getDeleteAclToken()));
+                case PUT_ACL_POLICY -> {
+                    acl.putPolicy(command.getPutAclPolicy());
+                    yield aclChanged(true);
+                }
+                case DELETE_ACL_POLICY -> aclChanged(acl.deletePolicy(command.getDeleteAclPolicy()));
                 // a batch entry is unwrapped by the state machine: one that reaches here was nested
                 case BATCH -> throw new CommandRejectedException(Rejection.invalid(Rejection.Reason.NESTED_BATCH,
                         Rules.message("command", "batch", "one operation; a batch is never nested")));
@@ -117,6 +143,14 @@ public final class Catalog {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** An ACL change takes no revision: revisions number the catalog's events, which watchers receive. */
+    private ApplyResult aclChanged(boolean changed) {
+        if (changed) {
+            aclListeners.forEach(Runnable::run);
+        }
+        return new ApplyResult(revision, changed, null, changed);
     }
 
     /** Commands rejected with {@code reason} since this catalog was created (identical on every replica for the same log). */
@@ -292,6 +326,7 @@ public final class Catalog {
                 .setNextLeaseId(nextLeaseId)
                 .addAllInstances(v.allInstances())
                 .addAllMembers(members.values())
+                .setAcl(acl.snapshot())
                 .build());
     }
 
@@ -318,6 +353,8 @@ public final class Catalog {
         }
         revision = snapshot.getRevision();
         nextLeaseId = Math.max(1, snapshot.getNextLeaseId());
+        acl.resetTo(snapshot.getAcl());
+        aclListeners.forEach(Runnable::run);
         Collection<Instance> all = view.allInstances();
         for (CatalogListener l : listeners) {
             l.onReset(all, revision);

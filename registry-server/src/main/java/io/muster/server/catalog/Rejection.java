@@ -35,6 +35,10 @@ public record Rejection(Kind kind, Reason reason, String message) {
         INVALID_MAINTENANCE("invalid_maintenance"),
         /** A maintenance change for an instance that is not registered. */
         UNKNOWN_INSTANCE("unknown_instance"),
+        /** An ACL command breaking a rule of {@link AclRules} (names, prefixes, sizes). */
+        INVALID_ACL("invalid_acl"),
+        /** An ACL command the ACL state does not fit (a name taken, a policy unknown or in use, bootstrapped already). */
+        ACL_CONFLICT("acl_conflict"),
         NO_OPERATION("no_operation");
 
         private final String label;

@@ -54,11 +54,14 @@ public record FileConfig(
         @JsonProperty("raft-inline-dispatch") Boolean raftInlineDispatch,
         @JsonProperty("peer-tls-cert") String peerTlsCert,
         @JsonProperty("peer-tls-key") String peerTlsKey,
-        @JsonProperty("peer-tls-ca") String peerTlsCa) {
+        @JsonProperty("peer-tls-ca") String peerTlsCa,
+        @JsonProperty("acl-enabled") Boolean aclEnabled,
+        @JsonProperty("acl-bootstrap-token-file") String aclBootstrapTokenFile) {
 
     /** A file with no keys. */
     public static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+            null, null);
 
     private static final YamlConfigLoader LOADER = YamlConfigLoader.create();
 
@@ -91,6 +94,8 @@ public record FileConfig(
         set(healthThreads, b::healthThreads);
         set(restore == null ? null : Path.of(restore), b::restoreFrom);
         set(raftInlineDispatch, b::raftInlineDispatch);
+        set(aclEnabled, b::aclEnabled);
+        set(aclBootstrapTokenFile == null ? null : Path.of(aclBootstrapTokenFile), b::aclBootstrapTokenFile);
         Limits.Builder l = b.limits();
         set(maxMessageBytes, l::maxMessageBytes);
         set(maxInstanceBytes, l::maxInstanceBytes);

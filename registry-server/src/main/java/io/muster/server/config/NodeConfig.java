@@ -21,11 +21,14 @@ import java.util.Set;
  *                    transport, hands Raft responses and batches of requests on from its I/O threads
  *                    instead of through its shared default pool (docs/architecture.md, "Process-wide settings")
  * @param peerTls     mutual TLS on the peer listener and the Raft transport; null = plaintext
+ * @param aclEnabled  every call on the public port needs a token (docs/security.md)
+ * @param aclBootstrapTokenFile where the first leader of a cluster with ACLs on and no bootstrap token
+ *                    writes the one it creates; null: {@code <data-dir>/acl-bootstrap-token}
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
                          int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
                          int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch,
-                         PeerTlsFiles peerTls) {
+                         PeerTlsFiles peerTls, boolean aclEnabled, Path aclBootstrapTokenFile) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
@@ -65,6 +68,11 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         range("history-size", historySize, 16, 10_000_000);
         range("metrics-port", metricsPort, -1, 65535);
         range("health-threads", healthThreads, 1, 64);
+    }
+
+    /** Where the bootstrap token is written: the flag's path, or {@code acl-bootstrap-token} in the data dir. */
+    public Path bootstrapTokenFile() {
+        return aclBootstrapTokenFile != null ? aclBootstrapTokenFile : dataDir.resolve("acl-bootstrap-token");
     }
 
     static void range(String field, long value, long min, long max) {
@@ -136,6 +144,8 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         private Limits.Builder limits = Limits.builder();
         private boolean raftInlineDispatch = DEFAULT_RAFT_INLINE_DISPATCH;
         private PeerTlsFiles peerTls;
+        private boolean aclEnabled;
+        private Path aclBootstrapTokenFile;
 
         private Builder(PeerSpec self) {
             this.self = self;
@@ -156,6 +166,8 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             limits = c.limits.toBuilder();
             raftInlineDispatch = c.raftInlineDispatch;
             peerTls = c.peerTls;
+            aclEnabled = c.aclEnabled;
+            aclBootstrapTokenFile = c.aclBootstrapTokenFile;
         }
 
         public Builder self(PeerSpec value) {
@@ -229,6 +241,16 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             return this;
         }
 
+        public Builder aclEnabled(boolean value) {
+            aclEnabled = value;
+            return this;
+        }
+
+        public Builder aclBootstrapTokenFile(Path value) {
+            aclBootstrapTokenFile = value;
+            return this;
+        }
+
         /** The limits being built, to change one of them in place. */
         public Limits.Builder limits() {
             return limits;
@@ -252,7 +274,8 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
 
         public NodeConfig build() {
             return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
-                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch, peerTls);
+                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch, peerTls,
+                    aclEnabled, aclBootstrapTokenFile);
         }
     }
 }

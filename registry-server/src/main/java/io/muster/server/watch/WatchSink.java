@@ -24,6 +24,14 @@ public interface WatchSink {
     }
 
     /**
+     * Ends the stream because its caller may no longer read it (its token was revoked): with
+     * PERMISSION_DENIED and {@code description}. A sink that carries no status just completes.
+     */
+    default void denied(String description) {
+        complete();
+    }
+
+    /**
      * The thread that owns this sink's transport (a gRPC stream's Netty event loop), where the
      * watcher drains without handing each message to another thread; null to drain on the hub's
      * watch executor. It must never block and must run tasks in order.

@@ -42,6 +42,8 @@ public final class Watcher {
     private final boolean requiresLeader;
     /** Why the stream must end with UNAVAILABLE (this member lost its leader), or null. */
     private volatile String unavailable;
+    /** Whether {@link #unavailable} is a refusal ({@link #endDenied}); written before it. */
+    private volatile boolean denied;
 
     // touched only inside drain (serialized)
     private long next;
@@ -104,7 +106,20 @@ public final class Watcher {
 
     /** Ends the stream with UNAVAILABLE on its next drain (serialized with its messages). Never blocks. */
     void endUnavailable(String description) {
+        end(description, false);
+    }
+
+    /**
+     * Ends the stream with PERMISSION_DENIED ({@link WatchSink#denied}) on its next drain, serialized
+     * with its messages: its token was revoked. Never blocks; any thread (the apply thread).
+     */
+    public void endDenied(String description) {
+        end(description, true);
+    }
+
+    private void end(String description, boolean deny) {
         if (unavailable == null && !closed) {
+            denied = deny;
             unavailable = description;
             wake();
         }
@@ -186,8 +201,12 @@ public final class Watcher {
         }
         String why = unavailable;
         if (why != null) {
-            hub.leaderlessEnded.increment();
-            sink.unavailable(why);
+            if (denied) {
+                sink.denied(why);
+            } else {
+                hub.leaderlessEnded.increment();
+                sink.unavailable(why);
+            }
             close();
             return;
         }

@@ -68,6 +68,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final int electionTimeoutMs;
     private final List<String> jvmOptions;
     private final Function<String, List<String>> memberFlags;
+    private final List<String> memberArgs;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
@@ -78,6 +79,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.electionTimeoutMs = b.electionTimeoutMs;
         this.jvmOptions = List.copyOf(b.jvmOptions);
         this.memberFlags = b.memberFlags;
+        this.memberArgs = List.copyOf(b.memberArgs);
         for (int i = 1; i <= b.size; i++) {
             String id = "n" + i;
             members.add(new Member(id, FreePorts.nextAddress(), FreePorts.nextAddress(), FreePorts.nextAddress(),
@@ -108,6 +110,7 @@ public final class ProcessCluster implements AutoCloseable {
         private int electionTimeoutMs = DEFAULT_ELECTION_TIMEOUT_MS;
         private List<String> jvmOptions = TEST_JVM_OPTIONS;
         private Function<String, List<String>> memberFlags = id -> List.of();
+        private List<String> memberArgs = List.of();
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -141,6 +144,12 @@ public final class ProcessCluster implements AutoCloseable {
          */
         public Builder memberFlags(Function<String, List<String>> flagsById) {
             this.memberFlags = java.util.Objects.requireNonNull(flagsById, "flagsById");
+            return this;
+        }
+
+        /** More {@code muster-server} flags for every member (e.g. {@code --acl-enabled}). */
+        public Builder memberArgs(List<String> args) {
+            this.memberArgs = List.copyOf(args);
             return this;
         }
 
@@ -205,6 +214,7 @@ public final class ProcessCluster implements AutoCloseable {
                 "--data-dir", self.dataDir().toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs),
                 "--metrics-port", Integer.toString(self.metricsPort())));
         cmd.addAll(memberFlags.apply(id));
+        cmd.addAll(memberArgs);
         try {
             Files.createDirectories(tmpDir);
             Files.writeString(self.log(), String.join(" ", cmd) + System.lineSeparator(),

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
             "5:permission denied or unauthenticated"},
         subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.Maint.class, Commands.ListServices.class,
                 Commands.Discover.class, Commands.WatchCmd.class, ClusterCommands.Members.class, ClusterCommands.Leader.class,
-                ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class,
+                ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class, AclCommands.AclCmd.class,
                 EndpointCommands.EndpointCmd.class, HealthCommands.HealthCmd.class, CompletionCommand.class, CommandLine.HelpCommand.class,
                 CdsTraining.class})
 public final class MusterCli implements Callable<Integer> {
@@ -56,6 +56,14 @@ public final class MusterCli implements Callable<Integer> {
 
     @Option(names = "--timeout-ms", scope = ScopeType.INHERIT, defaultValue = "5000", description = "Deadline of the command in ms, retries on other members included (default ${DEFAULT-VALUE})")
     long timeoutMs;
+
+    @Option(names = "--token", scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_TOKEN}", paramLabel = "TOKEN",
+            description = "ACL token <accessor_id>.<secret> sent with every call (env MUSTER_TOKEN); see docs/security.md")
+    String token;
+
+    @Option(names = "--token-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "Read the ACL token from the first line of FILE (e.g. the bootstrap token file); wins over --token")
+    java.nio.file.Path tokenFile;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -91,10 +99,15 @@ public final class MusterCli implements Callable<Integer> {
         }
         // the deadline of the whole command, retries on other members included: a script waits at most this long
         Duration deadline = Duration.ofMillis(timeoutMs);
-        return RegistryClient.builder(List.of(targets.split(",")))
+        RegistryClient.Builder b = RegistryClient.builder(List.of(targets.split(",")))
                 .retryPolicy(new RetryPolicy(deadline, deadline, Duration.ofMillis(50), Duration.ofSeconds(1)))
-                .channelBuilder(this::channel)
-                .build();
+                .channelBuilder(this::channel);
+        if (tokenFile != null) {
+            b.tokenFile(tokenFile);
+        } else if (token != null && !token.isBlank()) {
+            b.token(token);
+        }
+        return b.build();
     }
 
     /** A plain-text channel to one member on this command's event loop (keep-alive as the client library's default). */

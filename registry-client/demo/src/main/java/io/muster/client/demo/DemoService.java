@@ -42,6 +42,10 @@ public final class DemoService implements Callable<Integer> {
     String zone;
     @Option(names = "--targets", defaultValue = "${env:MUSTER_TARGETS:-127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003}")
     String targets;
+    @Option(names = "--token", defaultValue = "${env:MUSTER_TOKEN}", description = "ACL token with write on this service (env MUSTER_TOKEN)")
+    String token;
+    @Option(names = "--token-file", description = "Read the ACL token from the first line of this file (wins over --token)")
+    java.nio.file.Path tokenFile;
 
     private final AtomicBoolean healthy = new AtomicBoolean(true);
 
@@ -63,7 +67,13 @@ public final class DemoService implements Callable<Integer> {
             reply(ex, 200, "hello from " + service + "/" + id + " (" + version + ") path " + ex.getRequestURI() + "\n");
         });
         http.start();
-        RegistryClient client = RegistryClient.builder(List.of(targets.split(","))).build();
+        RegistryClient.Builder builder = RegistryClient.builder(List.of(targets.split(",")));
+        if (tokenFile != null) {
+            builder.tokenFile(tokenFile);
+        } else if (token != null && !token.isBlank()) {
+            builder.token(token);
+        }
+        RegistryClient client = builder.build();
         Registration reg = client.register(Instance.newBuilder()
                 .setService(service).setId(id).setHost(host).setPort(port).setZone(zone)
                 .putMetadata("version", version).addTags(version)
