@@ -15,6 +15,7 @@ import io.muster.api.v1.DiscoverRequest;
 import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.UpdateHealthRequest;
+import io.muster.api.v1.SetMaintenanceRequest;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.catalog.AclView;
 import io.muster.server.catalog.Principal;
@@ -63,6 +64,7 @@ final class AclInterceptor implements ServerInterceptor {
         NEEDS.put(RegistryGrpc.getRegisterMethod().getFullMethodName(), Need.WRITE_SERVICE);
         NEEDS.put(RegistryGrpc.getDeregisterMethod().getFullMethodName(), Need.WRITE_SERVICE);
         NEEDS.put(RegistryGrpc.getUpdateHealthMethod().getFullMethodName(), Need.WRITE_SERVICE);
+        NEEDS.put(RegistryGrpc.getSetMaintenanceMethod().getFullMethodName(), Need.WRITE_SERVICE);
         NEEDS.put(RegistryGrpc.getDiscoverMethod().getFullMethodName(), Need.READ_SERVICE);
         NEEDS.put(RegistryGrpc.getWatchMethod().getFullMethodName(), Need.READ_SERVICE);
         NEEDS.put(RegistryGrpc.getListServicesMethod().getFullMethodName(), Need.TOKEN);
@@ -130,6 +132,9 @@ final class AclInterceptor implements ServerInterceptor {
             return p.canWrite(r.getService()) ? null : write(r.getService());
         }
         if (request instanceof UpdateHealthRequest r) {
+            return p.canWrite(r.getService()) ? null : write(r.getService());
+        }
+        if (request instanceof SetMaintenanceRequest r) {
             return p.canWrite(r.getService()) ? null : write(r.getService());
         }
         if (request instanceof DiscoverRequest r) {
