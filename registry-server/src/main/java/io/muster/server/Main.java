@@ -5,6 +5,7 @@ import io.muster.server.config.FileConfig;
 import io.muster.server.config.Limits;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
+import io.muster.server.config.PublicTls;
 import io.muster.server.raft.BoltDispatch;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,6 +76,17 @@ public final class Main implements Callable<Integer> {
             + "Raft responses and request batches on from its I/O threads, not through its shared pool; "
             + "--no-raft-inline-dispatch keeps bolt's defaults (default " + NodeConfig.DEFAULT_RAFT_INLINE_DISPATCH + ")")
     Boolean raftInlineDispatch;
+    @Option(names = "--tls-cert", description = "PEM certificate of the public gRPC port: turns TLS on there (with --tls-key); "
+            + "re-read when the file changes")
+    Path tlsCert;
+    @Option(names = "--tls-key", description = "PEM (PKCS#8) private key of --tls-cert; re-read when the file changes")
+    Path tlsKey;
+    @Option(names = "--tls-client-ca", description = "PEM CA that signs the client certificates the public port accepts "
+            + "(implies --tls-client-auth require unless set)")
+    Path tlsClientCa;
+    @Option(names = "--tls-client-auth", description = "Client certificates on the public port: none, optional or require "
+            + "(default none; require when --tls-client-ca is set)")
+    String tlsClientAuth;
 
     static {
         // bolt (jraft's transport) must log through plain slf4j
@@ -125,6 +137,8 @@ public final class Main implements Callable<Integer> {
         FileConfig.set(healthThreads, b::healthThreads);
         FileConfig.set(restore, b::restoreFrom);
         FileConfig.set(raftInlineDispatch, b::raftInlineDispatch);
+        b.tls(PublicTls.of(pick(tlsCert, path(f.tlsCert())), pick(tlsKey, path(f.tlsKey())),
+                pick(tlsClientCa, path(f.tlsClientCa())), pick(tlsClientAuth, f.tlsClientAuth())));
         Limits.Builder l = b.limits();
         FileConfig.set(maxMessageBytes, l::maxMessageBytes);
         FileConfig.set(maxInstanceBytes, l::maxInstanceBytes);
@@ -138,6 +152,10 @@ public final class Main implements Callable<Integer> {
         FileConfig.set(permitKeepAliveTimeMs, l::permitKeepAliveTimeMs);
         FileConfig.set(maxConnectionIdleMs, l::maxConnectionIdleMs);
         return b.build();
+    }
+
+    private static Path path(String value) {
+        return value == null ? null : Path.of(value);
     }
 
     private static String require(String flag, String value) {
@@ -163,7 +181,7 @@ public final class Main implements Callable<Integer> {
             node.close();
             stopped.countDown();
         }, "muster-shutdown"));
-        System.out.println("muster-server " + config.self().id() + " ready: grpc " + config.self().grpcAddress()
+        System.out.println("muster-server " + config.self().id() + " ready: grpc" + (config.tls() == null ? " " : " (tls) ") + config.self().grpcAddress()
                 + " raft " + config.self().raftAddress() + " peer " + config.self().peerAddress());
         stopped.await();
         return 0;

@@ -21,6 +21,7 @@ import io.muster.server.api.RegistryService;
 import io.muster.server.api.RequestParsing;
 import io.muster.server.api.ServerLimits;
 import io.muster.server.api.ServerLoops;
+import io.muster.server.api.ServerTls;
 import io.muster.server.api.SharedWatchResponses;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.config.HostPort;
@@ -92,6 +93,7 @@ public final class RegistryNode implements AutoCloseable {
     private final Forwarder forwarder;
     private final HealthStatusManager health = new HealthStatusManager();
     private Server server;
+    private ServerTls publicTls;
     private PeerServer peerServer;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private MetricsServer metricsServer;
@@ -204,7 +206,12 @@ public final class RegistryNode implements AutoCloseable {
                 List.of(SharedWatchResponses.bind(registry), cluster.bindService()), FORWARDED_METHODS,
                 health.getHealthService(), List.of(metered),
                 b -> ServerLimits.transport(serverLoops.applyTo(b), config.limits()), RequestParsing::bind);
-        server = ServerLimits.apply(serverLoops.applyTo(NettyServerBuilder.forAddress(bind)), config.limits(), meters)
+        NettyServerBuilder publicPort = NettyServerBuilder.forAddress(bind);
+        if (config.tls() != null) {
+            publicTls = ServerTls.start(id, config.tls(), ServerTls.provider(), scheduler);
+            publicPort.sslContext(publicTls.context());
+        }
+        server = ServerLimits.apply(serverLoops.applyTo(publicPort), config.limits(), meters)
                 // every handler is asynchronous (Raft proposals, ReadIndex and forwarding complete
                 // futures; nothing waits), so calls run on the Netty event loops: a hand-off to a pool
                 // thread per call cost more CPU here than the handlers themselves
@@ -224,7 +231,7 @@ public final class RegistryNode implements AutoCloseable {
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(RegistryGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(ClusterGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        log.info("registry node {} serving gRPC on {}, peers on {} (raft {})", id, bind, peerServer.address(), config.self().raftAddress());
+        log.info("registry node {} serving gRPC{} on {}, peers on {} (raft {})", id, publicTls == null ? "" : " (TLS)", bind, peerServer.address(), config.self().raftAddress());
     }
 
     /**
@@ -432,6 +439,9 @@ public final class RegistryNode implements AutoCloseable {
         }
         if (peerServer != null) {
             peerServer.close();
+        }
+        if (publicTls != null) {
+            publicTls.close();
         }
         if (metricsServer != null) {
             metricsServer.close();

@@ -20,6 +20,10 @@ import java.util.function.Consumer;
  * data-dir: /var/lib/muster
  * election-timeout-ms: 1000
  * max-watchers-per-connection: 1000
+ * tls-cert: /etc/muster/tls/n1.pem
+ * tls-key: /etc/muster/tls/n1-key.pem
+ * tls-client-ca: /etc/muster/tls/ca.pem
+ * tls-client-auth: require
  * }</pre>
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -48,11 +52,16 @@ public record FileConfig(
         @JsonProperty("max-watch-services") Integer maxWatchServices,
         @JsonProperty("permit-keep-alive-time-ms") Long permitKeepAliveTimeMs,
         @JsonProperty("max-connection-idle-ms") Long maxConnectionIdleMs,
-        @JsonProperty("raft-inline-dispatch") Boolean raftInlineDispatch) {
+        @JsonProperty("raft-inline-dispatch") Boolean raftInlineDispatch,
+        @JsonProperty("tls-cert") String tlsCert,
+        @JsonProperty("tls-key") String tlsKey,
+        @JsonProperty("tls-client-ca") String tlsClientCa,
+        @JsonProperty("tls-client-auth") String tlsClientAuth) {
 
     /** A file with no keys. */
     public static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+            null, null, null, null);
 
     private static final YamlConfigLoader LOADER = YamlConfigLoader.create();
 

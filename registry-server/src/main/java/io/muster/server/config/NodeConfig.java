@@ -20,10 +20,12 @@ import java.util.Set;
  * @param raftInlineDispatch process-wide, applied by {@code Main} (never by the node): bolt, the Raft
  *                    transport, hands Raft responses and batches of requests on from its I/O threads
  *                    instead of through its shared default pool (docs/architecture.md, "Process-wide settings")
+ * @param tls         TLS on the public gRPC port, or null for plain text (docs/security.md)
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
                          int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
-                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch) {
+                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch,
+                         PublicTls tls) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
@@ -129,6 +131,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         private Path restoreFrom;
         private Limits.Builder limits = Limits.builder();
         private boolean raftInlineDispatch = DEFAULT_RAFT_INLINE_DISPATCH;
+        private PublicTls tls;
 
         private Builder(PeerSpec self) {
             this.self = self;
@@ -148,6 +151,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             restoreFrom = c.restoreFrom;
             limits = c.limits.toBuilder();
             raftInlineDispatch = c.raftInlineDispatch;
+            tls = c.tls;
         }
 
         public Builder self(PeerSpec value) {
@@ -215,6 +219,12 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             return this;
         }
 
+        /** TLS on the public gRPC port; null (the default) for plain text. */
+        public Builder tls(PublicTls value) {
+            tls = value;
+            return this;
+        }
+
         /** The limits being built, to change one of them in place. */
         public Limits.Builder limits() {
             return limits;
@@ -238,7 +248,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
 
         public NodeConfig build() {
             return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
-                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch);
+                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch, tls);
         }
     }
 }
