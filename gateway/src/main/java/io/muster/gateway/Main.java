@@ -34,6 +34,18 @@ public final class Main implements Callable<Integer> {
 
   private final CountDownLatch stop = new CountDownLatch(1);
 
+  /** The registry connection's TLS from {@code registry.tls|ca|cert|key}. */
+  static io.muster.client.RegistryClient.Builder registryTls(io.muster.gateway.config.RegistryConfig r,
+                                                              io.muster.client.RegistryClient.Builder b) {
+    if (r.tlsOn()) {
+      b.tls(r.ca() == null ? null : java.nio.file.Path.of(r.ca()));
+      if (r.cert() != null) {
+        b.clientCertificate(java.nio.file.Path.of(r.cert()), java.nio.file.Path.of(r.key()));
+      }
+    }
+    return b;
+  }
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
@@ -59,7 +71,7 @@ public final class Main implements Callable<Integer> {
     }
     InstanceSource source = cfg.registry().targets().isEmpty()
         ? new StaticInstanceSource(cfg.staticInstancesByService())
-        : new RegistryInstanceSource(cfg.registry().targets(), cfg.registry().snapshotPath());
+        : new RegistryInstanceSource(cfg.registry().targets(), cfg.registry().snapshotPath(), b -> registryTls(cfg.registry(), b));
     GatewayServer server = new GatewayServer();
     GatewayServer.BoundPorts ports;
     try {

@@ -16,13 +16,27 @@ import java.util.Optional;
  *                    stale until the registry answers); default {@value #DEFAULT_SNAPSHOT_DIR} under
  *                    {@code java.io.tmpdir} (deploy/local/run.sh points that into its run dir);
  *                    {@code off} disables it
+ * @param tls         talk TLS to the members (implied by {@code ca} or {@code cert}); without {@code ca}
+ *                    the JDK's default CAs are trusted
+ * @param ca          PEM CA certificate that signed the members' certificates
+ * @param cert        PEM client certificate, for members that ask for one ({@code --tls-client-auth}); with {@code key}
+ * @param key         its PEM PKCS#8 private key
  */
-public record RegistryConfig(List<String> targets, String snapshotDir) {
+public record RegistryConfig(List<String> targets, String snapshotDir, Boolean tls, String ca, String cert, String key) {
 
   public static final String DEFAULT_SNAPSHOT_DIR = "muster-gateway/registry-snapshots";
 
   public RegistryConfig(List<String> targets) {
     this(targets, null);
+  }
+
+  public RegistryConfig(List<String> targets, String snapshotDir) {
+    this(targets, snapshotDir, null, null, null, null);
+  }
+
+  /** Whether the connection to the members is TLS. */
+  public boolean tlsOn() {
+    return Boolean.TRUE.equals(tls) || ca != null || cert != null;
   }
 
   /** The failsafe snapshot directory, or empty when turned off. */
@@ -37,6 +51,8 @@ public record RegistryConfig(List<String> targets, String snapshotDir) {
 
   public RegistryConfig {
     Checks.checkArgument(snapshotDir == null || !snapshotDir.isBlank(), "snapshot-dir: '%s' (expected: a directory or off)", snapshotDir);
+    Checks.checkArgument((cert == null) == (key == null), "registry.%s: missing (cert and key go together)", cert == null ? "cert" : "key");
+    Checks.checkArgument(!Boolean.FALSE.equals(tls) || (ca == null && cert == null), "registry.tls: false, but ca or cert is set");
     targets = targets == null ? List.of() : List.copyOf(targets);
     for (int i = 0; i < targets.size(); i++) {
       HostPorts.parse("targets[" + i + "]", targets.get(i));

@@ -31,9 +31,18 @@ public final class RegistryInstanceSource implements InstanceSource {
    *                    registry is unreachable routes to the last known instances until it answers
    */
   public RegistryInstanceSource(List<String> targets, Optional<Path> snapshotDir) {
+    this(targets, snapshotDir, b -> b);
+  }
+
+  /**
+   * @param connection sets up the client's connection to the members (TLS: the CA, the gateway's
+   *                   client certificate), on the builder of {@code targets}
+   */
+  public RegistryInstanceSource(List<String> targets, Optional<Path> snapshotDir,
+                                java.util.function.UnaryOperator<RegistryClient.Builder> connection) {
     RegistryClient.Builder b = RegistryClient.builder(targets);
     snapshotDir.ifPresent(b::snapshotDir);
-    this.client = b.build();
+    this.client = connection.apply(b).build();
   }
 
   @Override

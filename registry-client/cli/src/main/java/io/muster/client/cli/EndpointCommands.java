@@ -3,7 +3,6 @@ package io.muster.client.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -52,7 +51,7 @@ final class EndpointCommands {
 
         List<String> endpoints() {
             if (!cluster) {
-                return List.of(cli.targets.split(","));
+                return cli.targets();
             }
             try (RegistryClient client = cli.client()) {
                 return client.members().getMembersList().stream().map(Member::getGrpcAddress).filter(a -> !a.isEmpty()).toList();
@@ -65,7 +64,7 @@ final class EndpointCommands {
             List<CompletableFuture<T>> answers = new ArrayList<>();
             try {
                 for (String e : endpoints) {
-                    ManagedChannel ch = Grpc.newChannelBuilder(e, InsecureChannelCredentials.create()).build();
+                    ManagedChannel ch = Grpc.newChannelBuilder(e, cli.channelCredentials()).build();
                     channels.add(ch);
                     answers.add(ask.ask(e, ch));
                 }

@@ -1,7 +1,6 @@
 package io.muster.client.cli;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.muster.api.v1.CheckReport;
 import io.muster.api.v1.CheckResult;
@@ -89,12 +88,12 @@ final class HealthCommands {
         static UpdateHealthResponse call(MusterCli cli, UpdateHealthRequest req) {
             RuntimeException last = null;
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(cli.timeoutMs);
-            for (String target : cli.targets.split(",")) {
+            for (String target : cli.targets()) {
                 long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
                 if (left <= 0) {
                     break;
                 }
-                ManagedChannel ch = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+                ManagedChannel ch = Grpc.newChannelBuilder(target, cli.channelCredentials()).build();
                 try {
                     CompletableFuture<UpdateHealthResponse> f = EndpointCommands.unary(
                             RegistryGrpc.newStub(ch).withDeadlineAfter(left, TimeUnit.MILLISECONDS)::updateHealth, req);

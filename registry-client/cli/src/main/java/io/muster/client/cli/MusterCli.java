@@ -4,7 +4,12 @@ import io.muster.api.Version;
 import io.grpc.Status;
 import io.muster.client.RegistryClient;
 import io.muster.client.RetryPolicy;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -28,7 +33,7 @@ import picocli.CommandLine.Spec;
         subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.ListServices.class,
                 Commands.Discover.class, Commands.WatchCmd.class, ClusterCommands.Members.class, ClusterCommands.Leader.class,
                 ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class,
-                EndpointCommands.EndpointCmd.class, HealthCommands.HealthCmd.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+                EndpointCommands.EndpointCmd.class, HealthCommands.HealthCmd.class, CertCommands.CertCmd.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class MusterCli implements Callable<Integer> {
 
     static final String DEFAULT_TARGETS = "127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003";
@@ -36,6 +41,23 @@ public final class MusterCli implements Callable<Integer> {
     @Option(names = {"-t", "--targets"}, scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_TARGETS:-" + DEFAULT_TARGETS + "}",
             description = "Registry members host:port,... (env MUSTER_TARGETS; default ${DEFAULT-VALUE})")
     String targets;
+
+    @Option(names = "--ca", scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_CA}", paramLabel = "PEM",
+            description = "Talk TLS, trusting the CA certificate in this PEM file (env MUSTER_CA; muster cert create-ca writes ca.pem)")
+    Path ca;
+
+    @Option(names = "--cert", scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_CERT}", paramLabel = "PEM",
+            description = "Client certificate (PEM) for members that ask for one; with --key (env MUSTER_CERT)")
+    Path cert;
+
+    @Option(names = "--key", scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_KEY}", paramLabel = "PEM",
+            description = "Private key (PEM, PKCS#8) of --cert (env MUSTER_KEY)")
+    Path key;
+
+    @Option(names = "--tls", scope = ScopeType.INHERIT,
+            description = "Talk TLS even without --ca (trusting the JDK's default CAs); also implied by --ca, --cert "
+                    + "or an https:// target")
+    boolean tls;
 
     @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, defaultValue = "table", paramLabel = "FORMAT",
             completionCandidates = Output.FormatNames.class,
@@ -73,9 +95,53 @@ public final class MusterCli implements Callable<Integer> {
         }
         // the deadline of the whole command, retries on other members included: a script waits at most this long
         Duration deadline = Duration.ofMillis(timeoutMs);
-        return RegistryClient.builder(List.of(targets.split(",")))
-                .retryPolicy(new RetryPolicy(deadline, deadline, Duration.ofMillis(50), Duration.ofSeconds(1)))
-                .build();
+        RegistryClient.Builder b = RegistryClient.builder(targets())
+                .retryPolicy(new RetryPolicy(deadline, deadline, Duration.ofMillis(50), Duration.ofSeconds(1)));
+        if (tlsOn()) {
+            b.tls(ca);
+            if (cert != null || key != null) {
+                b.clientCertificate(required("--cert", cert), required("--key", key));
+            }
+        }
+        return b.build();
+    }
+
+    /** The members from --targets, any {@code https://} or {@code http://} in front removed. */
+    List<String> targets() {
+        return Arrays.stream(targets.split(",")).map(String::trim).filter(t -> !t.isEmpty())
+                .map(t -> t.replaceFirst("^(?i)https?://", "")).toList();
+    }
+
+    /** TLS is on with --tls, --ca, --cert (or their environment variables), or a target written https://. */
+    boolean tlsOn() {
+        return tls || ca != null || cert != null || key != null
+                || Arrays.stream(targets.split(",")).anyMatch(t -> t.trim().toLowerCase(java.util.Locale.ROOT).startsWith("https://"));
+    }
+
+    /** Credentials of the channels the CLI opens itself (one per member: endpoint, health report). */
+    ChannelCredentials channelCredentials() {
+        if (!tlsOn()) {
+            return InsecureChannelCredentials.create();
+        }
+        try {
+            TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+            if (ca != null) {
+                b.trustManager(ca.toFile());
+            }
+            if (cert != null || key != null) {
+                b.keyManager(required("--cert", cert).toFile(), required("--key", key).toFile());
+            }
+            return b.build();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--ca/--cert/--key: cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private Path required(String flag, Path value) {
+        if (value == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), flag + ": missing (--cert and --key go together)");
+        }
+        return value;
     }
 
     PrintWriter out() {
@@ -95,7 +161,7 @@ public final class MusterCli implements Callable<Integer> {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             Status status = ExitCode.statusOf(e);
             if (status != null) {
-                cmd.getErr().println("muster: " + status.getCode() + ": " + status.getDescription());
+                cmd.getErr().println("muster: " + status.getCode() + ": " + status.getDescription() + tlsHint(cl.getCommand(), status, e));
                 cmd.getErr().flush();
                 return ExitCode.of(status.getCode());
             }
@@ -110,6 +176,22 @@ public final class MusterCli implements Callable<Integer> {
             return ExitCode.ERROR;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * What an UNAVAILABLE may mean when TLS is involved: gRPC reports a plain-text client refused by a
+     * TLS port as a closed connection, and a failed handshake as an I/O error.
+     */
+    static String tlsHint(MusterCli cli, Status status, Throwable failure) {
+        if (status.getCode() != Status.Code.UNAVAILABLE && status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
+            return "";
+        }
+        for (Throwable c = failure; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException) {
+                return " (TLS handshake failed: " + c.getMessage() + "; check --ca, --cert and --key)";
+            }
+        }
+        return cli.tlsOn() ? "" : " (if the members' ports use TLS, give --ca (env MUSTER_CA), and --cert/--key if they ask for a client certificate)";
     }
 
     public static void main(String[] args) {

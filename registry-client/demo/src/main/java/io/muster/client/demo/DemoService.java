@@ -42,6 +42,12 @@ public final class DemoService implements Callable<Integer> {
     String zone;
     @Option(names = "--targets", defaultValue = "${env:MUSTER_TARGETS:-127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003}")
     String targets;
+    @Option(names = "--ca", defaultValue = "${env:MUSTER_CA}", description = "TLS to the registry: CA certificate (PEM) of the members")
+    java.nio.file.Path ca;
+    @Option(names = "--cert", defaultValue = "${env:MUSTER_CERT}", description = "Client certificate (PEM) for members that ask for one")
+    java.nio.file.Path cert;
+    @Option(names = "--key", defaultValue = "${env:MUSTER_KEY}", description = "Private key (PEM, PKCS#8) of --cert")
+    java.nio.file.Path key;
 
     private final AtomicBoolean healthy = new AtomicBoolean(true);
 
@@ -63,7 +69,14 @@ public final class DemoService implements Callable<Integer> {
             reply(ex, 200, "hello from " + service + "/" + id + " (" + version + ") path " + ex.getRequestURI() + "\n");
         });
         http.start();
-        RegistryClient client = RegistryClient.builder(List.of(targets.split(","))).build();
+        RegistryClient.Builder builder = RegistryClient.builder(List.of(targets.split(",")));
+        if (ca != null) {
+            builder.tls(ca);
+        }
+        if (cert != null || key != null) {
+            builder.clientCertificate(cert, key); // both or an error naming the missing one
+        }
+        RegistryClient client = builder.build();
         Registration reg = client.register(Instance.newBuilder()
                 .setService(service).setId(id).setHost(host).setPort(port).setZone(zone)
                 .putMetadata("version", version).addTags(version)
