@@ -66,9 +66,14 @@ public final class ServerTls implements AutoCloseable {
         }
     }
 
-    /** OpenSSL (BoringSSL, netty-tcnative) when it loaded on this machine, else the JDK's provider. */
+    /**
+     * OpenSSL (BoringSSL, netty-tcnative) when its native library loads on this machine, else the
+     * JDK's provider (docs/benchmarks.md, "TLS provider").
+     */
     public static SslProvider provider() {
-        return SslProvider.JDK;
+        // new connections (reconnect storms after a leader change, clients that connect per call)
+        // are where the providers differ; calls on open connections cost about the same
+        return io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     public SslContext context() {
