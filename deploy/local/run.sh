@@ -7,6 +7,12 @@
 #   deploy/local/run.sh clean    stop and delete data and logs
 #   deploy/local/run.sh status   what is running
 #
+# Secure by default: on first start a local CA, member and client certificates are created under
+# ./run/tls (bin/muster cert ...); members serve TLS on their gRPC ports and require a client
+# certificate, and the gateway, the demo services and deploy/local/muster present theirs.
+# MUSTER_INSECURE=1 deploy/local/run.sh (or: run.sh --insecure) starts everything in plain text
+# instead (docs/security.md); the choice is kept in ./run/mode until 'clean'.
+#
 # Needs only JDK 17 and Maven. Everything listens on 127.0.0.1; state lives in ./run (MUSTER_RUN_DIR),
 # the processes run from the distribution tarball unpacked in ./run/dist (MUSTER_REBUILD=1: build it again).
 set -euo pipefail
@@ -22,6 +28,9 @@ DIST=$RUN/dist
 export MUSTER_HEAP=${MUSTER_HEAP:-256m} MUSTER_GC=${MUSTER_GC:--XX:+UseSerialGC} MUSTER_TMPDIR=$RUN/tmp
 PEERS=n1=127.0.0.1:7001/127.0.0.1:9001/127.0.0.1:7101,n2=127.0.0.1:7002/127.0.0.1:9002/127.0.0.1:7102,n3=127.0.0.1:7003/127.0.0.1:9003/127.0.0.1:7103
 TARGETS=127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003
+TLS=$RUN/tls
+# the CLI's client certificate, for this script and deploy/local/muster (empty in plain text)
+CLI_TLS=()
 
 tarball() { ls -t "$ROOT"/dist/target/muster-*.tar.gz 2>/dev/null | head -n 1; }
 
@@ -64,7 +73,26 @@ launch() { # name launcher args...
   echo "  $name pid $! (log $LOGS/$name.log)"
 }
 
-muster() { "$DIST/bin/muster" --targets "$TARGETS" "$@"; }
+muster() { "$DIST/bin/muster" --targets "$TARGETS" ${CLI_TLS[@]+"${CLI_TLS[@]}"} "$@"; }
+
+mode() { # tls (default) or insecure: the first start decides, MUSTER_INSECURE=1 / --insecure asks for plain text
+  if [[ ${MUSTER_INSECURE:-0} == 1 ]]; then echo insecure
+  elif [[ -f $RUN/mode ]]; then cat "$RUN/mode"
+  else echo tls
+  fi
+}
+
+certificates() { # the local CA and every certificate the processes present, created once
+  local cert=("$DIST/bin/muster" cert)
+  [[ -f $TLS/ca.pem ]] || "${cert[@]}" create-ca --dir "$TLS" --name "Muster local CA" >/dev/null
+  for i in 1 2 3; do
+    [[ -f $TLS/member-n$i.pem ]] || "${cert[@]}" create-member --dir "$TLS" --id "n$i" --host localhost --ip 127.0.0.1 >/dev/null
+  done
+  for c in gateway demo cli; do
+    [[ -f $TLS/client-$c.pem ]] || "${cert[@]}" create-client --dir "$TLS" --name "$c" >/dev/null
+  done
+  echo "  certificates in $TLS (CA ca.pem, members member-n*.pem, clients client-*.pem)"
+}
 
 wait_for() { # description command...
   local what=$1; shift
@@ -78,37 +106,68 @@ wait_for() { # description command...
 up() {
   build
   mkdir -p "$LOGS" "$PIDS" "$RUN/tmp"
-  echo "starting registry nodes"
+  local mode member_tls=() demo_tls=() gateway_config=$ROOT/deploy/local/gateway.yaml security
+  mode=$(mode)
+  if [[ $mode == tls ]]; then
+    certificates
+    CLI_TLS=(--ca "$TLS/ca.pem" --cert "$TLS/client-cli.pem" --key "$TLS/client-cli-key.pem")
+    demo_tls=(--ca "$TLS/ca.pem" --cert "$TLS/client-demo.pem" --key "$TLS/client-demo-key.pem")
+    # the gateway's file with its registry connection's TLS added under registry:
+    gateway_config=$RUN/gateway.yaml
+    sed "s|^registry:.*|&\n  ca: $TLS/ca.pem\n  cert: $TLS/client-gateway.pem\n  key: $TLS/client-gateway-key.pem|" \
+      "$ROOT/deploy/local/gateway.yaml" >"$gateway_config"
+    security="TLS on the gRPC ports, client certificates required (CA $TLS/ca.pem); MUSTER_INSECURE=1 for plain text"
+  else
+    security="plain text (MUSTER_INSECURE=1 / --insecure); '$0 clean' and start again for TLS"
+  fi
+  echo "$mode" >"$RUN/mode"
+  echo "starting registry nodes ($mode)"
   for i in 1 2 3; do
+    [[ $mode == tls ]] && member_tls=(--tls-cert "$TLS/member-n$i.pem" --tls-key "$TLS/member-n$i-key.pem" \
+      --tls-client-ca "$TLS/ca.pem" --tls-client-auth require)
     launch "n$i" muster-server --id "n$i" --raft "127.0.0.1:700$i" --grpc "127.0.0.1:900$i" --peer "127.0.0.1:710$i" \
-      --peers "$PEERS" --data-dir "$RUN/data/n$i" --metrics-port "919$i"
+      --peers "$PEERS" --data-dir "$RUN/data/n$i" --metrics-port "919$i" ${member_tls[@]+"${member_tls[@]}"}
   done
   wait_for "a leader" muster leader
   echo "starting gateway"
-  launch gateway muster-gateway --config "$ROOT/deploy/local/gateway.yaml"
+  launch gateway muster-gateway --config "$gateway_config"
   echo "starting demo services"
-  launch hello-1 muster-demo --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS"
-  launch hello-2 muster-demo --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS"
-  launch hello-canary muster-demo --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS"
+  launch hello-1 muster-demo --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS" ${demo_tls[@]+"${demo_tls[@]}"}
+  launch hello-2 muster-demo --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS" ${demo_tls[@]+"${demo_tls[@]}"}
+  launch hello-canary muster-demo --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS" ${demo_tls[@]+"${demo_tls[@]}"}
   wait_for "the gateway" curl -fsS http://127.0.0.1:8080/hello
+  # ACL: the bootstrap token's line (where it was written, how to use it) is printed here
+  local acl_line=${ACL_SUMMARY:-}
   cat <<MSG
 
 Muster is up.
-  registry   gRPC 127.0.0.1:9001-9003   raft 127.0.0.1:7001-7003   peer 127.0.0.1:7101-7103   metrics http://127.0.0.1:9191-9193/metrics
+  security   $security${acl_line:+
+  token      $acl_line}
+  registry   gRPC 127.0.0.1:9001-9003   raft 127.0.0.1:7001-7003   peer 127.0.0.1:7101-7103   metrics http://127.0.0.1:9191-9193/metrics (plain HTTP)
   gateway    http://127.0.0.1:8080      admin http://127.0.0.1:8081/pools  http://127.0.0.1:8081/metrics
   services   hello-1 :8101, hello-2 :8102 (v1), hello-canary :8103 (canary, 10% of /hello)
   logs       $LOGS
 
 Try:
-  deploy/local/muster list                       # services and health
+  deploy/local/muster list                       # services and health (the wrapper passes the CLI's certificate)
   deploy/local/muster discover hello
   deploy/local/muster watch hello                # stream changes (Ctrl-C to stop)
   curl http://127.0.0.1:8080/hello               # routed through the gateway
   curl -H 'X-Canary: 1' http://127.0.0.1:8080/hello
   curl -X POST http://127.0.0.1:8102/admin/fail  # hello-2 turns unhealthy, traffic moves away
   kill -9 \$(cat $PIDS/\$(deploy/local/muster leader -o json | sed 's/.*"id":"\([^"]*\)".*/\1/').pid)   # kill the leader; keep curling
-  deploy/local/run.sh stop                       # or: clean (also deletes data and logs)
+  deploy/local/run.sh stop                       # or: clean (also deletes data, logs and certificates)
 MSG
+  if [[ $mode == tls ]]; then
+    cat <<MSG
+
+Your own clients (TLS, client certificate required):
+  muster --ca $TLS/ca.pem --cert $TLS/client-cli.pem --key $TLS/client-cli-key.pem members
+  RegistryClient.builder("127.0.0.1:9001").tls(Path.of("$TLS/ca.pem"))
+      .clientCertificate(Path.of("$TLS/client-cli.pem"), Path.of("$TLS/client-cli-key.pem")).build()
+  more certificates: $DIST/bin/muster cert create-client --dir $TLS --name NAME
+MSG
+  fi
 }
 
 stop() {
@@ -137,9 +196,10 @@ status() {
 }
 
 case "${1:-up}" in
+  --insecure) MUSTER_INSECURE=1 up ;;
   up|start) up ;;
   stop|down) stop ;;
   clean) stop; rm -rf "$RUN"; echo "cleaned $RUN" ;;
   status) status ;;
-  *) echo "usage: $0 [up|stop|clean|status]" >&2; exit 2 ;;
+  *) echo "usage: $0 [up|--insecure|stop|clean|status]" >&2; exit 2 ;;
 esac

@@ -34,6 +34,27 @@ public final class Main implements Callable<Integer> {
 
   private final CountDownLatch stop = new CountDownLatch(1);
 
+  /** The gateway's ACL token (docs/security.md), if its file names one; a token file wins. */
+  static io.muster.client.RegistryClient.Builder registryToken(io.muster.gateway.config.RegistryConfig r,
+                                                               io.muster.client.RegistryClient.Builder b) {
+    if (r.tokenFile() != null) {
+      return b.tokenFile(java.nio.file.Path.of(r.tokenFile()));
+    }
+    return r.token() == null ? b : b.token(r.token());
+  }
+
+  /** The registry connection's TLS from {@code registry.tls|ca|cert|key}. */
+  static io.muster.client.RegistryClient.Builder registryTls(io.muster.gateway.config.RegistryConfig r,
+                                                              io.muster.client.RegistryClient.Builder b) {
+    if (r.tlsOn()) {
+      b.tls(r.ca() == null ? null : java.nio.file.Path.of(r.ca()));
+      if (r.cert() != null) {
+        b.clientCertificate(java.nio.file.Path.of(r.cert()), java.nio.file.Path.of(r.key()));
+      }
+    }
+    return b;
+  }
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
@@ -59,8 +80,8 @@ public final class Main implements Callable<Integer> {
     }
     InstanceSource source = cfg.registry().targets().isEmpty()
         ? new StaticInstanceSource(cfg.staticInstancesByService())
-        : new RegistryInstanceSource(cfg.registry().targets(), cfg.registry().snapshotPath(), cfg.registry().token(),
-            cfg.registry().tokenFile() == null ? null : java.nio.file.Path.of(cfg.registry().tokenFile()));
+        : new RegistryInstanceSource(cfg.registry().targets(), cfg.registry().snapshotPath(),
+            b -> registryTls(cfg.registry(), registryToken(cfg.registry(), b)));
     GatewayServer server = new GatewayServer();
     GatewayServer.BoundPorts ports;
     try {

@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -31,10 +30,15 @@ class DeployFilesUseRealGatewayAndClientFlagsTest {
     static final Pattern FLAG = Pattern.compile("(?<![\\w-])--([a-z][a-z0-9-]*)");
 
     static Set<String> flagsOf(Object command) {
-        CommandLine cl = new CommandLine(command);
-        Set<String> names = cl.getCommandSpec().options().stream().flatMap(o -> Stream.of(o.names())).collect(Collectors.toSet());
-        cl.getSubcommands().values().forEach(sub -> sub.getCommandSpec().options().forEach(o -> names.addAll(List.of(o.names()))));
+        Set<String> names = new java.util.HashSet<>();
+        addFlags(new CommandLine(command), names);
         return names;
+    }
+
+    /** The options of a command and of its subcommands at every depth ({@code muster cert create-ca --dir}). */
+    private static void addFlags(CommandLine cl, Set<String> names) {
+        cl.getCommandSpec().options().forEach(o -> names.addAll(List.of(o.names())));
+        cl.getSubcommands().values().forEach(sub -> addFlags(sub, names));
     }
 
     /** The main class or its launcher in the distribution's bin/, as a whole word. */

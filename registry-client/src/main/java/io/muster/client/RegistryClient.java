@@ -77,14 +77,29 @@ public final class RegistryClient implements AutoCloseable {
     private final RandomGenerator random;
     private final Path snapshotDir;
     private final Retrier retrier;
+    private final TlsChannels tls;
 
     private RegistryClient(Builder b) {
-        this.endpoints = new Endpoints(b.targets, b.channels, b.token == null ? null : new BearerToken(b.token));
         this.retry = b.retry;
         this.ownsScheduler = b.scheduler == null;
         this.scheduler = ownsScheduler
                 ? Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("muster-client", true))
                 : b.scheduler;
+        BearerToken token = b.token == null ? null : new BearerToken(b.token);
+        if (b.tls != null) {
+            try {
+                this.tls = new TlsChannels(b.tls, scheduler);
+            } catch (RuntimeException e) {
+                if (ownsScheduler) {
+                    scheduler.shutdownNow();
+                }
+                throw e;
+            }
+            this.endpoints = new Endpoints(b.targets, tls::channel, token);
+        } else {
+            this.tls = null;
+            this.endpoints = new Endpoints(b.targets, b.channels, token);
+        }
         if (b.callbackExecutor == null) {
             // a cached pool: one blocked listener holds one thread, the other watches get theirs
             this.ownedCallbackPool = Executors.newCachedThreadPool(new DefaultThreadFactory("muster-client-callback", true));
@@ -122,6 +137,12 @@ public final class RegistryClient implements AutoCloseable {
         private RandomGenerator random = RandomGenerator.getDefault();
         private Path snapshotDir;
         private String token;
+        private Path tlsCa;
+        private Path tlsCert;
+        private Path tlsKey;
+        private boolean tlsOn;
+        private Duration tlsReloadPeriod = io.muster.api.tls.ReloadingCredentials.DEFAULT_PERIOD;
+        private TlsChannels.Files tls;
 
         private Builder(List<String> targets) {
             Objects.requireNonNull(targets, "targets");
@@ -149,8 +170,44 @@ public final class RegistryClient implements AutoCloseable {
         }
 
         /**
-         * How to build the channel to one member (default: plain-text Netty with keep-alive). Use
-         * it for TLS, or an in-process channel in tests.
+         * Connect over TLS, trusting the CA in {@code caPem} (PEM; {@code muster cert create-ca}
+         * writes {@code ca.pem}); {@code null} trusts the JDK's default CAs. The members' host names
+         * or IPs must be in their certificates. The file is re-read when it changes.
+         * <pre>{@code
+         * RegistryClient.builder("10.0.0.1:9001").tls(Path.of("run/tls/ca.pem")).build();
+         * }</pre>
+         */
+        public Builder tls(Path caPem) {
+            this.tlsOn = true;
+            this.tlsCa = caPem;
+            return this;
+        }
+
+        /**
+         * The client certificate (PEM) and its PKCS#8 private key (PEM) presented to members that ask
+         * for one ({@code --tls-client-auth}); turns TLS on. Re-read when the files change, so a
+         * long-lived client rotates its certificate without a restart (on its next connection).
+         */
+        public Builder clientCertificate(Path certPem, Path keyPem) {
+            this.tlsOn = true;
+            this.tlsCert = Objects.requireNonNull(certPem, "certPem");
+            this.tlsKey = Objects.requireNonNull(keyPem, "keyPem");
+            return this;
+        }
+
+        /** How often the TLS files are compared with those in use (default 5 s). */
+        public Builder tlsReloadPeriod(Duration period) {
+            Objects.requireNonNull(period, "period");
+            if (period.isNegative() || period.isZero()) {
+                throw new IllegalArgumentException("tlsReloadPeriod: " + period + " (expected: > 0)");
+            }
+            this.tlsReloadPeriod = period;
+            return this;
+        }
+
+        /**
+         * How to build the channel to one member (default: plain-text Netty with keep-alive, or TLS
+         * with {@link #tls}). For an in-process channel in tests; ignored when TLS is on.
          */
         public Builder channelBuilder(Function<String, ManagedChannelBuilder<?>> factory) {
             this.channels = Objects.requireNonNull(factory, "factory");
@@ -215,6 +272,7 @@ public final class RegistryClient implements AutoCloseable {
         }
 
         public RegistryClient build() {
+            tls = tlsOn ? new TlsChannels.Files(tlsCa, tlsCert, tlsKey, tlsReloadPeriod) : null;
             return new RegistryClient(this);
         }
     }
@@ -485,6 +543,9 @@ public final class RegistryClient implements AutoCloseable {
      */
     public CompletableFuture<Void> closeAsync() {
         endpoints.shutdown();
+        if (tls != null) {
+            tls.close();
+        }
         if (ownsScheduler) {
             scheduler.shutdownNow();
         }

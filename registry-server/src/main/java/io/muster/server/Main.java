@@ -6,6 +6,7 @@ import io.muster.server.config.Limits;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
 import io.muster.server.config.PeerTlsFiles;
+import io.muster.server.config.PublicTls;
 import io.muster.server.raft.BoltDispatch;
 import java.nio.file.Path;
 import java.util.List;
@@ -92,6 +93,17 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--peer-tls-ca", description = "PEM certificate of the cluster CA: the peer listener and the Raft port "
             + "accept only member certificates it signed, and members dial only such members")
     Path peerTlsCa;
+    @Option(names = "--tls-cert", description = "PEM certificate of the public gRPC port: turns TLS on there (with --tls-key); "
+            + "re-read when the file changes")
+    Path tlsCert;
+    @Option(names = "--tls-key", description = "PEM (PKCS#8) private key of --tls-cert; re-read when the file changes")
+    Path tlsKey;
+    @Option(names = "--tls-client-ca", description = "PEM CA that signs the client certificates the public port accepts "
+            + "(implies --tls-client-auth require unless set)")
+    Path tlsClientCa;
+    @Option(names = "--tls-client-auth", description = "Client certificates on the public port: none, optional or require "
+            + "(default none; require when --tls-client-ca is set)")
+    String tlsClientAuth;
 
     static {
         // bolt (jraft's transport) must log through plain slf4j
@@ -150,6 +162,8 @@ public final class Main implements Callable<Integer> {
                 pick(peerTlsKey, FileConfig.path(f.peerTlsKey())), pick(peerTlsCa, FileConfig.path(f.peerTlsCa()))));
         FileConfig.set(aclEnabled, b::aclEnabled);
         FileConfig.set(aclBootstrapTokenFile, b::aclBootstrapTokenFile);
+        b.tls(PublicTls.of(pick(tlsCert, FileConfig.path(f.tlsCert())), pick(tlsKey, FileConfig.path(f.tlsKey())),
+                pick(tlsClientCa, FileConfig.path(f.tlsClientCa())), pick(tlsClientAuth, f.tlsClientAuth())));
         Limits.Builder l = b.limits();
         FileConfig.set(maxMessageBytes, l::maxMessageBytes);
         FileConfig.set(maxInstanceBytes, l::maxInstanceBytes);
@@ -188,7 +202,7 @@ public final class Main implements Callable<Integer> {
             node.close();
             stopped.countDown();
         }, "muster-shutdown"));
-        System.out.println("muster-server " + config.self().id() + " ready: grpc " + config.self().grpcAddress()
+        System.out.println("muster-server " + config.self().id() + " ready: grpc" + (config.tls() == null ? " " : " (tls) ") + config.self().grpcAddress()
                 + " raft " + config.self().raftAddress() + " peer " + config.self().peerAddress());
         stopped.await();
         return 0;

@@ -24,6 +24,7 @@ import io.muster.server.api.RegistryService;
 import io.muster.server.api.RequestParsing;
 import io.muster.server.api.ServerLimits;
 import io.muster.server.api.ServerLoops;
+import io.muster.server.api.ServerTls;
 import io.muster.server.api.SharedWatchResponses;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.config.HostPort;
@@ -99,6 +100,7 @@ public final class RegistryNode implements AutoCloseable {
     private final Forwarder forwarder;
     private final HealthStatusManager health = new HealthStatusManager();
     private Server server;
+    private ServerTls publicTls;
     private PeerServer peerServer;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private MetricsServer metricsServer;
@@ -240,7 +242,12 @@ public final class RegistryNode implements AutoCloseable {
             // rotation without restart: new files apply to the next handshake of both transports
             scheduler.scheduleWithFixedDelay(peerTls::reloadIfChanged, PEER_TLS_RELOAD_SECONDS, PEER_TLS_RELOAD_SECONDS, TimeUnit.SECONDS);
         }
-        server = ServerLimits.apply(serverLoops.applyTo(NettyServerBuilder.forAddress(bind)), config.limits(), meters)
+        NettyServerBuilder publicPort = NettyServerBuilder.forAddress(bind);
+        if (config.tls() != null) {
+            publicTls = ServerTls.start(id, config.tls(), ServerTls.provider(), scheduler);
+            publicPort.sslContext(publicTls.context());
+        }
+        server = ServerLimits.apply(serverLoops.applyTo(publicPort), config.limits(), meters)
                 // every handler is asynchronous (Raft proposals, ReadIndex and forwarding complete
                 // futures; nothing waits), so calls run on the Netty event loops: a hand-off to a pool
                 // thread per call cost more CPU here than the handlers themselves
@@ -264,7 +271,7 @@ public final class RegistryNode implements AutoCloseable {
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(RegistryGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(ClusterGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        log.info("registry node {} serving gRPC on {}, peers on {} (raft {})", id, bind, peerServer.address(), config.self().raftAddress());
+        log.info("registry node {} serving gRPC{} on {}, peers on {} (raft {})", id, publicTls == null ? "" : " (TLS)", bind, peerServer.address(), config.self().raftAddress());
     }
 
     /**
@@ -479,6 +486,9 @@ public final class RegistryNode implements AutoCloseable {
         }
         if (peerServer != null) {
             peerServer.close();
+        }
+        if (publicTls != null) {
+            publicTls.close();
         }
         if (metricsServer != null) {
             metricsServer.close();

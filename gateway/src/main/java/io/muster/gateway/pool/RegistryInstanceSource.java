@@ -31,22 +31,18 @@ public final class RegistryInstanceSource implements InstanceSource {
    *                    registry is unreachable routes to the last known instances until it answers
    */
   public RegistryInstanceSource(List<String> targets, Optional<Path> snapshotDir) {
-    this(targets, snapshotDir, null, null);
+    this(targets, snapshotDir, b -> b);
   }
 
   /**
-   * @param token     the gateway's ACL token (read on the services it routes), or null
-   * @param tokenFile a file whose first line is that token (wins over {@code token}), or null
+   * @param connection sets up the client's connection to the members (TLS: the CA, the gateway's
+   *                   client certificate), on the builder of {@code targets}
    */
-  public RegistryInstanceSource(List<String> targets, Optional<Path> snapshotDir, String token, Path tokenFile) {
+  public RegistryInstanceSource(List<String> targets, Optional<Path> snapshotDir,
+                                java.util.function.UnaryOperator<RegistryClient.Builder> connection) {
     RegistryClient.Builder b = RegistryClient.builder(targets);
     snapshotDir.ifPresent(b::snapshotDir);
-    if (tokenFile != null) {
-      b.tokenFile(tokenFile);
-    } else if (token != null) {
-      b.token(token);
-    }
-    this.client = b.build();
+    this.client = connection.apply(b).build();
   }
 
   @Override

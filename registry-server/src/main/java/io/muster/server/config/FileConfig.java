@@ -23,6 +23,10 @@ import java.util.function.Consumer;
  * peer-tls-cert: /etc/muster/tls/member.pem
  * peer-tls-key: /etc/muster/tls/member-key.pem
  * peer-tls-ca: /etc/muster/tls/ca.pem
+ * tls-cert: /etc/muster/tls/n1.pem
+ * tls-key: /etc/muster/tls/n1-key.pem
+ * tls-client-ca: /etc/muster/tls/ca.pem
+ * tls-client-auth: require
  * }</pre>
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -56,12 +60,16 @@ public record FileConfig(
         @JsonProperty("peer-tls-key") String peerTlsKey,
         @JsonProperty("peer-tls-ca") String peerTlsCa,
         @JsonProperty("acl-enabled") Boolean aclEnabled,
-        @JsonProperty("acl-bootstrap-token-file") String aclBootstrapTokenFile) {
+        @JsonProperty("acl-bootstrap-token-file") String aclBootstrapTokenFile,
+        @JsonProperty("tls-cert") String tlsCert,
+        @JsonProperty("tls-key") String tlsKey,
+        @JsonProperty("tls-client-ca") String tlsClientCa,
+        @JsonProperty("tls-client-auth") String tlsClientAuth) {
 
     /** A file with no keys. */
     public static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-            null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+            null, null, null, null, null, null, null, null);
 
     private static final YamlConfigLoader LOADER = YamlConfigLoader.create();
 

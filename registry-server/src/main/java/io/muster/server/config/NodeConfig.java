@@ -24,11 +24,12 @@ import java.util.Set;
  * @param aclEnabled  every call on the public port needs a token (docs/security.md)
  * @param aclBootstrapTokenFile where the first leader of a cluster with ACLs on and no bootstrap token
  *                    writes the one it creates; null: {@code <data-dir>/acl-bootstrap-token}
+ * @param tls         TLS on the public gRPC port, or null for plain text (docs/security.md)
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
                          int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
                          int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch,
-                         PeerTlsFiles peerTls, boolean aclEnabled, Path aclBootstrapTokenFile) {
+                         PeerTlsFiles peerTls, boolean aclEnabled, Path aclBootstrapTokenFile, PublicTls tls) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
@@ -146,6 +147,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         private PeerTlsFiles peerTls;
         private boolean aclEnabled;
         private Path aclBootstrapTokenFile;
+        private PublicTls tls;
 
         private Builder(PeerSpec self) {
             this.self = self;
@@ -168,6 +170,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             peerTls = c.peerTls;
             aclEnabled = c.aclEnabled;
             aclBootstrapTokenFile = c.aclBootstrapTokenFile;
+            tls = c.tls;
         }
 
         public Builder self(PeerSpec value) {
@@ -251,6 +254,12 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             return this;
         }
 
+        /** TLS on the public gRPC port; null (the default) for plain text. */
+        public Builder tls(PublicTls value) {
+            tls = value;
+            return this;
+        }
+
         /** The limits being built, to change one of them in place. */
         public Limits.Builder limits() {
             return limits;
@@ -275,7 +284,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         public NodeConfig build() {
             return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
                     syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch, peerTls,
-                    aclEnabled, aclBootstrapTokenFile);
+                    aclEnabled, aclBootstrapTokenFile, tls);
         }
     }
 }

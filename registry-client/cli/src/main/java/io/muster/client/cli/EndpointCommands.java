@@ -50,7 +50,7 @@ final class EndpointCommands {
 
         List<String> endpoints() {
             if (!cluster) {
-                return List.of(cli.targets.split(","));
+                return cli.targets();
             }
             try (RegistryClient client = cli.client()) {
                 return client.members().getMembersList().stream().map(Member::getGrpcAddress).filter(a -> !a.isEmpty()).toList();

@@ -87,7 +87,7 @@ final class HealthCommands {
         static UpdateHealthResponse call(MusterCli cli, UpdateHealthRequest req) {
             RuntimeException last = null;
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(cli.timeoutMs);
-            for (String target : cli.targets.split(",")) {
+            for (String target : cli.targets()) {
                 long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
                 if (left <= 0) {
                     break;

@@ -11,7 +11,12 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,8 +41,8 @@ import picocli.CommandLine.Spec;
         subcommands = {Commands.Register.class, Commands.Deregister.class, Commands.Maint.class, Commands.ListServices.class,
                 Commands.Discover.class, Commands.WatchCmd.class, ClusterCommands.Members.class, ClusterCommands.Leader.class,
                 ClusterCommands.MemberCmd.class, ClusterCommands.TransferLeadership.class, ClusterCommands.SnapshotCmd.class, AclCommands.AclCmd.class,
-                EndpointCommands.EndpointCmd.class, HealthCommands.HealthCmd.class, CompletionCommand.class, CommandLine.HelpCommand.class,
-                CdsTraining.class})
+                EndpointCommands.EndpointCmd.class, HealthCommands.HealthCmd.class, CertCommands.CertCmd.class, CompletionCommand.class,
+                CommandLine.HelpCommand.class, CdsTraining.class})
 public final class MusterCli implements Callable<Integer> {
 
     static final String DEFAULT_TARGETS = "127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003";
@@ -45,6 +50,23 @@ public final class MusterCli implements Callable<Integer> {
     @Option(names = {"-t", "--targets"}, scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_TARGETS:-" + DEFAULT_TARGETS + "}",
             description = "Registry members host:port,... (env MUSTER_TARGETS; default ${DEFAULT-VALUE})")
     String targets;
+
+    @Option(names = "--ca", scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_CA}", paramLabel = "PEM",
+            description = "Talk TLS, trusting the CA certificate in this PEM file (env MUSTER_CA; muster cert create-ca writes ca.pem)")
+    Path ca;
+
+    @Option(names = "--cert", scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_CERT}", paramLabel = "PEM",
+            description = "Client certificate (PEM) for members that ask for one; with --key (env MUSTER_CERT)")
+    Path cert;
+
+    @Option(names = "--key", scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_KEY}", paramLabel = "PEM",
+            description = "Private key (PEM, PKCS#8) of --cert (env MUSTER_KEY)")
+    Path key;
+
+    @Option(names = "--tls", scope = ScopeType.INHERIT,
+            description = "Talk TLS even without --ca (trusting the JDK's default CAs); also implied by --ca, --cert "
+                    + "or an https:// target")
+    boolean tls;
 
     @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, defaultValue = "table", paramLabel = "FORMAT",
             completionCandidates = Output.FormatNames.class,
@@ -99,8 +121,10 @@ public final class MusterCli implements Callable<Integer> {
         }
         // the deadline of the whole command, retries on other members included: a script waits at most this long
         Duration deadline = Duration.ofMillis(timeoutMs);
-        RegistryClient.Builder b = RegistryClient.builder(List.of(targets.split(",")))
+        RegistryClient.Builder b = RegistryClient.builder(targets())
                 .retryPolicy(new RetryPolicy(deadline, deadline, Duration.ofMillis(50), Duration.ofSeconds(1)))
+                // TLS through the credentials of the CLI's own channels: a command lives too briefly to
+                // need the library's certificate reloading
                 .channelBuilder(this::channel);
         if (tokenFile != null) {
             b.tokenFile(tokenFile);
@@ -110,15 +134,17 @@ public final class MusterCli implements Callable<Integer> {
         return b.build();
     }
 
-    /** A plain-text channel to one member on this command's event loop (keep-alive as the client library's default). */
+    /**
+     * A channel to one member on this command's event loop (keep-alive as the client library's
+     * default), TLS when {@link #tlsOn()}.
+     */
     ManagedChannelBuilder<?> channel(String target) {
         synchronized (this) {
             if (loop == null) {
                 loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("muster-cli-io", true), NioIoHandler.newFactory());
             }
         }
-        return NettyChannelBuilder.forTarget(target)
-                .usePlaintext()
+        return NettyChannelBuilder.forTarget(target, channelCredentials())
                 .eventLoopGroup(loop)
                 .channelType(NioSocketChannel.class)
                 .keepAliveTime(30, TimeUnit.SECONDS)
@@ -136,6 +162,44 @@ public final class MusterCli implements Callable<Integer> {
         if (l != null) {
             l.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
+    }
+
+    /** The members from --targets, any {@code https://} or {@code http://} in front removed. */
+    List<String> targets() {
+        return Arrays.stream(targets.split(",")).map(String::trim).filter(t -> !t.isEmpty())
+                .map(t -> t.replaceFirst("^(?i)https?://", "")).toList();
+    }
+
+    /** TLS is on with --tls, --ca, --cert (or their environment variables), or a target written https://. */
+    boolean tlsOn() {
+        return tls || ca != null || cert != null || key != null
+                || Arrays.stream(targets.split(",")).anyMatch(t -> t.trim().toLowerCase(java.util.Locale.ROOT).startsWith("https://"));
+    }
+
+    /** Credentials of the channels the CLI opens itself (one per member: endpoint, health report). */
+    ChannelCredentials channelCredentials() {
+        if (!tlsOn()) {
+            return InsecureChannelCredentials.create();
+        }
+        try {
+            TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+            if (ca != null) {
+                b.trustManager(ca.toFile());
+            }
+            if (cert != null || key != null) {
+                b.keyManager(required("--cert", cert).toFile(), required("--key", key).toFile());
+            }
+            return b.build();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--ca/--cert/--key: cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private Path required(String flag, Path value) {
+        if (value == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), flag + ": missing (--cert and --key go together)");
+        }
+        return value;
     }
 
     PrintWriter out() {
@@ -156,7 +220,7 @@ public final class MusterCli implements Callable<Integer> {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             Status status = ExitCode.statusOf(e);
             if (status != null) {
-                cmd.getErr().println("muster: " + status.getCode() + ": " + status.getDescription());
+                cmd.getErr().println("muster: " + status.getCode() + ": " + status.getDescription() + tlsHint(cl.getCommand(), status, e));
                 cmd.getErr().flush();
                 return ExitCode.of(status.getCode());
             }
@@ -175,6 +239,22 @@ public final class MusterCli implements Callable<Integer> {
         } finally {
             cli.closeLoop();
         }
+    }
+
+    /**
+     * What an UNAVAILABLE may mean when TLS is involved: gRPC reports a plain-text client refused by a
+     * TLS port as a closed connection, and a failed handshake as an I/O error.
+     */
+    static String tlsHint(MusterCli cli, Status status, Throwable failure) {
+        if (status.getCode() != Status.Code.UNAVAILABLE && status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
+            return "";
+        }
+        for (Throwable c = failure; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException) {
+                return " (TLS handshake failed: " + c.getMessage() + "; check --ca, --cert and --key)";
+            }
+        }
+        return cli.tlsOn() ? "" : " (if the members' ports use TLS, give --ca (env MUSTER_CA), and --cert/--key if they ask for a client certificate)";
     }
 
     public static void main(String[] args) {

@@ -46,6 +46,12 @@ public final class DemoService implements Callable<Integer> {
     String token;
     @Option(names = "--token-file", description = "Read the ACL token from the first line of this file (wins over --token)")
     java.nio.file.Path tokenFile;
+    @Option(names = "--ca", defaultValue = "${env:MUSTER_CA}", description = "TLS to the registry: CA certificate (PEM) of the members")
+    java.nio.file.Path ca;
+    @Option(names = "--cert", defaultValue = "${env:MUSTER_CERT}", description = "Client certificate (PEM) for members that ask for one")
+    java.nio.file.Path cert;
+    @Option(names = "--key", defaultValue = "${env:MUSTER_KEY}", description = "Private key (PEM, PKCS#8) of --cert")
+    java.nio.file.Path key;
 
     private final AtomicBoolean healthy = new AtomicBoolean(true);
 
@@ -72,6 +78,12 @@ public final class DemoService implements Callable<Integer> {
             builder.tokenFile(tokenFile);
         } else if (token != null && !token.isBlank()) {
             builder.token(token);
+        }
+        if (ca != null) {
+            builder.tls(ca);
+        }
+        if (cert != null || key != null) {
+            builder.clientCertificate(cert, key); // both or an error naming the missing one
         }
         RegistryClient client = builder.build();
         Registration reg = client.register(Instance.newBuilder()

@@ -1,0 +1,97 @@
+package io.muster.server.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * TLS on the public gRPC port ({@code --tls-cert}, {@code --tls-key}, {@code --tls-client-ca},
+ * {@code --tls-client-auth}). The files are PEM (the key PKCS#8, as {@code muster cert} writes it)
+ * and are re-read every {@code reloadPeriod}: replacing them rotates the certificate without a
+ * restart. Validation errors name the flag.
+ *
+ * @param cert         the member's certificate (chain), PEM
+ * @param key          its private key, PEM PKCS#8
+ * @param clientCa     the CA that signs accepted client certificates; required unless {@code clientAuth} is NONE
+ * @param clientAuth   whether clients present a certificate
+ * @param reloadPeriod how often the files are compared with what is in use
+ */
+public record PublicTls(Path cert, Path key, Path clientCa, ClientAuth clientAuth, Duration reloadPeriod) {
+
+    public static final Duration DEFAULT_RELOAD_PERIOD = Duration.ofSeconds(5);
+
+    /** Whether a client certificate is asked for ({@code --tls-client-auth}). */
+    public enum ClientAuth {
+        /** none asked for */
+        NONE,
+        /** asked for, verified when presented, a client without one is served */
+        OPTIONAL,
+        /** a client without a certificate signed by the client CA cannot connect */
+        REQUIRE;
+
+        /** {@code none|optional|require}, naming the flag when it is none of them. */
+        public static ClientAuth parse(String value) {
+            try {
+                return valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new IllegalArgumentException("tls-client-auth: '" + value + "' (expected: none, optional or require)");
+            }
+        }
+    }
+
+    public PublicTls {
+        readable("tls-cert", Objects.requireNonNull(cert, "tls-cert"));
+        readable("tls-key", Objects.requireNonNull(key, "tls-key"));
+        Objects.requireNonNull(clientAuth, "tls-client-auth");
+        Objects.requireNonNull(reloadPeriod, "reload period");
+        if (clientAuth != ClientAuth.NONE && clientCa == null) {
+            throw new IllegalArgumentException("tls-client-ca: missing (--tls-client-auth " + clientAuth.name().toLowerCase(Locale.ROOT)
+                    + " verifies client certificates against it)");
+        }
+        if (clientCa != null) {
+            readable("tls-client-ca", clientCa);
+        }
+        if (reloadPeriod.isNegative() || reloadPeriod.isZero()) {
+            throw new IllegalArgumentException("tls reload period: " + reloadPeriod + " (expected: > 0)");
+        }
+    }
+
+    /**
+     * The public port's TLS from the flags / YAML keys, or null (plain text) when none is given.
+     *
+     * @throws IllegalArgumentException naming the flag: one of the pair missing, an unreadable file,
+     *                                  client authentication without a CA
+     */
+    public static PublicTls of(Path cert, Path key, Path clientCa, String clientAuth) {
+        if (cert == null && key == null) {
+            if (clientCa != null || clientAuth != null) {
+                throw new IllegalArgumentException((clientCa != null ? "tls-client-ca" : "tls-client-auth")
+                        + ": needs TLS on the port (--tls-cert and --tls-key)");
+            }
+            return null;
+        }
+        if (cert == null) {
+            throw new IllegalArgumentException("tls-cert: missing (--tls-key is set; TLS needs both)");
+        }
+        if (key == null) {
+            throw new IllegalArgumentException("tls-key: missing (--tls-cert is set; TLS needs both)");
+        }
+        ClientAuth auth = clientAuth == null ? (clientCa == null ? ClientAuth.NONE : ClientAuth.REQUIRE) : ClientAuth.parse(clientAuth);
+        return new PublicTls(cert, key, clientCa, auth, DEFAULT_RELOAD_PERIOD);
+    }
+
+    public PublicTls withReloadPeriod(Duration period) {
+        return new PublicTls(cert, key, clientCa, clientAuth, period);
+    }
+
+    private static void readable(String flag, Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(flag + ": " + file + " (no such file)");
+        }
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException(flag + ": " + file + " (not readable by this user)");
+        }
+    }
+}
