@@ -38,10 +38,11 @@ class PackageDependenciesPointOneWayTest {
             "health.probe", Set.of("health"),
             "peer", Set.of("catalog", "config", "raft"),
             "lease", Set.of("catalog", "raft"),
-            "raft", Set.of("catalog", "config"),
+            "raft", Set.of("catalog", "config", "tls"),
             "watch", Set.of("catalog"),
             "config", Set.of("catalog"),
-            "catalog", Set.of());
+            "catalog", Set.of(),
+            "tls", Set.of());
 
     static final Map<String, Set<String>> imports = new TreeMap<>();
     static final List<String> jraftOutsideRaft = new ArrayList<>();
