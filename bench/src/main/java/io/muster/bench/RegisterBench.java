@@ -102,8 +102,9 @@ public final class RegisterBench implements Callable<Integer> {
     int threadDumps;
 
     /** A cluster CA under {@code pki} and, per member, its certificate files as {@code --peer-tls-*} flags. */
-    private static java.util.function.Function<String, List<String>> peerTlsFlags(Path pki) throws java.io.IOException {
-        java.nio.file.Files.createDirectories(pki);
+    private static java.util.function.Function<String, List<String>> peerTlsFlags(Path dir) throws java.io.IOException {
+        // absolute: the nodes run in the work dir
+        Path pki = java.nio.file.Files.createDirectories(dir.toAbsolutePath());
         io.muster.certs.CertificateAuthority ca = io.muster.certs.CertificateAuthority.create("muster-bench-ca");
         Path caFile = pki.resolve("ca.pem");
         java.nio.file.Files.writeString(caFile, ca.certificate().certificatePem());

@@ -203,7 +203,8 @@ public final class Main implements Callable<Integer> {
             stopped.countDown();
         }, "muster-shutdown"));
         System.out.println("muster-server " + config.self().id() + " ready: grpc" + (config.tls() == null ? " " : " (tls) ") + config.self().grpcAddress()
-                + " raft " + config.self().raftAddress() + " peer " + config.self().peerAddress());
+                + " raft " + config.self().raftAddress() + " peer " + config.self().peerAddress()
+                + (config.peerTls() != null ? " (peer and raft: mutual TLS)" : ""));
         stopped.await();
         return 0;
     }

@@ -48,6 +48,8 @@ import io.muster.server.peer.PeerServer;
 import io.muster.server.tls.PeerTls;
 import io.muster.server.config.PeerTlsFiles;
 import io.netty.handler.ssl.SslContext;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.muster.server.raft.LeaderPresence;
@@ -239,6 +241,13 @@ public final class RegistryNode implements AutoCloseable {
                 b -> ServerLimits.transport(serverLoops.applyTo(b), config.limits()), RequestParsing::bind,
                 peerTls == null ? null : peerTls.grpcServerContext());
         if (peerTls != null) {
+            PeerTls t = peerTls;
+            FunctionCounter.builder("muster.peer.tls.reloads", t, PeerTls::reloads)
+                    .description("New peer TLS material (certificate, key, CA) applied without a restart").register(meters);
+            FunctionCounter.builder("muster.peer.tls.reload.failures", t, PeerTls::reloadFailures)
+                    .description("Peer TLS files found changed but unreadable or inconsistent (the current material stays)").register(meters);
+            Gauge.builder("muster.peer.tls.certificate.not.after.seconds", t, x -> x.certificate().getNotAfter().getTime() / 1000.0)
+                    .description("Expiry of the member certificate presented to other members, Unix seconds").register(meters);
             // rotation without restart: new files apply to the next handshake of both transports
             scheduler.scheduleWithFixedDelay(peerTls::reloadIfChanged, PEER_TLS_RELOAD_SECONDS, PEER_TLS_RELOAD_SECONDS, TimeUnit.SECONDS);
         }

@@ -27,8 +27,18 @@ public record PeerTlsFiles(Path certificate, Path key, Path ca) {
             return null;
         }
         if (certificate == null || key == null || ca == null) {
-            throw new IllegalArgumentException("--peer-tls-cert, --peer-tls-key, --peer-tls-ca: give all three or none (got "
-                    + (certificate == null ? "" : "cert ") + (key == null ? "" : "key ") + (ca == null ? "" : "ca").trim() + ")");
+            java.util.List<String> given = new java.util.ArrayList<>();
+            if (certificate != null) {
+                given.add("--peer-tls-cert");
+            }
+            if (key != null) {
+                given.add("--peer-tls-key");
+            }
+            if (ca != null) {
+                given.add("--peer-tls-ca");
+            }
+            throw new IllegalArgumentException("--peer-tls-cert, --peer-tls-key, --peer-tls-ca: give all three or none (got only "
+                    + String.join(", ", given) + ")");
         }
         return new PeerTlsFiles(certificate, key, ca);
     }
