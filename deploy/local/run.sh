@@ -8,8 +8,11 @@
 #   deploy/local/run.sh status   what is running
 #
 # Secure by default: on first start a local CA, member and client certificates are created under
-# ./run/tls (bin/muster cert ...); members serve TLS on their gRPC ports and require a client
-# certificate, and the gateway, the demo services and deploy/local/muster present theirs.
+# ./run/tls (bin/muster cert ...); members talk mutual TLS to each other (peer and Raft ports), serve
+# TLS on their gRPC ports and require a client certificate, and the gateway, the demo services and
+# deploy/local/muster present theirs. ACLs are on: the first leader writes the bootstrap (operator)
+# token to ./run/acl/bootstrap-token, which deploy/local/muster uses; the gateway gets a read token
+# and the demo services a token that may write only their service (./run/acl).
 # MUSTER_INSECURE=1 deploy/local/run.sh (or: run.sh --insecure) starts everything in plain text
 # instead (docs/security.md); the choice is kept in ./run/mode until 'clean'.
 #
@@ -29,6 +32,7 @@ export MUSTER_HEAP=${MUSTER_HEAP:-256m} MUSTER_GC=${MUSTER_GC:--XX:+UseSerialGC}
 PEERS=n1=127.0.0.1:7001/127.0.0.1:9001/127.0.0.1:7101,n2=127.0.0.1:7002/127.0.0.1:9002/127.0.0.1:7102,n3=127.0.0.1:7003/127.0.0.1:9003/127.0.0.1:7103
 TARGETS=127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003
 TLS=$RUN/tls
+ACL=$RUN/acl
 # the CLI's client certificate, for this script and deploy/local/muster (empty in plain text)
 CLI_TLS=()
 
@@ -73,7 +77,26 @@ launch() { # name launcher args...
   echo "  $name pid $! (log $LOGS/$name.log)"
 }
 
-muster() { "$DIST/bin/muster" --targets "$TARGETS" ${CLI_TLS[@]+"${CLI_TLS[@]}"} "$@"; }
+# and its token (the bootstrap token; empty in plain text)
+CLI_TOKEN=()
+
+muster() { "$DIST/bin/muster" --targets "$TARGETS" ${CLI_TLS[@]+"${CLI_TLS[@]}"} ${CLI_TOKEN[@]+"${CLI_TOKEN[@]}"} "$@"; }
+
+tokens() { # a read token for the gateway and a write-hello token for the demo services, created once
+  mkdir -p "$ACL"; chmod 700 "$ACL"
+  if [[ ! -s $ACL/gateway-token ]]; then
+    # a policy left by an interrupted earlier start is fine: create says it exists
+    muster acl policy create gateway-read --rule 'read:*' >/dev/null 2>&1 || true
+    (umask 077; muster acl token create --policy gateway-read --description "local gateway" | tail -n 1 >"$ACL/gateway-token.tmp")
+    mv "$ACL/gateway-token.tmp" "$ACL/gateway-token"
+  fi
+  if [[ ! -s $ACL/hello-token ]]; then
+    muster acl policy create hello-write --rule 'write:hello' >/dev/null 2>&1 || true
+    (umask 077; muster acl token create --policy hello-write --description "local demo services" | tail -n 1 >"$ACL/hello-token.tmp")
+    mv "$ACL/hello-token.tmp" "$ACL/hello-token"
+  fi
+  echo "  tokens in $ACL (bootstrap-token: operator; gateway-token: read:*; hello-token: write:hello)"
+}
 
 mode() { # tls (default) or insecure: the first start decides, MUSTER_INSECURE=1 / --insecure asks for plain text
   if [[ ${MUSTER_INSECURE:-0} == 1 ]]; then echo insecure
@@ -106,7 +129,7 @@ wait_for() { # description command...
 up() {
   build
   mkdir -p "$LOGS" "$PIDS" "$RUN/tmp"
-  local mode member_tls=() demo_tls=() gateway_config=$ROOT/deploy/local/gateway.yaml security
+  local mode member_tls=() demo_tls=() demo_token=() gateway_config=$ROOT/deploy/local/gateway.yaml security
   mode=$(mode)
   if [[ $mode == tls ]]; then
     certificates
@@ -114,9 +137,10 @@ up() {
     demo_tls=(--ca "$TLS/ca.pem" --cert "$TLS/client-demo.pem" --key "$TLS/client-demo-key.pem")
     # the gateway's file with its registry connection's TLS added under registry:
     gateway_config=$RUN/gateway.yaml
-    sed "s|^registry:.*|&\n  ca: $TLS/ca.pem\n  cert: $TLS/client-gateway.pem\n  key: $TLS/client-gateway-key.pem|" \
+    sed "s|^registry:.*|&\n  ca: $TLS/ca.pem\n  cert: $TLS/client-gateway.pem\n  key: $TLS/client-gateway-key.pem\n  token-file: $ACL/gateway-token|" \
       "$ROOT/deploy/local/gateway.yaml" >"$gateway_config"
-    security="TLS on the gRPC ports, client certificates required (CA $TLS/ca.pem); MUSTER_INSECURE=1 for plain text"
+    demo_token=(--token-file "$ACL/hello-token")
+    security="mutual TLS between members; TLS on the gRPC ports, client certificates required (CA $TLS/ca.pem); ACLs on. MUSTER_INSECURE=1 for plain text"
   else
     security="plain text (MUSTER_INSECURE=1 / --insecure); '$0 clean' and start again for TLS"
   fi
@@ -124,20 +148,30 @@ up() {
   echo "starting registry nodes ($mode)"
   for i in 1 2 3; do
     [[ $mode == tls ]] && member_tls=(--tls-cert "$TLS/member-n$i.pem" --tls-key "$TLS/member-n$i-key.pem" \
-      --tls-client-ca "$TLS/ca.pem" --tls-client-auth require)
+      --tls-client-ca "$TLS/ca.pem" --tls-client-auth require \
+      --peer-tls-cert "$TLS/member-n$i.pem" --peer-tls-key "$TLS/member-n$i-key.pem" --peer-tls-ca "$TLS/ca.pem" \
+      --acl-enabled --acl-bootstrap-token-file "$ACL/bootstrap-token")
     launch "n$i" muster-server --id "n$i" --raft "127.0.0.1:700$i" --grpc "127.0.0.1:900$i" --peer "127.0.0.1:710$i" \
       --peers "$PEERS" --data-dir "$RUN/data/n$i" --metrics-port "919$i" ${member_tls[@]+"${member_tls[@]}"}
   done
+  if [[ $mode == tls ]]; then
+    mkdir -p "$ACL"; chmod 700 "$ACL"
+    # the first leader writes it once its hash is applied: a leader exists, and so does a token
+    wait_for "the bootstrap token in $ACL" test -s "$ACL/bootstrap-token"
+    CLI_TOKEN=(--token-file "$ACL/bootstrap-token")
+  fi
   wait_for "a leader" muster leader
+  [[ $mode == tls ]] && tokens
   echo "starting gateway"
   launch gateway muster-gateway --config "$gateway_config"
   echo "starting demo services"
-  launch hello-1 muster-demo --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS" ${demo_tls[@]+"${demo_tls[@]}"}
-  launch hello-2 muster-demo --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS" ${demo_tls[@]+"${demo_tls[@]}"}
-  launch hello-canary muster-demo --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS" ${demo_tls[@]+"${demo_tls[@]}"}
+  launch hello-1 muster-demo --service hello --id hello-1 --port 8101 --version v1 --targets "$TARGETS" ${demo_tls[@]+"${demo_tls[@]}"} ${demo_token[@]+"${demo_token[@]}"}
+  launch hello-2 muster-demo --service hello --id hello-2 --port 8102 --version v1 --targets "$TARGETS" ${demo_tls[@]+"${demo_tls[@]}"} ${demo_token[@]+"${demo_token[@]}"}
+  launch hello-canary muster-demo --service hello --id hello-canary --port 8103 --version canary --targets "$TARGETS" ${demo_tls[@]+"${demo_tls[@]}"} ${demo_token[@]+"${demo_token[@]}"}
   wait_for "the gateway" curl -fsS http://127.0.0.1:8080/hello
-  # ACL: the bootstrap token's line (where it was written, how to use it) is printed here
-  local acl_line=${ACL_SUMMARY:-}
+  local acl_line=
+  [[ $mode == tls ]] && acl_line="operator (bootstrap) token in $ACL/bootstrap-token, used by deploy/local/muster; keep it secret"
+
   cat <<MSG
 
 Muster is up.
@@ -161,10 +195,13 @@ MSG
   if [[ $mode == tls ]]; then
     cat <<MSG
 
-Your own clients (TLS, client certificate required):
-  muster --ca $TLS/ca.pem --cert $TLS/client-cli.pem --key $TLS/client-cli-key.pem members
+Your own clients (TLS, client certificate and a token required):
+  muster --ca $TLS/ca.pem --cert $TLS/client-cli.pem --key $TLS/client-cli-key.pem --token-file $ACL/bootstrap-token members
   RegistryClient.builder("127.0.0.1:9001").tls(Path.of("$TLS/ca.pem"))
-      .clientCertificate(Path.of("$TLS/client-cli.pem"), Path.of("$TLS/client-cli-key.pem")).build()
+      .clientCertificate(Path.of("$TLS/client-cli.pem"), Path.of("$TLS/client-cli-key.pem"))
+      .tokenFile(Path.of("$ACL/bootstrap-token")).build()
+  a narrower token: deploy/local/muster acl policy create NAME --rule write:PREFIX
+                    deploy/local/muster acl token create --policy NAME
   more certificates: $DIST/bin/muster cert create-client --dir $TLS --name NAME
 MSG
   fi
