@@ -124,6 +124,7 @@ public final class ServerCertificates {
       String key = "tls.certificates[" + i + "]";
       X509Certificate leaf = readLeaf(Path.of(c.certFile()), key + ".cert-file");
       leaves.add(leaf);
+      KeyPairCheck.requireMatch(leaf, Path.of(c.keyFile()), key + ".key-file");
       SslContext ctx = context(c, key);
       if (builder == null) {
         builder = new DomainWildcardMappingBuilder<>(ctx); // the first certificate is the default

@@ -58,6 +58,11 @@ public final class GrpcTestBackend implements AutoCloseable {
   private final AtomicInteger calls = new AtomicInteger();
 
   public GrpcTestBackend(String name) throws IOException {
+    this(name, null);
+  }
+
+  /** @param tls server TLS (e.g. requiring client certificates), or null for plaintext */
+  public GrpcTestBackend(String name, io.netty.handler.ssl.SslContext tls) throws IOException {
     this.name = name;
     ServerServiceDefinition service = ServerServiceDefinition.builder("test.Echo")
         .addMethod(UNARY, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> {
@@ -82,7 +87,11 @@ public final class GrpcTestBackend implements AutoCloseable {
         }))
         .addMethod(SLOW, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> calls.incrementAndGet()))
         .build();
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service);
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    server = builder.build().start();
   }
 
   private StreamObserver<String> join(StreamObserver<String> out) {
