@@ -37,6 +37,9 @@ http { access_log off; keepalive_requests 1000000;
   server { listen 127.0.0.1:$BACKEND backlog=4096; location / { return 200 "hello\n"; } } }
 NGX
 nginx -c "$OUT_DIR/nginx.conf" -p "$OUT_DIR" & PIDS+=($!)
+# the backend must answer before a gateway sends it anything: refused connections at start would
+# eject it (outlier detection) and the first runs would measure 503s
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$BACKEND/" >/dev/null && break; sleep 0.1; done
 
 declare -A PORT
 i=1
@@ -67,6 +70,7 @@ run() { # provider load round
     handshake) wrk -t2 -c"$CONNS" -d"$DURATION" -H "Connection: close" "$url" >"$out" ;;
     h2) h2load -t2 -c"$CONNS" -m10 -D"${DURATION%s}" "$url" >"$out" ;;
   esac
+  if grep -q 'Non-2xx' "$out"; then echo "$1 $2 $3: non-2xx answers, see $out" >&2; fi
   if [[ $2 == h2 ]]; then
     awk '/^finished in/ {gsub(",", "", $4); print $4}' "$out"
   else
