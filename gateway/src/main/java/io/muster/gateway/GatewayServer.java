@@ -13,6 +13,7 @@ import io.muster.gateway.pool.InstanceSource;
 import io.muster.gateway.pool.PoolManager;
 import io.muster.gateway.pool.PoolStatus;
 import io.muster.gateway.pool.Scheduler;
+import io.muster.gateway.proxy.Listener;
 import io.muster.gateway.proxy.ProxyMetrics;
 import io.muster.gateway.proxy.ProxyServer;
 import io.muster.gateway.proxy.RetryBudget;
@@ -21,6 +22,7 @@ import io.muster.gateway.proxy.UpstreamConnections;
 import io.muster.gateway.route.Route;
 import io.muster.gateway.route.RouteBalancer;
 import io.muster.gateway.route.Router;
+import io.muster.gateway.tls.ServerCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -139,6 +142,7 @@ public final class GatewayServer implements AutoCloseable {
       List<RouteBalancer> balancers = new ArrayList<>();
       for (RouteConfig rc : config.routes()) {
         Route route = rc.toRoute();
+        upstream.prepare(route);
         RouteBalancer balancer = new RouteBalancer(route, resources);
         pools.pool(route.service()).subscribe(balancer);
         balancers.add(balancer);
@@ -151,7 +155,13 @@ public final class GatewayServer implements AutoCloseable {
           .description("Requests in progress").register(meters);
       List<InetSocketAddress> bound = new ArrayList<>();
       for (ListenerConfig l : config.listeners()) {
-        bound.add(proxy.bind(l.host(), l.port(), Duration.ofMillis(l.idleTimeoutMs())));
+        ServerCertificates certs = l.tls() == null ? null : new ServerCertificates(l.tls(), l.http2());
+        if (certs != null && certs.reloadIntervalMs() > 0) {
+          long every = certs.reloadIntervalMs();
+          timers.scheduleWithFixedDelay(certs::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
+        }
+        bound.add(proxy.bind(new Listener(l.host(), l.port(), Duration.ofMillis(l.idleTimeoutMs()), l.http2(),
+            l.maxConcurrentStreams(), certs)));
       }
       InetSocketAddress adminAddress = null;
       if (config.admin() != null) {

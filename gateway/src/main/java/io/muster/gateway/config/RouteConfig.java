@@ -1,7 +1,9 @@
 package io.muster.gateway.config;
 
 import io.muster.gateway.lb.Strategy;
+import io.muster.gateway.route.Protocol;
 import io.muster.gateway.route.Route;
+import io.muster.gateway.route.UpstreamTls;
 import java.time.Duration;
 
 /**
@@ -20,10 +22,22 @@ import java.time.Duration;
  * @param idleTimeoutMs longest silence while bodies stream, default 60000
  * @param retries attempts on other endpoints, 0-10, default 1
  * @param canary canary split, optional
+ * @param protocol {@code http} (default) or {@code grpc} (HTTP/2 to the backends, per-call balancing,
+ *     errors as gRPC statuses, {@code grpc-timeout} honoured)
+ * @param upstreamProtocol {@code http1} (default for http) or {@code h2} (the default, and the only choice, for grpc)
+ * @param upstreamTls TLS to the backends, optional (default plaintext)
  */
 public record RouteConfig(String name, String prefix, String host, String service, String rewrite, Strategy strategy,
     HashKeyConfig hashKey, Long connectTimeoutMs, Long requestTimeoutMs, Long idleTimeoutMs, Integer retries,
-    CanaryConfig canary) {
+    CanaryConfig canary, String protocol, String upstreamProtocol, UpstreamTlsConfig upstreamTls) {
+
+  /** A plaintext HTTP route (the keys that existed before protocol and upstream-tls). */
+  public RouteConfig(String name, String prefix, String host, String service, String rewrite, Strategy strategy,
+      HashKeyConfig hashKey, Long connectTimeoutMs, Long requestTimeoutMs, Long idleTimeoutMs, Integer retries,
+      CanaryConfig canary) {
+    this(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs, idleTimeoutMs,
+        retries, canary, null, null, null);
+  }
 
   public RouteConfig {
     Checks.required(service, "service");
@@ -31,13 +45,33 @@ public record RouteConfig(String name, String prefix, String host, String servic
     requestTimeoutMs = Checks.positiveMillis(requestTimeoutMs, 15_000, "request-timeout-ms");
     idleTimeoutMs = Checks.positiveMillis(idleTimeoutMs, 60_000, "idle-timeout-ms");
     retries = retries == null ? 1 : retries;
-    build(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs, idleTimeoutMs,
-        retries, canary); // validates the combination
+    protocol = Protocol.parse(protocol, "protocol").configName();
+    upstreamProtocol = upstreamProtocol == null || upstreamProtocol.isBlank() ? null : upstreamProtocol;
+    Checks.checkArgument(upstreamProtocol == null || upstreamProtocol.equals("http1") || upstreamProtocol.equals("h2"),
+        "upstream-protocol: '%s' (expected: http1, h2)", upstreamProtocol);
+    Checks.checkArgument(!(protocol.equals("grpc") && "http1".equals(upstreamProtocol)),
+        "upstream-protocol: http1 cannot carry protocol grpc (gRPC needs h2; leave upstream-protocol out)");
+    route(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs, idleTimeoutMs,
+        retries, canary, protocol, upstreamProtocol, upstreamTls); // validates the combination
   }
 
   public Route toRoute() {
-    return build(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs,
-        idleTimeoutMs, retries, canary);
+    return route(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs,
+        idleTimeoutMs, retries, canary, protocol, upstreamProtocol, upstreamTls);
+  }
+
+  private static Route route(String name, String prefix, String host, String service, String rewrite,
+      Strategy strategy, HashKeyConfig hashKey, long connectMs, long requestMs, long idleMs, int retries,
+      CanaryConfig canary, String protocol, String upstreamProtocol, UpstreamTlsConfig upstreamTls) {
+    Route route = build(name, prefix, host, service, rewrite, strategy, hashKey, connectMs, requestMs, idleMs, retries,
+        canary);
+    Protocol p = Protocol.parse(protocol, "protocol");
+    boolean h2 = "h2".equals(upstreamProtocol) || p == Protocol.GRPC;
+    UpstreamTls tls = upstreamTls == null ? null : upstreamTls.toUpstreamTls();
+    return p == Protocol.HTTP && !h2 && tls == null ? route
+        : new Route(route.name(), route.host(), route.prefix(), route.service(), route.rewrite(), route.strategy(),
+            route.hashKey(), route.connectTimeout(), route.requestTimeout(), route.idleTimeout(), route.retries(),
+            route.canary(), p, h2, tls);
   }
 
   private static Route build(String name, String prefix, String host, String service, String rewrite,

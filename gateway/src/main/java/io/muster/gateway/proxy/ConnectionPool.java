@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.time.Duration;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * so {@link #acquire} (called on the client connection's loop) hands out a connection of that same
  * loop, and the exchange runs on one thread. {@link #close} may be called from any thread.
  */
-final class ConnectionPool {
+final class ConnectionPool implements UpstreamPool {
 
   private final Endpoint endpoint;
   private final Bootstrap bootstrap;
@@ -43,7 +44,8 @@ final class ConnectionPool {
    * An idle open connection of {@code loop}, or null (the common case of {@link #acquire} without a
    * future). Must be called on {@code loop}.
    */
-  Channel pollIdle(EventLoop loop) {
+  @Override
+  public Channel pollIdle(EventLoop loop) {
     if (closed) {
       return null;
     }
@@ -61,7 +63,8 @@ final class ConnectionPool {
   }
 
   /** An idle connection of {@code loop}, or a new one. Must be called on {@code loop}. */
-  Future<Channel> acquire(EventLoop loop, Duration connectTimeout) {
+  @Override
+  public Future<Channel> acquire(EventLoop loop, Duration connectTimeout) {
     if (closed) {
       return loop.newFailedFuture(new PoolUnavailableException("endpoint " + endpoint + " is closed"));
     }
@@ -93,14 +96,28 @@ final class ConnectionPool {
         ch.close();
         promise.tryFailure(new PoolUnavailableException("endpoint " + endpoint + " closed while connecting"));
       } else {
-        promise.trySuccess(ch);
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+          promise.trySuccess(ch);
+        } else {
+          // a handshake failure is a connect failure: nothing was sent, the exchange may go elsewhere
+          ssl.handshakeFuture().addListener(h -> {
+            if (h.isSuccess()) {
+              promise.trySuccess(ch);
+            } else {
+              promise.tryFailure(h.cause());
+              ch.close();
+            }
+          });
+        }
       }
     });
     return promise;
   }
 
   /** Returns a connection whose exchange completed cleanly. Must be called on its event loop. */
-  void release(Channel ch) {
+  @Override
+  public void release(Channel ch) {
     if (closed || !ch.isActive()) {
       ch.close();
       return;
@@ -115,12 +132,14 @@ final class ConnectionPool {
     deque.addLast(ch);
   }
 
-  int openConnections() {
+  @Override
+  public int openConnections() {
     return open.get();
   }
 
   /** Closes idle connections now; connections in use are closed when released. */
-  void close() {
+  @Override
+  public void close() {
     closed = true;
     idle.forEach((loop, deque) -> loop.execute(() -> {
       Channel ch;

@@ -2,6 +2,7 @@ package io.muster.gateway.proxy;
 
 import io.muster.gateway.pool.Endpoint;
 import io.muster.gateway.pool.Outcome;
+import io.muster.gateway.route.Protocol;
 import io.muster.gateway.route.Route;
 import io.muster.gateway.route.RouteBalancer;
 import io.netty.channel.Channel;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 
 /**
  * One proxied request: picks an endpoint, streams the request body up and the response body down
@@ -42,13 +44,20 @@ final class Exchange implements ExchangeTimer.Expiry {
   private final ExchangeResponse response;
   /** Read before the request's headers are rewritten for the backend. */
   private final boolean clientAsksKeepAlive;
+  /** A gRPC call: by the route, or by its content type. Errors are answered as gRPC statuses. */
+  private final boolean grpc;
+  /** The client's deadline from {@code grpc-timeout}, in nanoseconds, or -1. */
+  private final long grpcTimeoutNanos;
+  /** Plaintext HTTP/1.1 upstream: the pool comes from the one-lookup map. */
+  private final boolean plainUpstream;
+  private final boolean secure;
   private Attempts attempts;
-  private ConnectionPool connections;
+  private UpstreamPool connections;
   private Channel backend;
   private ExchangeTimer timer;
   private boolean done;
 
-  Exchange(ProxyContext px, FrontendHandler frontend, Channel client, HttpRequest request) {
+  Exchange(ProxyContext px, FrontendHandler frontend, Channel client, HttpRequest request, boolean secure) {
     this.px = px;
     this.frontend = frontend;
     this.client = client;
@@ -59,6 +68,10 @@ final class Exchange implements ExchangeTimer.Expiry {
     this.route = balancer == null ? null : balancer.route();
     this.startNanos = px.nanoClock().getAsLong();
     this.response = new ExchangeResponse(this, client, request);
+    this.secure = secure;
+    this.grpc = route != null && (route.protocol() == Protocol.GRPC || Grpc.isGrpc(request.headers()));
+    this.grpcTimeoutNanos = grpc ? Grpc.timeoutNanos(request.headers().get(Grpc.TIMEOUT)) : -1;
+    this.plainUpstream = route == null || (!grpc && !route.upstreamHttp2() && route.upstreamTls() == null);
   }
 
   void start() {
@@ -70,6 +83,9 @@ final class Exchange implements ExchangeTimer.Expiry {
     px.retryBudget().onRequest();
     attempts = new Attempts(balancer, request.headers(), px.nanoClock());
     timer = new ExchangeTimer(frontend.timer(), px.nanoClock(), route, this);
+    if (grpcTimeoutNanos >= 0) {
+      timer.deadline(startNanos + grpcTimeoutNanos);
+    }
     timer.start();
     Endpoint first = attempts.pickNext();
     if (first == null) {
@@ -83,7 +99,7 @@ final class Exchange implements ExchangeTimer.Expiry {
 
   private void sendTo(Endpoint e) {
     int myAttempt = attempts.begin(e);
-    ConnectionPool pool = px.upstream().get(e);
+    UpstreamPool pool = plainUpstream ? px.upstream().get(e) : px.upstream().get(e, route, grpc);
     if (pool == null) {
       onConnectFailed(myAttempt, new PoolUnavailableException("endpoint " + e + " was closed"));
       return;
@@ -103,14 +119,14 @@ final class Exchange implements ExchangeTimer.Expiry {
     });
   }
 
-  private void onConnected(int myAttempt, ConnectionPool pool, Channel ch) {
+  private void onConnected(int myAttempt, UpstreamPool pool, Channel ch) {
     if (done || !attempts.isLatest(myAttempt)) {
       pool.release(ch); // nothing was written: still clean
       return;
     }
     backend = ch;
     BackendHandler.of(ch).bind(this);
-    upstreamRequest.attach(ch, route.rewriteUri(request.uri()), client.remoteAddress());
+    upstreamRequest.attach(ch, route.rewriteUri(request.uri()), client.remoteAddress(), secure, grpc);
     frontend.updateAutoRead();
   }
 
@@ -278,6 +294,21 @@ final class Exchange implements ExchangeTimer.Expiry {
     }
   }
 
+  @Override
+  public void deadlineExceeded() {
+    Endpoint e = attempts.current();
+    if (e != null) {
+      attempts.finish(Outcome.NEUTRAL, -1); // the client's deadline, not the endpoint's fault
+    }
+    String message = "deadline of " + grpcTimeoutNanos / 1_000_000 + " ms (grpc-timeout) exceeded";
+    if (response.started()) {
+      releaseBackend(false);
+      abort(Grpc.DEADLINE_EXCEEDED, message);
+    } else {
+      respond(504, message);
+    }
+  }
+
   private void timedOut(long millis) {
     Endpoint e = attempts.current();
     if (e != null) {
@@ -305,7 +336,9 @@ final class Exchange implements ExchangeTimer.Expiry {
   private void respond(int status, String message) {
     releaseBackend(false);
     boolean keepAlive = keepAliveWanted();
-    ChannelFuture f = client.writeAndFlush(ErrorResponses.text(request.protocolVersion(), status, message, keepAlive));
+    ChannelFuture f = client.writeAndFlush(grpc
+        ? Grpc.trailersOnly(request.protocolVersion(), status, Grpc.statusFor(status), message, keepAlive)
+        : ErrorResponses.text(request.protocolVersion(), status, message, keepAlive));
     if (!keepAlive) {
       f.addListener(ChannelFutureListener.CLOSE);
     }
@@ -315,8 +348,18 @@ final class Exchange implements ExchangeTimer.Expiry {
 
   /** Response bytes already went out: the only honest signal left is closing the connection. */
   private void abort() {
+    abort(Grpc.UNAVAILABLE, "upstream " + (attempts == null || attempts.current() == null ? ""
+        : attempts.current().authority() + " ") + "failed after the response started");
+  }
+
+  /** As {@link #abort()}; a gRPC call on HTTP/2 ends with a status in trailers instead of a reset. */
+  private void abort(int grpcStatus, String message) {
     releaseBackend(false);
-    client.close();
+    if (grpc && client instanceof Http2StreamChannel) {
+      client.writeAndFlush(Grpc.trailers(grpcStatus, message)).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      client.close();
+    }
     terminate(ProxyMetrics.ABORTED);
     frontend.exchangeDone(false);
   }

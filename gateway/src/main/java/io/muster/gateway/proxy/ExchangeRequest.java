@@ -2,6 +2,8 @@ package io.muster.gateway.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -39,11 +41,15 @@ final class ExchangeRequest {
   }
 
   /** Sends the head and everything received so far to a freshly acquired connection. */
-  void attach(Channel ch, String uri, SocketAddress client) {
+  void attach(Channel ch, String uri, SocketAddress client, boolean secure, boolean grpc) {
     backend = ch;
     if (upstreamHead == null) {
       // rewrites head's headers in place: computed once, a retry sends the same head again
-      upstreamHead = ProxyHeaders.toUpstream(head, uri, client);
+      upstreamHead = ProxyHeaders.toUpstream(head, uri, client, secure);
+      if (grpc) {
+        // gRPC servers expect it (it says the path carries trailers); removed as hop-by-hop above
+        upstreamHead.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+      }
     }
     // void promises: no per-write future; a failed write reaches BackendHandler.exceptionCaught
     ch.write(upstreamHead, ch.voidPromise());

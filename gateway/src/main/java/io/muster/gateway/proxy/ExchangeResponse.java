@@ -2,11 +2,13 @@ package io.muster.gateway.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 
 /**
  * The response half of an {@link Exchange}: holds the backend's response head until its first body
@@ -19,6 +21,8 @@ final class ExchangeResponse {
   private final Exchange exchange;
   private final Channel client;
   private final HttpRequest request;
+  /** The client is an HTTP/2 stream: a head and its end go out as one message (see onContent). */
+  private final boolean http2Client;
   private HttpResponse heldHead;
   private boolean skippingInformational;
   private boolean headReceived;
@@ -32,6 +36,7 @@ final class ExchangeResponse {
     this.exchange = exchange;
     this.client = client;
     this.request = request;
+    this.http2Client = client instanceof Http2StreamChannel;
   }
 
   void onHead(HttpResponse head, long latencyNanos) {
@@ -54,6 +59,18 @@ final class ExchangeResponse {
       skippingInformational = !(c instanceof LastHttpContent);
       c.release();
       return false;
+    }
+    if (heldHead != null && http2Client && c instanceof LastHttpContent last) {
+      // one message, so the codec can end the stream on HEADERS when there is no body: a gRPC
+      // "trailers-only" answer must stay one HEADERS frame or the client sees no status
+      ProxyHeaders.ClientHead out = ProxyHeaders.toClient(heldHead, request, exchange.keepAliveWanted());
+      heldHead = null;
+      started = true;
+      clientKeepAlive = out.keepAlive();
+      HttpResponse h = out.response();
+      client.writeAndFlush(new DefaultFullHttpResponse(h.protocolVersion(), h.status(), last.content(), h.headers(),
+          last.trailingHeaders()), client.voidPromise());
+      return true;
     }
     if (heldHead != null) {
       ProxyHeaders.ClientHead out = ProxyHeaders.toClient(heldHead, request, exchange.keepAliveWanted());

@@ -21,6 +21,9 @@ final class ExchangeTimer {
     void requestTimedOut();
 
     void idleTimedOut();
+
+    /** The client's own deadline ({@code grpc-timeout}) passed. */
+    void deadlineExceeded();
   }
 
   private final ConnectionTimer connectionTimer;
@@ -28,6 +31,9 @@ final class ExchangeTimer {
   private final Route route;
   private final Expiry expiry;
   private long lastActivityNanos;
+  /** The client's deadline; meaningful only when {@link #hasDeadline}. */
+  private long deadlineNanos;
+  private boolean hasDeadline;
   private boolean cancelled;
 
   ExchangeTimer(ConnectionTimer connectionTimer, LongSupplier nanoClock, Route route, Expiry expiry) {
@@ -38,8 +44,15 @@ final class ExchangeTimer {
     this.lastActivityNanos = nanoClock.getAsLong();
   }
 
+  /** Sets the client's deadline ({@code grpc-timeout}); call before {@link #start}. */
+  void deadline(long atNanos) {
+    deadlineNanos = atNanos;
+    hasDeadline = true;
+  }
+
   void start() {
-    connectionTimer.armBy(lastActivityNanos + Math.min(route.idleTimeout().toNanos(), route.requestTimeout().toNanos()));
+    long first = lastActivityNanos + Math.min(route.idleTimeout().toNanos(), route.requestTimeout().toNanos());
+    connectionTimer.armBy(hasDeadline && deadlineNanos - first < 0 ? deadlineNanos : first);
   }
 
   /** Data moved: the idle deadline starts over (deadlines only move later: nothing to re-arm). @return now */
@@ -62,8 +75,10 @@ final class ExchangeTimer {
         ? expiry.requestCompleteNanos() + route.requestTimeout().toNanos()
         : lastActivityNanos + route.idleTimeout().toNanos();
     long now = nanoClock.getAsLong();
-    if (now - deadline < 0) {
-      connectionTimer.armBy(deadline);
+    if (hasDeadline && now - deadlineNanos >= 0) {
+      expiry.deadlineExceeded();
+    } else if (now - deadline < 0) {
+      connectionTimer.armBy(hasDeadline && deadlineNanos - deadline < 0 ? deadlineNanos : deadline);
     } else if (waitingForHead) {
       expiry.requestTimedOut();
     } else {

@@ -28,6 +28,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   private final ProxyContext px;
   private final long idleTimeoutNanos;
+  private final boolean secure;
   private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private ConnectionTimer timer;
@@ -39,10 +40,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   /**
    * @param idleTimeoutNanos a connection without an exchange is closed after this long without a
    *     request (bytes that do not complete a request head do not count)
+   * @param secure the client connection is TLS ({@code X-Forwarded-Proto: https})
    */
-  FrontendHandler(ProxyContext px, long idleTimeoutNanos) {
+  FrontendHandler(ProxyContext px, long idleTimeoutNanos, boolean secure) {
     this.px = px;
     this.idleTimeoutNanos = idleTimeoutNanos;
+    this.secure = secure;
   }
 
   @Override
@@ -51,6 +54,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     this.timer = new ConnectionTimer(ctx.executor(), px.nanoClock(), this::onTimer);
     this.lastActivityNanos = px.nanoClock().getAsLong();
     timer.armBy(lastActivityNanos + idleTimeoutNanos);
+  }
+
+  /** Removed when the connection switches to HTTP/2 (h2c): its idle timer must not close it later. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    closing = true;
+    timer.close();
+    releaseQueued();
   }
 
   ConnectionTimer timer() {
@@ -116,7 +127,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
-    Exchange exchange = new Exchange(px, this, ctx.channel(), request);
+    Exchange exchange = new Exchange(px, this, ctx.channel(), request, secure);
     current = exchange;
     exchange.start();
     if (request instanceof HttpContent c) {

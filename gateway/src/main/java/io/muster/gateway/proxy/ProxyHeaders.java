@@ -34,6 +34,7 @@ final class ProxyHeaders {
   static final String X_FORWARDED_HOST = "x-forwarded-host";
   private static final AsciiString PROXY_PREFIX = AsciiString.cached("proxy-");
   private static final AsciiString HTTP = AsciiString.cached("http");
+  private static final AsciiString HTTPS = AsciiString.cached("https");
 
   /** The response head for the client and whether the client connection may stay open after it. */
   record ClientHead(HttpResponse response, boolean keepAlive) {}
@@ -45,6 +46,11 @@ final class ProxyHeaders {
    * {@code in.headers()}: call it once per request and reuse the result for retries.
    */
   static HttpRequest toUpstream(HttpRequest in, String uri, SocketAddress client) {
+    return toUpstream(in, uri, client, false);
+  }
+
+  /** As {@link #toUpstream(HttpRequest, String, SocketAddress)}; {@code secure}: the client came over TLS. */
+  static HttpRequest toUpstream(HttpRequest in, String uri, SocketAddress client, boolean secure) {
     HttpHeaders h = in.headers();
     boolean chunked = HttpUtil.isTransferEncodingChunked(in);
     removeHopByHop(h);
@@ -57,7 +63,7 @@ final class ProxyHeaders {
       String prior = h.get(X_FORWARDED_FOR);
       h.set(X_FORWARDED_FOR, prior == null || prior.isBlank() ? ip : prior + ", " + ip);
     }
-    h.set(X_FORWARDED_PROTO, HTTP);
+    h.set(X_FORWARDED_PROTO, secure ? HTTPS : HTTP);
     String host = h.get(HttpHeaderNames.HOST);
     if (host != null) {
       h.set(X_FORWARDED_HOST, host);

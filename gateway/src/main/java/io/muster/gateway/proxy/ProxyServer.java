@@ -5,8 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP/1.1 listeners of the gateway: accepts client connections and runs a {@link FrontendHandler}
- * on each. {@link #drain} stops accepting, lets requests in progress finish and closes idle
+ * The listeners of the gateway: accepts client connections (HTTP/1.1, HTTP/2, TLS; see
+ * {@link ClientPipelines}) and runs a {@link FrontendHandler} on each connection or HTTP/2 stream.
+ * {@link #drain} stops accepting, lets requests in progress finish and closes idle
  * keep-alive connections.
  */
 public final class ProxyServer implements AutoCloseable {
@@ -38,13 +38,22 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Binds a listener.
+   * Binds a plaintext HTTP/1.1 listener.
    *
    * @param clientIdleTimeout an idle keep-alive client connection is closed after this long
    * @return the bound address (the real port when {@code port} is 0)
    */
-  public synchronized InetSocketAddress bind(String host, int port, Duration clientIdleTimeout) {
-    long idleNanos = clientIdleTimeout.toNanos();
+  public InetSocketAddress bind(String host, int port, Duration clientIdleTimeout) {
+    return bind(Listener.http1(host, port, clientIdleTimeout));
+  }
+
+  /**
+   * Binds a listener.
+   *
+   * @return the bound address (the real port when {@code port} is 0)
+   */
+  public synchronized InetSocketAddress bind(Listener listener) {
+    ClientPipelines pipelines = new ClientPipelines(px, listener);
     ServerBootstrap b = new ServerBootstrap()
         .group(transport.group())
         .channel(transport.serverChannelType())
@@ -56,15 +65,13 @@ public final class ProxyServer implements AutoCloseable {
           protected void initChannel(Channel ch) {
             clients.add(ch);
             ch.closeFuture().addListener(f -> clients.remove(ch));
-            ch.pipeline().addLast("codec", new HttpServerCodec());
-            ch.pipeline().addLast("continue", new HttpServerExpectContinueHandler());
-            ch.pipeline().addLast("frontend", new FrontendHandler(px, idleNanos));
+            pipelines.init(ch);
           }
         });
-    Channel server = b.bind(host, port).syncUninterruptibly().channel();
+    Channel server = b.bind(listener.host(), listener.port()).syncUninterruptibly().channel();
     serverChannels.add(server);
     InetSocketAddress bound = (InetSocketAddress) server.localAddress();
-    log.info("gateway listening on {}", bound);
+    log.info("gateway listening on {}{}", bound, listener.tls() != null ? " (TLS)" : "");
     return bound;
   }
 
@@ -90,6 +97,8 @@ public final class ProxyServer implements AutoCloseable {
         FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
         if (h != null) {
           h.drain();
+        } else if (ch.pipeline().get(Http2FrameCodec.class) != null) {
+          ch.close(); // HTTP/2: GOAWAY, and the streams in progress finish (the codec's graceful close)
         }
       });
     }

@@ -20,12 +20,25 @@ import java.util.Objects;
  * @param idleTimeout longest silence while a body streams in either direction
  * @param retries extra attempts, each on a different endpoint
  * @param canary canary split, or {@code null}
+ * @param protocol {@link Protocol#GRPC} forwards over HTTP/2 and answers errors as gRPC statuses
+ * @param upstreamHttp2 speak HTTP/2 to the backends (always for gRPC); HTTP/1.1 otherwise
+ * @param upstreamTls TLS to the backends, or {@code null} for plaintext
  */
 public record Route(String name, String host, String prefix, String service, String rewrite, Strategy strategy,
     HashKeySource hashKey, Duration connectTimeout, Duration requestTimeout, Duration idleTimeout, int retries,
-    CanaryPolicy canary) {
+    CanaryPolicy canary, Protocol protocol, boolean upstreamHttp2, UpstreamTls upstreamTls) {
+
+  /** An HTTP route over plaintext HTTP/1.1 to its backends. */
+  public Route(String name, String host, String prefix, String service, String rewrite, Strategy strategy,
+      HashKeySource hashKey, Duration connectTimeout, Duration requestTimeout, Duration idleTimeout, int retries,
+      CanaryPolicy canary) {
+    this(name, host, prefix, service, rewrite, strategy, hashKey, connectTimeout, requestTimeout, idleTimeout, retries,
+        canary, Protocol.HTTP, false, null);
+  }
 
   public Route {
+    protocol = protocol == null ? Protocol.HTTP : protocol;
+    upstreamHttp2 = upstreamHttp2 || protocol == Protocol.GRPC;
     Objects.requireNonNull(service, "service");
     prefix = prefix == null || prefix.isEmpty() ? "/" : prefix;
     if (!prefix.startsWith("/")) {
@@ -56,6 +69,12 @@ public record Route(String name, String host, String prefix, String service, Str
   public static Route simple(String prefix, String service) {
     return new Route(null, null, prefix, service, null, Strategy.ROUND_ROBIN, null, Duration.ofSeconds(1),
         Duration.ofSeconds(15), Duration.ofSeconds(60), 1, null);
+  }
+
+  /** A copy that forwards {@code protocol} over HTTP/2 with {@code upstreamTls} (null: plaintext). */
+  public Route withProtocol(Protocol protocol, UpstreamTls upstreamTls) {
+    return new Route(name, host, prefix, service, rewrite, strategy, hashKey, connectTimeout, requestTimeout,
+        idleTimeout, retries, canary, protocol, true, upstreamTls);
   }
 
   /** True if a request for {@code host} (lower-case, no port) and {@code path} is routed here. */

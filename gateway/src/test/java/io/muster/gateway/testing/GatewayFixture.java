@@ -39,11 +39,19 @@ public final class GatewayFixture implements AutoCloseable {
    * @param routesAndMore YAML appended after the listener and admin sections (routes, outlier, ...)
    */
   public GatewayFixture(long listenerIdleTimeoutMs, String routesAndMore) {
-    String yaml = """
+    this("""
         listeners:
           - host: 127.0.0.1
             port: 0
-        """ + (listenerIdleTimeoutMs > 0 ? "    idle-timeout-ms: " + listenerIdleTimeoutMs + "\n" : "") + """
+        """ + (listenerIdleTimeoutMs > 0 ? "    idle-timeout-ms: " + listenerIdleTimeoutMs + "\n" : ""), routesAndMore);
+  }
+
+  /**
+   * @param listeners the {@code listeners:} section (use port 0)
+   * @param routesAndMore YAML appended after the listener and admin sections (routes, outlier, ...)
+   */
+  public GatewayFixture(String listeners, String routesAndMore) {
+    String yaml = listeners + """
         admin:
           host: 127.0.0.1
           port: 0

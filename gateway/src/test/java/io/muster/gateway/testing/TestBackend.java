@@ -33,6 +33,15 @@ public final class TestBackend implements AutoCloseable {
   private volatile boolean running = true;
 
   public TestBackend(String name) throws IOException {
+    this(name, null, false);
+  }
+
+  /**
+   * An HTTPS backend when {@code tls} is not null.
+   *
+   * @param needClientAuth require a client certificate that {@code tls} trusts
+   */
+  public TestBackend(String name, javax.net.ssl.SSLContext tls, boolean needClientAuth) throws IOException {
     this.name = name;
     AtomicInteger n = new AtomicInteger();
     this.executor = new ThreadPoolExecutor(16, 16, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1000), r -> {
@@ -40,7 +49,21 @@ public final class TestBackend implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+    if (tls == null) {
+      this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+    } else {
+      com.sun.net.httpserver.HttpsServer https =
+          com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+        @Override
+        public void configure(com.sun.net.httpserver.HttpsParameters params) {
+          javax.net.ssl.SSLParameters p = tls.getDefaultSSLParameters();
+          p.setNeedClientAuth(needClientAuth);
+          params.setSSLParameters(p);
+        }
+      });
+      this.server = https;
+    }
     server.setExecutor(executor);
     server.createContext("/", this::dispatch);
     server.start();
