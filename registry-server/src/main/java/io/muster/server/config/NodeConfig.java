@@ -3,6 +3,7 @@ package io.muster.server.config;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -20,10 +21,15 @@ import java.util.Set;
  * @param raftInlineDispatch process-wide, applied by {@code Main} (never by the node): bolt, the Raft
  *                    transport, hands Raft responses and batches of requests on from its I/O threads
  *                    instead of through its shared default pool (docs/architecture.md, "Process-wide settings")
+ * @param dialRoutes  for fault-injection tests: a member Raft or peer address mapped to the address this
+ *                    member dials instead (a proxy the test controls); the member's identity stays the
+ *                    address it is mapped from. Peer addresses apply per node; Raft addresses are
+ *                    process-wide (bolt parses addresses in one JVM-wide table), applied by {@code Main}
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
                          int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
-                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch) {
+                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch,
+                         Map<String, String> dialRoutes) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
@@ -37,6 +43,11 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         Objects.requireNonNull(dataDir, "data dir");
         Objects.requireNonNull(limits, "limits");
         peers = List.copyOf(peers);
+        dialRoutes = Map.copyOf(dialRoutes);
+        dialRoutes.forEach((from, to) -> {
+            HostPort.parse("dial route", from);
+            HostPort.parse("dial route " + from, to);
+        });
         if (!join) {
             if (peers.stream().noneMatch(p -> p.id().equals(self.id()))) {
                 throw new IllegalArgumentException("peers: must include this node '" + self.id() + "'");
@@ -129,6 +140,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         private Path restoreFrom;
         private Limits.Builder limits = Limits.builder();
         private boolean raftInlineDispatch = DEFAULT_RAFT_INLINE_DISPATCH;
+        private Map<String, String> dialRoutes = Map.of();
 
         private Builder(PeerSpec self) {
             this.self = self;
@@ -148,6 +160,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             restoreFrom = c.restoreFrom;
             limits = c.limits.toBuilder();
             raftInlineDispatch = c.raftInlineDispatch;
+            dialRoutes = c.dialRoutes;
         }
 
         public Builder self(PeerSpec value) {
@@ -215,6 +228,12 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             return this;
         }
 
+        /** Raft or peer address of a member to the address to dial instead (a test's proxy). */
+        public Builder dialRoutes(Map<String, String> value) {
+            dialRoutes = Map.copyOf(value);
+            return this;
+        }
+
         /** The limits being built, to change one of them in place. */
         public Limits.Builder limits() {
             return limits;
@@ -238,7 +257,8 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
 
         public NodeConfig build() {
             return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
-                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch);
+                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch,
+                    dialRoutes);
         }
     }
 }

@@ -34,13 +34,24 @@ public final class PeerChannels implements AutoCloseable {
     private final String selfId;
     private final PeerDirectory directory;
     private final Executor callExecutor;
+    private final Map<HostPort, HostPort> dialRoutes;
     private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor) {
+        this(selfId, directory, callExecutor, Map.of());
+    }
+
+    /**
+     * @param dialRoutes a member's peer address to the address dialled instead (a fault-injection
+     *                   test's proxy, {@code NodeConfig.dialRoutes}); the member is still known by its
+     *                   own address
+     */
+    public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor, Map<HostPort, HostPort> dialRoutes) {
         this.selfId = selfId;
         this.directory = directory;
         this.callExecutor = callExecutor;
+        this.dialRoutes = Map.copyOf(dialRoutes);
     }
 
     public String selfId() {
@@ -60,7 +71,7 @@ public final class PeerChannels implements AutoCloseable {
         if (closed) {
             throw Status.UNAVAILABLE.withDescription("member " + selfId + " is shutting down").asRuntimeException();
         }
-        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forAddress(a.host(), a.port())
+        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forAddress(dialRoutes.getOrDefault(a, a).socketAddress())
                 .usePlaintext()
                 .executor(callExecutor)
                 // callers retry themselves, with their own deadlines

@@ -70,16 +70,20 @@ public final class ProcessCluster implements AutoCloseable {
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final List<String> memberArgs;
+    private final Network network;
 
     private ProcessCluster(Builder b) {
         this.workDir = b.workDir.toAbsolutePath();
         this.electionTimeoutMs = b.electionTimeoutMs;
         this.jvmOptions = List.copyOf(b.jvmOptions);
+        this.memberArgs = List.copyOf(b.memberArgs);
         for (int i = 1; i <= b.size; i++) {
             String id = "n" + i;
             members.add(new Member(id, FreePorts.nextAddress(), FreePorts.nextAddress(), FreePorts.nextAddress(),
                     FreePorts.next(), workDir.resolve(id), workDir.resolve(id + ".log")));
         }
+        this.network = b.proxiedLinks ? new Network(members) : null;
     }
 
     /** {@code size} members with the test defaults, started, once one of them leads. */
@@ -104,6 +108,8 @@ public final class ProcessCluster implements AutoCloseable {
         private int size = 3;
         private int electionTimeoutMs = DEFAULT_ELECTION_TIMEOUT_MS;
         private List<String> jvmOptions = TEST_JVM_OPTIONS;
+        private List<String> memberArgs = List.of();
+        private boolean proxiedLinks;
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -128,6 +134,18 @@ public final class ProcessCluster implements AutoCloseable {
         /** JVM options of every member (e.g. -Xmx), replacing {@link #TEST_JVM_OPTIONS}. */
         public Builder jvmOptions(List<String> jvmOptions) {
             this.jvmOptions = List.copyOf(jvmOptions);
+            return this;
+        }
+
+        /** More {@code muster-server} flags for every member (e.g. {@code --snapshot-interval-s 5}). */
+        public Builder memberArgs(List<String> args) {
+            this.memberArgs = List.copyOf(args);
+            return this;
+        }
+
+        /** Every member-to-member link through a proxy the test controls: {@link ProcessCluster#network()}. */
+        public Builder proxiedLinks() {
+            this.proxiedLinks = true;
             return this;
         }
 
@@ -164,6 +182,18 @@ public final class ProcessCluster implements AutoCloseable {
         return workDir;
     }
 
+    /** The member-to-member links, for a cluster built with {@link Builder#proxiedLinks()}. */
+    public Network network() {
+        if (network == null) {
+            throw new IllegalStateException("links are not proxied: build the cluster with proxiedLinks()");
+        }
+        return network;
+    }
+
+    public int electionTimeoutMs() {
+        return electionTimeoutMs;
+    }
+
     /** Starts a member's JVM, or restarts one that was killed (same ports, same data). */
     public void startNode(String id) {
         Member self = member(id);
@@ -191,6 +221,11 @@ public final class ProcessCluster implements AutoCloseable {
                 "--peers", String.join(",", members.stream().map(Member::peerSpec).toList()),
                 "--data-dir", self.dataDir().toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs),
                 "--metrics-port", Integer.toString(self.metricsPort())));
+        if (network != null) {
+            cmd.add("--dial-route");
+            cmd.add(String.join(",", network.dialRoutes(id, members)));
+        }
+        cmd.addAll(memberArgs);
         try {
             Files.createDirectories(tmpDir);
             Files.writeString(self.log(), String.join(" ", cmd) + System.lineSeparator(),
@@ -356,6 +391,9 @@ public final class ProcessCluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 p.destroyForcibly();
             }
+        }
+        if (network != null) {
+            network.close();
         }
         for (Member m : members) {
             deleteTree(m.dataDir());
