@@ -35,7 +35,7 @@ enum Fault {
      * The CI schedule: every fault but the full-cluster kill once, in an order drawn from the seed
      * (so partitions always run); the long schedule: {@code cycles} faults drawn from the seed.
      */
-    static List<Fault> schedule(String profile, int cycles, Random random) {
+    static List<Fault> schedule(String profile, int cycles, List<Fault> kinds, Random random) {
         List<Fault> faults = new ArrayList<>();
         if (profile.equals("ci")) {
             for (Fault f : values()) {
@@ -47,8 +47,16 @@ enum Fault {
             return faults;
         }
         for (int i = 0; i < cycles; i++) {
-            faults.add(values()[random.nextInt(values().length)]);
+            faults.add(kinds.get(random.nextInt(kinds.size())));
         }
         return faults;
+    }
+
+    /** {@code -Drobustness.faults=FREEZE_LEADER,KILL_ALL}: the kinds a long run draws from (default: all). */
+    static List<Fault> kinds(String property) {
+        if (property == null || property.isBlank()) {
+            return List.of(values());
+        }
+        return java.util.Arrays.stream(property.split(",")).map(String::trim).map(Fault::valueOf).toList();
     }
 }

@@ -46,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Profiles (docs/robustness.md): {@code -Drobustness.profile=ci} (default: 3 members, every
  * fault kind but the full-cluster kill once, in a seeded order, under 3 minutes) or {@code long}
- * ({@code -Drobustness.cycles}, default 200, any fault, {@code -Drobustness.members}, default 5).
+ * ({@code -Drobustness.cycles}, default 200, any fault or those of {@code -Drobustness.faults},
+ * {@code -Drobustness.members}, default 5).
  * The seed is printed; {@code -Drobustness.seed=N} replays a run's schedule.
  */
 @ProcessTest
@@ -66,7 +67,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
         int members = Integer.getInteger("robustness.members", ci ? 3 : 5);
         int cycles = Integer.getInteger("robustness.cycles", 200);
         Random random = new Random(seed);
-        List<Fault> schedule = Fault.schedule(profile, cycles, random);
+        List<Fault> schedule = Fault.schedule(profile, cycles, Fault.kinds(System.getProperty("robustness.faults")), random);
         System.out.printf("robustness: profile %s, seed %d (replay: -Drobustness.seed=%d), %d members, schedule %s%n",
                 profile, seed, seed, members, schedule);
 
