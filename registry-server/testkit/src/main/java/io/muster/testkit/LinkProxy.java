@@ -68,10 +68,16 @@ public final class LinkProxy implements Closeable {
         this.server = server;
     }
 
-    /** A proxy on a free 127.0.0.1 port to {@code target}, accepting at once. */
+    /**
+     * A proxy on a free 127.0.0.1 port to {@code target}, accepting at once. The port comes from
+     * {@link FreePorts}, like the members' ports: a port of the kernel's choosing could be one
+     * handed out to a member that has not bound it yet (its start then fails: address in use).
+     */
     public static LinkProxy start(String name, InetSocketAddress target) {
         try {
-            ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            ServerSocket server = new ServerSocket();
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.next()), 50);
             LinkProxy proxy = new LinkProxy(name, target, server);
             Thread t = new Thread(proxy::acceptLoop, "link-proxy-accept-" + name);
             t.setDaemon(true);
