@@ -7,6 +7,7 @@ import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
 import io.muster.server.config.PeerTlsFiles;
 import io.muster.server.config.PublicTls;
+import io.muster.server.raft.BoltDialRoutes;
 import io.muster.server.raft.BoltDispatch;
 import java.nio.file.Path;
 import java.util.List;
@@ -104,6 +105,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--tls-client-auth", description = "Client certificates on the public port: none, optional or require "
             + "(default none; require when --tls-client-ca is set)")
     String tlsClientAuth;
+    @Option(names = "--dial-route", split = ",", description = "For fault-injection tests: memberAddress=dialAddress, "
+            + "comma separated; this member dials dialAddress (a proxy) to reach the member whose Raft or peer "
+            + "address is memberAddress, which stays that member's identity. The Raft part is process-wide")
+    List<String> dialRoutes;
 
     static {
         // bolt (jraft's transport) must log through plain slf4j
@@ -126,6 +131,10 @@ public final class Main implements Callable<Integer> {
             // caller's callback executor: one hand-off less per round trip (raft/BoltDispatch)
             System.setProperty("bolt.rpc.dispatch-msg-list-in-default-executor", "false");
             BoltDispatch.install();
+        }
+        if (!config.dialRoutes().isEmpty()) {
+            // bolt resolves addresses through one JVM-wide table (raft/BoltDialRoutes)
+            BoltDialRoutes.install(config.dialRoutes());
         }
     }
 
@@ -164,6 +173,9 @@ public final class Main implements Callable<Integer> {
         FileConfig.set(aclBootstrapTokenFile, b::aclBootstrapTokenFile);
         b.tls(PublicTls.of(pick(tlsCert, FileConfig.path(f.tlsCert())), pick(tlsKey, FileConfig.path(f.tlsKey())),
                 pick(tlsClientCa, FileConfig.path(f.tlsClientCa())), pick(tlsClientAuth, f.tlsClientAuth())));
+        if (dialRoutes != null) {
+            b.dialRoutes(parseDialRoutes(dialRoutes));
+        }
         Limits.Builder l = b.limits();
         FileConfig.set(maxMessageBytes, l::maxMessageBytes);
         FileConfig.set(maxInstanceBytes, l::maxInstanceBytes);
@@ -177,6 +189,18 @@ public final class Main implements Callable<Integer> {
         FileConfig.set(permitKeepAliveTimeMs, l::permitKeepAliveTimeMs);
         FileConfig.set(maxConnectionIdleMs, l::maxConnectionIdleMs);
         return b.build();
+    }
+
+    private static java.util.Map<String, String> parseDialRoutes(List<String> entries) {
+        java.util.Map<String, String> routes = new java.util.LinkedHashMap<>();
+        for (String e : entries) {
+            int eq = e.indexOf('=');
+            if (eq <= 0 || eq == e.length() - 1) {
+                throw new IllegalArgumentException("--dial-route: '" + e + "' (expected: memberHost:port=dialHost:port)");
+            }
+            routes.put(e.substring(0, eq), e.substring(eq + 1));
+        }
+        return routes;
     }
 
     private static String require(String flag, String value) {

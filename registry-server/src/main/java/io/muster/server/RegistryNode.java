@@ -146,7 +146,7 @@ public final class RegistryNode implements AutoCloseable {
         raft.addLeadershipListener(presence);
         watchHub.requireLeader(presence::leaderlessNanos, TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMs()));
         this.directory = new PeerDirectory(catalog, config.peers());
-        this.peerChannels = new PeerChannels(id, directory, grpcExecutor, peerClientTls);
+        this.peerChannels = new PeerChannels(id, directory, grpcExecutor, peerClientTls, peerDialRoutes(config));
         this.forwarder = new Forwarder(raft, peerChannels, scheduler);
         raft.addLeadershipListener(new LeadershipListener() {
             @Override
@@ -308,6 +308,13 @@ public final class RegistryNode implements AutoCloseable {
             }
         }, every, every, TimeUnit.MILLISECONDS);
         return readiness;
+    }
+
+    /** The dial routes of peer addresses (fault-injection tests); Raft addresses are routed process-wide by {@code Main}. */
+    private static Map<HostPort, HostPort> peerDialRoutes(NodeConfig config) {
+        Map<HostPort, HostPort> routes = new java.util.HashMap<>();
+        config.dialRoutes().forEach((from, to) -> routes.put(HostPort.parse("dial route", from), HostPort.parse("dial route " + from, to)));
+        return routes;
     }
 
     /** Committed entries not applied yet that still count as caught up: a few group-commit entries in flight. */

@@ -146,7 +146,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void transferLeadership(TransferLeadershipRequest request, StreamObserver<TransferLeadershipResponse> observer) {
-        forwarder.onLeader(ClusterGrpc.getTransferLeadershipMethod(), request, () -> {
+        forwarder.onLeaderSlow(ClusterGrpc.getTransferLeadershipMethod(), request, () -> {
             String target = null;
             if (!request.getTargetId().isEmpty()) {
                 Optional<Member> m = directory.byId(request.getTargetId());
@@ -169,7 +169,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
             observer.onError(Status.INVALID_ARGUMENT.withDescription("member: " + e.getMessage()).asRuntimeException());
             return;
         }
-        forwarder.onLeader(ClusterGrpc.getAddMemberMethod(), request, () -> {
+        forwarder.onLeaderSlow(ClusterGrpc.getAddMemberMethod(), request, () -> {
             Optional<Member> sameId = directory.byId(m.getId());
             if (sameId.isPresent() && raft.peers().contains(sameId.get().getRaftAddress())
                     && !sameId.get().getRaftAddress().equals(m.getRaftAddress())) {
@@ -198,7 +198,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
             observer.onError(Validation.invalid("id", "'" + request.getId() + "'", "the id of a current member"));
             return;
         }
-        forwarder.onLeader(ClusterGrpc.getRemoveMemberMethod(), request, () -> {
+        forwarder.onLeaderSlow(ClusterGrpc.getRemoveMemberMethod(), request, () -> {
             List<String> before = raft.peers();
             Optional<Member> member = directory.byId(request.getId());
             if (member.isEmpty() || !before.contains(member.get().getRaftAddress())) {

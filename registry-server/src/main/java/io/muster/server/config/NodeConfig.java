@@ -3,6 +3,7 @@ package io.muster.server.config;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -25,11 +26,16 @@ import java.util.Set;
  * @param aclBootstrapTokenFile where the first leader of a cluster with ACLs on and no bootstrap token
  *                    writes the one it creates; null: {@code <data-dir>/acl-bootstrap-token}
  * @param tls         TLS on the public gRPC port, or null for plain text (docs/security.md)
+ * @param dialRoutes  for fault-injection tests: a member Raft or peer address mapped to the address this
+ *                    member dials instead (a proxy the test controls); the member's identity stays the
+ *                    address it is mapped from. Peer addresses apply per node; Raft addresses are
+ *                    process-wide (bolt parses addresses in one JVM-wide table), applied by {@code Main}
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
                          int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
                          int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch,
-                         PeerTlsFiles peerTls, boolean aclEnabled, Path aclBootstrapTokenFile, PublicTls tls) {
+                         PeerTlsFiles peerTls, boolean aclEnabled, Path aclBootstrapTokenFile, PublicTls tls,
+                         Map<String, String> dialRoutes) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
@@ -43,6 +49,11 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         Objects.requireNonNull(dataDir, "data dir");
         Objects.requireNonNull(limits, "limits");
         peers = List.copyOf(peers);
+        dialRoutes = Map.copyOf(dialRoutes);
+        dialRoutes.forEach((from, to) -> {
+            HostPort.parse("dial route", from);
+            HostPort.parse("dial route " + from, to);
+        });
         if (!join) {
             if (peers.stream().noneMatch(p -> p.id().equals(self.id()))) {
                 throw new IllegalArgumentException("peers: must include this node '" + self.id() + "'");
@@ -148,6 +159,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         private boolean aclEnabled;
         private Path aclBootstrapTokenFile;
         private PublicTls tls;
+        private Map<String, String> dialRoutes = Map.of();
 
         private Builder(PeerSpec self) {
             this.self = self;
@@ -171,6 +183,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             aclEnabled = c.aclEnabled;
             aclBootstrapTokenFile = c.aclBootstrapTokenFile;
             tls = c.tls;
+            dialRoutes = c.dialRoutes;
         }
 
         public Builder self(PeerSpec value) {
@@ -260,6 +273,12 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             return this;
         }
 
+        /** Raft or peer address of a member to the address to dial instead (a test's proxy). */
+        public Builder dialRoutes(Map<String, String> value) {
+            dialRoutes = Map.copyOf(value);
+            return this;
+        }
+
         /** The limits being built, to change one of them in place. */
         public Limits.Builder limits() {
             return limits;
@@ -284,7 +303,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         public NodeConfig build() {
             return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
                     syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch, peerTls,
-                    aclEnabled, aclBootstrapTokenFile, tls);
+                    aclEnabled, aclBootstrapTokenFile, tls, dialRoutes);
         }
     }
 }

@@ -108,8 +108,34 @@ public final class Forwarder implements AutoCloseable {
         return leader().flatMap(peers::channel);
     }
 
+    /**
+     * Runs a quick leader-only call (a write, a read of the configuration) on the leader. A forwarded
+     * attempt is bounded like the wait for a leader ({@link #MAX_LEADERLESS_WAIT_MS}), not by the
+     * caller's deadline: a leader this member can no longer reach (a partition, a frozen process)
+     * keeps the connection open and never answers, and jraft goes on naming it for an election
+     * timeout or more, so an attempt with the caller's deadline would spend all of it here instead
+     * of letting the client fail over (docs/robustness.md).
+     */
     public <Q, R> CompletableFuture<R> onLeader(MethodDescriptor<Q, R> method, Q request, Supplier<CompletableFuture<R>> local) {
+        return onLeader(method, request, local, true);
+    }
+
+    /**
+     * Like {@link #onLeader(MethodDescriptor, Object, Supplier)} for calls the leader may take long
+     * to answer (adding a member waits for it to catch up; a leadership transfer for the target):
+     * the forwarded attempt may use the caller's whole deadline.
+     */
+    public <Q, R> CompletableFuture<R> onLeaderSlow(MethodDescriptor<Q, R> method, Q request, Supplier<CompletableFuture<R>> local) {
+        return onLeader(method, request, local, false);
+    }
+
+    private <Q, R> CompletableFuture<R> onLeader(MethodDescriptor<Q, R> method, Q request, Supplier<CompletableFuture<R>> local,
+                                                 boolean capped) {
         boolean forwarded = isForwarded();
+        long callerDeadline = deadlineNanos();
+        long attemptDeadline = capped
+                ? Math.min(callerDeadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_LEADERLESS_WAIT_MS))
+                : callerDeadline;
         return retrying(method.getBareMethodName(), !forwarded, () -> {
             if (raft.isLeader()) {
                 return local.get();
@@ -124,7 +150,15 @@ public final class Forwarder implements AutoCloseable {
                 return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription(known == null
                         ? "no leader elected" : "leader " + known + " is not in the member directory").asRuntimeException());
             }
-            return peers.call(leader.get(), method, request, deadlineNanos());
+            Member to = leader.get();
+            return peers.call(to, method, request, attemptDeadline).exceptionallyCompose(e -> {
+                if (attemptDeadline < callerDeadline && Status.fromThrowable(Causes.unwrap(e)).getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                    // the caller still has time: it should spend it on another member
+                    return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription("leader " + to.getId() + " did not answer within "
+                            + MAX_LEADERLESS_WAIT_MS + " ms; this member may be cut off from it, retry on another member").asRuntimeException());
+                }
+                return CompletableFuture.failedFuture(e);
+            });
         });
     }
 

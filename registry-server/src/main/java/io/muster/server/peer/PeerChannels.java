@@ -36,12 +36,13 @@ public final class PeerChannels implements AutoCloseable {
     private final PeerDirectory directory;
     private final Executor callExecutor;
     private final SslContext tls;
+    private final Map<HostPort, HostPort> dialRoutes;
     private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** Plaintext channels. */
     public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor) {
-        this(selfId, directory, callExecutor, null);
+        this(selfId, directory, callExecutor, null, Map.of());
     }
 
     /**
@@ -49,10 +50,25 @@ public final class PeerChannels implements AutoCloseable {
      *            null for plaintext
      */
     public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor, SslContext tls) {
+        this(selfId, directory, callExecutor, tls, Map.of());
+    }
+
+    /**
+     * @param dialRoutes a member's peer address to the address dialled instead (a fault-injection
+     *                   test's proxy, {@code NodeConfig.dialRoutes}); the member is still known by its
+     *                   own address
+     */
+    public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor, Map<HostPort, HostPort> dialRoutes) {
+        this(selfId, directory, callExecutor, null, dialRoutes);
+    }
+
+    public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor, SslContext tls,
+                        Map<HostPort, HostPort> dialRoutes) {
         this.selfId = selfId;
         this.directory = directory;
         this.callExecutor = callExecutor;
         this.tls = tls;
+        this.dialRoutes = Map.copyOf(dialRoutes);
     }
 
     public String selfId() {
@@ -72,7 +88,7 @@ public final class PeerChannels implements AutoCloseable {
         if (closed) {
             throw Status.UNAVAILABLE.withDescription("member " + selfId + " is shutting down").asRuntimeException();
         }
-        return channels.computeIfAbsent(address, a -> transport(NettyChannelBuilder.forAddress(a.host(), a.port()))
+        return channels.computeIfAbsent(address, a -> transport(NettyChannelBuilder.forAddress(dialRoutes.getOrDefault(a, a).socketAddress()))
                 .executor(callExecutor)
                 // callers retry themselves, with their own deadlines
                 .disableRetry()

@@ -73,6 +73,8 @@ public final class ProcessCluster implements AutoCloseable {
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final List<String> memberArgs;
+    private final Network network;
 
     private ProcessCluster(Builder b) {
         this.workDir = b.workDir.toAbsolutePath();
@@ -85,6 +87,7 @@ public final class ProcessCluster implements AutoCloseable {
             members.add(new Member(id, FreePorts.nextAddress(), FreePorts.nextAddress(), FreePorts.nextAddress(),
                     FreePorts.next(), workDir.resolve(id), workDir.resolve(id + ".log")));
         }
+        this.network = b.proxiedLinks ? new Network(members) : null;
     }
 
     /** {@code size} members with the test defaults, started, once one of them leads. */
@@ -111,6 +114,7 @@ public final class ProcessCluster implements AutoCloseable {
         private List<String> jvmOptions = TEST_JVM_OPTIONS;
         private Function<String, List<String>> memberFlags = id -> List.of();
         private List<String> memberArgs = List.of();
+        private boolean proxiedLinks;
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -153,6 +157,12 @@ public final class ProcessCluster implements AutoCloseable {
             return this;
         }
 
+        /** Every member-to-member link through a proxy the test controls: {@link ProcessCluster#network()}. */
+        public Builder proxiedLinks() {
+            this.proxiedLinks = true;
+            return this;
+        }
+
         public ProcessCluster start() {
             ProcessCluster cluster = new ProcessCluster(this);
             try {
@@ -186,6 +196,18 @@ public final class ProcessCluster implements AutoCloseable {
         return workDir;
     }
 
+    /** The member-to-member links, for a cluster built with {@link Builder#proxiedLinks()}. */
+    public Network network() {
+        if (network == null) {
+            throw new IllegalStateException("links are not proxied: build the cluster with proxiedLinks()");
+        }
+        return network;
+    }
+
+    public int electionTimeoutMs() {
+        return electionTimeoutMs;
+    }
+
     /** Starts a member's JVM, or restarts one that was killed (same ports, same data). */
     public void startNode(String id) {
         Member self = member(id);
@@ -214,6 +236,10 @@ public final class ProcessCluster implements AutoCloseable {
                 "--data-dir", self.dataDir().toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs),
                 "--metrics-port", Integer.toString(self.metricsPort())));
         cmd.addAll(memberFlags.apply(id));
+        if (network != null) {
+            cmd.add("--dial-route");
+            cmd.add(String.join(",", network.dialRoutes(id, members)));
+        }
         cmd.addAll(memberArgs);
         try {
             Files.createDirectories(tmpDir);
@@ -380,6 +406,9 @@ public final class ProcessCluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 p.destroyForcibly();
             }
+        }
+        if (network != null) {
+            network.close();
         }
         for (Member m : members) {
             deleteTree(m.dataDir());
