@@ -45,6 +45,7 @@ class AGatewayFollowsATlsRegistryWithItsClientCertificateTest {
              RegistryClient app = RegistryClient.builder(cluster.targets()).tls(tls.resolve("ca.pem"))
                      .clientCertificate(tls.resolve("client-app.pem"), tls.resolve("client-app-key.pem")).build()) {
             Path yaml = Files.writeString(dir.resolve("gateway.yaml"), """
+                    listeners: [{host: 127.0.0.1, port: 8080}]
                     registry:
                       targets: [%s]
                       ca: %s
