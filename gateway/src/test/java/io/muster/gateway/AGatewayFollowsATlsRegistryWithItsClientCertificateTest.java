@@ -52,6 +52,8 @@ class AGatewayFollowsATlsRegistryWithItsClientCertificateTest {
                       cert: %s
                       key: %s
                       snapshot-dir: "off"
+                    routes:
+                      - {name: hello, prefix: /hello, service: hello}
                     """.formatted(cluster.targets(), tls.resolve("ca.pem"), tls.resolve("client-gateway.pem"),
                     tls.resolve("client-gateway-key.pem")));
             GatewayConfig config = ConfigLoader.load(yaml);
