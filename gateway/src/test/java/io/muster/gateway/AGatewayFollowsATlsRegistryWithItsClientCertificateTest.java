@@ -45,12 +45,15 @@ class AGatewayFollowsATlsRegistryWithItsClientCertificateTest {
              RegistryClient app = RegistryClient.builder(cluster.targets()).tls(tls.resolve("ca.pem"))
                      .clientCertificate(tls.resolve("client-app.pem"), tls.resolve("client-app-key.pem")).build()) {
             Path yaml = Files.writeString(dir.resolve("gateway.yaml"), """
+                    listeners: [{host: 127.0.0.1, port: 8080}]
                     registry:
                       targets: [%s]
                       ca: %s
                       cert: %s
                       key: %s
                       snapshot-dir: "off"
+                    routes:
+                      - {name: hello, prefix: /hello, service: hello}
                     """.formatted(cluster.targets(), tls.resolve("ca.pem"), tls.resolve("client-gateway.pem"),
                     tls.resolve("client-gateway-key.pem")));
             GatewayConfig config = ConfigLoader.load(yaml);
