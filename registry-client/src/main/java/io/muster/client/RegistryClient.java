@@ -514,6 +514,8 @@ public final class RegistryClient implements AutoCloseable {
             upload.onCompleted();
             return done;
         }));
+    }
+
     /** ACL management: tokens, policies, bootstrap (the operator rule; see docs/security.md). */
     public AclAdmin acl() {
         return new AclAdmin(retrier, retry);
