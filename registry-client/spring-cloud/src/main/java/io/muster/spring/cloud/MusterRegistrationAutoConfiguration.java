@@ -13,6 +13,8 @@ import org.springframework.cloud.client.serviceregistry.AutoServiceRegistrationP
 import org.springframework.cloud.commons.util.InetUtils;
 import org.springframework.cloud.commons.util.UtilAutoConfiguration;
 import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 
@@ -67,6 +69,21 @@ public class MusterRegistrationAutoConfiguration {
                                                                        AutoServiceRegistrationProperties autoProperties,
                                                                        MusterProperties properties, MusterRegistration registration) {
         return new MusterAutoServiceRegistration(context, registry, autoProperties, properties, registration);
+    }
+
+    /**
+     * Deregisters when the context starts to close, before the web server stops taking requests
+     * (Spring Cloud's base class deregisters only when its bean is destroyed, after the server has
+     * stopped: callers would hit a closed port until their views heard of it).
+     */
+    @Bean
+    public ApplicationListener<ContextClosedEvent> musterDeregistrationOnClose(ApplicationContext context,
+                                                                               MusterAutoServiceRegistration registration) {
+        return event -> {
+            if (event.getApplicationContext() == context) {
+                registration.stop();
+            }
+        };
     }
 
     /**

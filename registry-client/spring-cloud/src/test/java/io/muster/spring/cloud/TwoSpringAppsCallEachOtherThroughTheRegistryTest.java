@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -31,6 +33,7 @@ import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -43,8 +46,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  * ephemeral port: "greeter" instances register themselves with an HTTP check of their actuator
  * health endpoint; a caller reaches them by service name through a {@code @LoadBalanced} {@code
  * RestClient} and {@code WebClient}. A second instance gets traffic as soon as its check passes; an
- * instance whose application context closes is deregistered at once (its lease, 60 s, would keep it
- * far longer) and gets no more calls.
+ * instance whose application context closes is deregistered at once, before its web server stops
+ * (its lease, 60 s, would keep it far longer), and gets no more calls.
  */
 @ProcessTest
 class TwoSpringAppsCallEachOtherThroughTheRegistryTest {
@@ -55,6 +58,7 @@ class TwoSpringAppsCallEachOtherThroughTheRegistryTest {
 
     static ProcessCluster cluster;
     static RegistryClient observer;
+    static final Map<String, List<String>> REGISTERED_WHEN_STOPPING = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void startCluster() {
@@ -74,8 +78,42 @@ class TwoSpringAppsCallEachOtherThroughTheRegistryTest {
 
     @SpringBootConfiguration
     @EnableAutoConfiguration
-    @Import(GreeterApp.Hello.class)
+    @Import({GreeterApp.Hello.class, GreeterApp.RegistryAtStop.class})
     static class GreeterApp {
+        /**
+         * Stops first of the lifecycle beans (highest phase), before the web server: records which
+         * greeters the registry lists then, to show the instance was deregistered before its server stopped.
+         */
+        static class RegistryAtStop implements SmartLifecycle {
+            private final String name;
+            private volatile boolean running;
+
+            RegistryAtStop(@Value("${greeter.name}") String name) {
+                this.name = name;
+            }
+
+            @Override
+            public void start() {
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                REGISTERED_WHEN_STOPPING.put(name, greeters().stream().map(Instance::getId).toList());
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            @Override
+            public int getPhase() {
+                return Integer.MAX_VALUE;
+            }
+        }
+
         @RestController
         static class Hello {
             private final String name;
@@ -187,6 +225,8 @@ class TwoSpringAppsCallEachOtherThroughTheRegistryTest {
             Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThat(greeters()).extracting(Instance::getId).containsExactly("greeter-b"));
             long deregisteredMs = (System.nanoTime() - closing) / 1_000_000;
+            assertThat(REGISTERED_WHEN_STOPPING.get("a")).as("greeters listed when a's web server began to stop")
+                    .containsExactly("greeter-b");
             // the caller's view follows the watch: every call goes to b (no retry hides a call to a)
             Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThat(caller.getBean(DiscoveryClient.class).getInstances("greeter"))
