@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,12 +47,26 @@ public final class Forwarder implements AutoCloseable {
     private final PeerDirectory directory;
     private final ScheduledExecutorService scheduler;
     private final PeerChannels peers;
+    private final ForwardBatcher batches;
 
     public Forwarder(RaftNode raft, PeerChannels peers, ScheduledExecutorService scheduler) {
+        this(raft, peers, scheduler, size -> { });
+    }
+
+    /**
+     * @param batchSizes told the number of writes in every batch this member forwards (a metric)
+     */
+    public Forwarder(RaftNode raft, PeerChannels peers, ScheduledExecutorService scheduler, IntConsumer batchSizes) {
         this.raft = raft;
         this.directory = peers.directory();
         this.peers = peers;
         this.scheduler = scheduler;
+        this.batches = new ForwardBatcher(peers, ForwardBatcher.Limits.DEFAULT, System::nanoTime, batchSizes);
+    }
+
+    /** Forwarded writes waiting to be sent to the leader in a batch (a metric). */
+    public int forwardQueued() {
+        return batches.queued();
     }
 
     /** Deadline of the current call, or the default. */
@@ -124,7 +139,10 @@ public final class Forwarder implements AutoCloseable {
                 return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription(known == null
                         ? "no leader elected" : "leader " + known + " is not in the member directory").asRuntimeException());
             }
-            return peers.call(leader.get(), method, request, deadlineNanos());
+            // unary writes go in batches (one peer call, proposed together); the rest one by one
+            return ForwardedBatches.METHODS.contains(method.getFullMethodName())
+                    ? batches.call(leader.get(), method, request, deadlineNanos())
+                    : peers.call(leader.get(), method, request, deadlineNanos());
         });
     }
 

@@ -16,7 +16,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The peer listener: the one port other members call, bound to this member's peer address only
- * (never the public one). It serves member proposals ({@code muster.internal.v1.Internal}), the
+ * (never the public one). It serves member proposals ({@code muster.internal.v1.Internal}), forwarded batches
+ * ({@code muster.internal.v1.Forwarding}), the
  * Registry and Cluster calls members forward (only those methods), and {@code grpc.health.v1.Health}
  * for member liveness. Here, and only here, {@code muster-forwarded-by} marks a call as forwarded.
  * The security work puts this listener behind mTLS; until then, firewall it to the members.
@@ -32,7 +33,7 @@ public final class PeerServer implements AutoCloseable {
     }
 
     /**
-     * @param internal  member proposals
+     * @param internal  member proposals and forwarded batches ({@link ForwardedBatches})
      * @param forwarded services whose leader-only calls members forward; only {@code methods} of them are served
      * @param methods   full method names members forward
      * @param health    the member's health service (the same one the public port serves)
@@ -41,7 +42,7 @@ public final class PeerServer implements AutoCloseable {
      * @param wrap      applied to every service definition served (request parsing that answers
      *                  INVALID_ARGUMENT for bytes that do not parse)
      */
-    public static PeerServer start(HostPort address, BindableService internal, List<ServerServiceDefinition> forwarded,
+    public static PeerServer start(HostPort address, List<BindableService> internal, List<ServerServiceDefinition> forwarded,
                                    Set<String> methods, BindableService health, List<ServerInterceptor> intercept,
                                    UnaryOperator<NettyServerBuilder> transport,
                                    UnaryOperator<ServerServiceDefinition> wrap) throws IOException {
@@ -49,8 +50,10 @@ public final class PeerServer implements AutoCloseable {
         NettyServerBuilder b = transport.apply(NettyServerBuilder.forAddress(address.socketAddress()))
                 // the handlers are the public ones: asynchronous, run on the event loops
                 .directExecutor()
-                .addService(wrap.apply(ServerInterceptors.intercept(internal, marker)))
                 .addService(wrap.apply(health.bindService()));
+        for (BindableService s : internal) {
+            b.addService(wrap.apply(ServerInterceptors.intercept(s, marker)));
+        }
         for (ServerServiceDefinition d : forwarded) {
             ServerServiceDefinition only = only(d, methods);
             if (!only.getMethods().isEmpty()) {
