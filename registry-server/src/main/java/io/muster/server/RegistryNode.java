@@ -42,6 +42,10 @@ import io.muster.server.metrics.NodeMetrics;
 import io.muster.server.metrics.Readiness;
 import io.muster.server.peer.ForwardedInterceptor;
 import io.muster.server.peer.Forwarder;
+import io.muster.server.peer.ForwardedBatches;
+import io.muster.internal.v1.InternalGrpc;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.muster.server.peer.PeerChannels;
 import io.muster.server.peer.PeerDirectory;
 import io.muster.server.peer.PeerServer;
@@ -147,7 +151,12 @@ public final class RegistryNode implements AutoCloseable {
         watchHub.requireLeader(presence::leaderlessNanos, TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMs()));
         this.directory = new PeerDirectory(catalog, config.peers());
         this.peerChannels = new PeerChannels(id, directory, grpcExecutor, peerClientTls, peerDialRoutes(config));
-        this.forwarder = new Forwarder(raft, peerChannels, scheduler);
+        DistributionSummary forwardBatches = DistributionSummary.builder("muster.forward.batch.size")
+                .description("writes per batch this member forwarded to the leader")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512).register(meters);
+        this.forwarder = new Forwarder(raft, peerChannels, scheduler, forwardBatches::record);
+        Gauge.builder("muster.forward.queued", forwarder, Forwarder::forwardQueued)
+                .description("writes waiting on this member to be forwarded to the leader in a batch").register(meters);
         raft.addLeadershipListener(new LeadershipListener() {
             @Override
             public void onLeaderStart(long term) {
@@ -235,7 +244,11 @@ public final class RegistryNode implements AutoCloseable {
         jvmMetrics = JvmMetrics.bind(meters);
         Readiness readiness = observe();
         // the peer listener first: members that are already up probe it and forward to it
-        peerServer = PeerServer.start(HostPort.parse("peer address of " + id, config.self().peerAddress()), internal,
+        ForwardedBatches batches = new ForwardedBatches()
+                .route(RegistryGrpc.getRegisterMethod(), registry::register)
+                .route(RegistryGrpc.getDeregisterMethod(), registry::deregister)
+                .route(InternalGrpc.getProposeMethod(), internal::propose);
+        peerServer = PeerServer.start(HostPort.parse("peer address of " + id, config.self().peerAddress()), List.of(internal, batches),
                 List.of(SharedWatchResponses.bind(registry), cluster.bindService(), acl.bindService()), FORWARDED_METHODS,
                 health.getHealthService(), List.of(metered),
                 b -> ServerLimits.transport(serverLoops.applyTo(b), config.limits()), RequestParsing::bind,

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,12 +47,26 @@ public final class Forwarder implements AutoCloseable {
     private final PeerDirectory directory;
     private final ScheduledExecutorService scheduler;
     private final PeerChannels peers;
+    private final ForwardBatcher batches;
 
     public Forwarder(RaftNode raft, PeerChannels peers, ScheduledExecutorService scheduler) {
+        this(raft, peers, scheduler, size -> { });
+    }
+
+    /**
+     * @param batchSizes told the number of writes in every batch this member forwards (a metric)
+     */
+    public Forwarder(RaftNode raft, PeerChannels peers, ScheduledExecutorService scheduler, IntConsumer batchSizes) {
         this.raft = raft;
         this.directory = peers.directory();
         this.peers = peers;
         this.scheduler = scheduler;
+        this.batches = new ForwardBatcher(peers, ForwardBatcher.Limits.DEFAULT, System::nanoTime, batchSizes);
+    }
+
+    /** Forwarded writes waiting to be sent to the leader in a batch (a metric). */
+    public int forwardQueued() {
+        return batches.queued();
     }
 
     /** Deadline of the current call, or the default. */
@@ -151,7 +166,11 @@ public final class Forwarder implements AutoCloseable {
                         ? "no leader elected" : "leader " + known + " is not in the member directory").asRuntimeException());
             }
             Member to = leader.get();
-            return peers.call(to, method, request, attemptDeadline).exceptionallyCompose(e -> {
+            // unary writes go in batches (one peer call, proposed together); the rest one by one
+            CompletableFuture<R> sent = ForwardedBatches.METHODS.contains(method.getFullMethodName())
+                    ? batches.call(to, method, request, attemptDeadline)
+                    : peers.call(to, method, request, attemptDeadline);
+            return sent.exceptionallyCompose(e -> {
                 if (attemptDeadline < callerDeadline && Status.fromThrowable(Causes.unwrap(e)).getCode() == Status.Code.DEADLINE_EXCEEDED) {
                     // the caller still has time: it should spend it on another member
                     return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription("leader " + to.getId() + " did not answer within "

@@ -17,7 +17,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The peer listener: the one port other members call, bound to this member's peer address only
- * (never the public one). It serves member proposals ({@code muster.internal.v1.Internal}), the
+ * (never the public one). It serves member proposals ({@code muster.internal.v1.Internal}), forwarded batches
+ * ({@code muster.internal.v1.Forwarding}), the
  * Registry and Cluster calls members forward (only those methods), and {@code grpc.health.v1.Health}
  * for member liveness. Here, and only here, {@code muster-forwarded-by} marks a call as forwarded.
  * With peer TLS ({@code --peer-tls-*}) it is mutual TLS: only members of the cluster CA get in;
@@ -34,7 +35,7 @@ public final class PeerServer implements AutoCloseable {
     }
 
     /**
-     * @param internal  member proposals
+     * @param internal  member proposals and forwarded batches ({@link ForwardedBatches})
      * @param forwarded services whose leader-only calls members forward; only {@code methods} of them are served
      * @param methods   full method names members forward
      * @param health    the member's health service (the same one the public port serves)
@@ -45,7 +46,7 @@ public final class PeerServer implements AutoCloseable {
      * @param tls       the peer TLS server context (members' client certificates required), or null
      *                  for plaintext
      */
-    public static PeerServer start(HostPort address, BindableService internal, List<ServerServiceDefinition> forwarded,
+    public static PeerServer start(HostPort address, List<BindableService> internal, List<ServerServiceDefinition> forwarded,
                                    Set<String> methods, BindableService health, List<ServerInterceptor> intercept,
                                    UnaryOperator<NettyServerBuilder> transport,
                                    UnaryOperator<ServerServiceDefinition> wrap, SslContext tls) throws IOException {
@@ -53,10 +54,12 @@ public final class PeerServer implements AutoCloseable {
         NettyServerBuilder b = transport.apply(NettyServerBuilder.forAddress(address.socketAddress()))
                 // the handlers are the public ones: asynchronous, run on the event loops
                 .directExecutor()
-                .addService(wrap.apply(ServerInterceptors.intercept(internal, marker)))
                 .addService(wrap.apply(health.bindService()));
         if (tls != null) {
             b.sslContext(tls);
+        }
+        for (BindableService s : internal) {
+            b.addService(wrap.apply(ServerInterceptors.intercept(s, marker)));
         }
         for (ServerServiceDefinition d : forwarded) {
             ServerServiceDefinition only = only(d, methods);
