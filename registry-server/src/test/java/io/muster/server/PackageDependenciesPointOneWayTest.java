@@ -41,6 +41,7 @@ class PackageDependenciesPointOneWayTest {
             "raft", Set.of("catalog", "config"),
             "watch", Set.of("catalog"),
             "config", Set.of("catalog"),
+            "http", Set.of(),
             "catalog", Set.of());
 
     static final Map<String, Set<String>> imports = new TreeMap<>();

@@ -15,6 +15,7 @@ import java.util.Set;
  * @param peers       the initial members, including {@code self} (empty with {@code join})
  * @param join        start empty and wait to be added by {@code muster member add}
  * @param metricsPort Prometheus/HTTP port, 0 picks a free one, -1 disables
+ * @param httpPort    port of the HTTP/JSON API (docs/api.md), 0 = off
  * @param restoreFrom a backup ({@code muster snapshot save}) to load into a new, empty cluster; or null
  * @param limits      what this member accepts from clients
  * @param raftInlineDispatch process-wide, applied by {@code Main} (never by the node): bolt, the Raft
@@ -23,13 +24,15 @@ import java.util.Set;
  */
 public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, boolean join, int electionTimeoutMs,
                          int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
-                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch) {
+                         int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch, int httpPort) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
     public static final int DEFAULT_HISTORY_SIZE = 100_000;
     public static final int DEFAULT_METRICS_PORT = -1;
     public static final int DEFAULT_HEALTH_THREADS = 2;
+    /** The HTTP/JSON API is off unless a port is given. */
+    public static final int DEFAULT_HTTP_PORT = 0;
     public static final boolean DEFAULT_RAFT_INLINE_DISPATCH = true;
 
     public NodeConfig {
@@ -63,6 +66,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         range("history-size", historySize, 16, 10_000_000);
         range("metrics-port", metricsPort, -1, 65535);
         range("health-threads", healthThreads, 1, 64);
+        range("http-port", httpPort, 0, 65535);
     }
 
     static void range(String field, long value, long min, long max) {
@@ -102,6 +106,10 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         return toBuilder().metricsPort(port).build();
     }
 
+    public NodeConfig withHttpPort(int port) {
+        return toBuilder().httpPort(port).build();
+    }
+
     public NodeConfig withRestoreFrom(Path backup) {
         return toBuilder().restoreFrom(backup).build();
     }
@@ -126,6 +134,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         private boolean syncLog = true;
         private int metricsPort = DEFAULT_METRICS_PORT;
         private int healthThreads = DEFAULT_HEALTH_THREADS;
+        private int httpPort = DEFAULT_HTTP_PORT;
         private Path restoreFrom;
         private Limits.Builder limits = Limits.builder();
         private boolean raftInlineDispatch = DEFAULT_RAFT_INLINE_DISPATCH;
@@ -145,6 +154,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             syncLog = c.syncLog;
             metricsPort = c.metricsPort;
             healthThreads = c.healthThreads;
+            httpPort = c.httpPort;
             restoreFrom = c.restoreFrom;
             limits = c.limits.toBuilder();
             raftInlineDispatch = c.raftInlineDispatch;
@@ -195,6 +205,11 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             return this;
         }
 
+        public Builder httpPort(int value) {
+            httpPort = value;
+            return this;
+        }
+
         public Builder healthThreads(int value) {
             healthThreads = value;
             return this;
@@ -238,7 +253,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
 
         public NodeConfig build() {
             return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
-                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch);
+                    syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch, httpPort);
         }
     }
 }
