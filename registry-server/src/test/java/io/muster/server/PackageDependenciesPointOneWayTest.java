@@ -31,18 +31,18 @@ class PackageDependenciesPointOneWayTest {
     private static final Pattern JRAFT = Pattern.compile("^import (?:static )?com\\.alipay\\.", Pattern.MULTILINE);
 
     /** The allowed arrows: package → the packages it may import ({@code RegistryNode}/{@code Main} may import all). */
-    private static final Map<String, Set<String>> ALLOWED = Map.of(
-            "api", Set.of("catalog", "config", "health", "lease", "peer", "raft", "watch"),
-            "metrics", Set.of("catalog", "health", "lease", "raft", "watch"),
-            "health", Set.of("catalog", "peer"),
-            "health.probe", Set.of("health"),
-            "peer", Set.of("catalog", "config", "raft"),
-            "lease", Set.of("catalog", "raft"),
-            "raft", Set.of("catalog", "config"),
-            "watch", Set.of("catalog"),
-            "config", Set.of("catalog"),
-            "http", Set.of(),
-            "catalog", Set.of());
+    private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
+            Map.entry("api", Set.of("catalog", "config", "health", "lease", "peer", "raft", "watch")),
+            Map.entry("metrics", Set.of("catalog", "health", "lease", "raft", "watch")),
+            Map.entry("health", Set.of("catalog", "peer")),
+            Map.entry("health.probe", Set.of("health")),
+            Map.entry("peer", Set.of("catalog", "config", "raft")),
+            Map.entry("lease", Set.of("catalog", "raft")),
+            Map.entry("raft", Set.of("catalog", "config")),
+            Map.entry("watch", Set.of("catalog")),
+            Map.entry("config", Set.of("catalog")),
+            Map.entry("http", Set.of()),
+            Map.entry("catalog", Set.of()));
 
     static final Map<String, Set<String>> imports = new TreeMap<>();
     static final List<String> jraftOutsideRaft = new ArrayList<>();
