@@ -152,7 +152,7 @@ up() {
       --peer-tls-cert "$TLS/member-n$i.pem" --peer-tls-key "$TLS/member-n$i-key.pem" --peer-tls-ca "$TLS/ca.pem" \
       --acl-enabled --acl-bootstrap-token-file "$ACL/bootstrap-token")
     launch "n$i" muster-server --id "n$i" --raft "127.0.0.1:700$i" --grpc "127.0.0.1:900$i" --peer "127.0.0.1:710$i" \
-      --peers "$PEERS" --data-dir "$RUN/data/n$i" --metrics-port "919$i" ${member_tls[@]+"${member_tls[@]}"}
+      --peers "$PEERS" --data-dir "$RUN/data/n$i" --metrics-port "919$i" --http-port "850$i" ${member_tls[@]+"${member_tls[@]}"}
   done
   if [[ $mode == tls ]]; then
     mkdir -p "$ACL"; chmod 700 "$ACL"
@@ -178,6 +178,7 @@ Muster is up.
   security   $security${acl_line:+
   token      $acl_line}
   registry   gRPC 127.0.0.1:9001-9003   raft 127.0.0.1:7001-7003   peer 127.0.0.1:7101-7103   metrics http://127.0.0.1:9191-9193/metrics (plain HTTP)
+             HTTP API http://127.0.0.1:8501-8503/v1/services (plain HTTP; with ACLs on: -H "Authorization: Bearer \$(cat $ACL/bootstrap-token)"; docs/api.md)
   gateway    http://127.0.0.1:8080      admin http://127.0.0.1:8081/pools  http://127.0.0.1:8081/metrics
   services   hello-1 :8101, hello-2 :8102 (v1), hello-canary :8103 (canary, 10% of /hello)
   logs       $LOGS
@@ -187,6 +188,8 @@ Try:
   deploy/local/muster discover hello
   deploy/local/muster watch hello                # stream changes (Ctrl-C to stop)
   curl http://127.0.0.1:8080/hello               # routed through the gateway
+  curl http://127.0.0.1:8501/v1/services/hello   # the registry's HTTP/JSON API
+  curl -N 'http://127.0.0.1:8502/v1/watch?service=hello'  # changes as Server-Sent Events
   curl -H 'X-Canary: 1' http://127.0.0.1:8080/hello
   curl -X POST http://127.0.0.1:8102/admin/fail  # hello-2 turns unhealthy, traffic moves away
   kill -9 \$(cat $PIDS/\$(deploy/local/muster leader -o json | sed 's/.*"id":"\([^"]*\)".*/\1/').pid)   # kill the leader; keep curling

@@ -48,6 +48,8 @@ public final class Main implements Callable<Integer> {
     Integer historySize;
     @Option(names = "--metrics-port", description = "HTTP port for /metrics, 0 = any free port, -1 = off (default " + NodeConfig.DEFAULT_METRICS_PORT + ")")
     Integer metricsPort;
+    @Option(names = "--http-port", description = "Port of the HTTP/JSON API (docs/api.md), 0 = off (default " + NodeConfig.DEFAULT_HTTP_PORT + ")")
+    Integer httpPort;
     @Option(names = "--health-threads", description = "Threads running health probes (default " + NodeConfig.DEFAULT_HEALTH_THREADS + ")")
     Integer healthThreads;
     @Option(names = "--restore", description = "Backup file (muster snapshot save) loaded when this node first leads an empty cluster")
@@ -164,6 +166,7 @@ public final class Main implements Callable<Integer> {
         FileConfig.set(snapshotIntervalSecs, b::snapshotIntervalSecs);
         FileConfig.set(historySize, b::historySize);
         FileConfig.set(metricsPort, b::metricsPort);
+        FileConfig.set(httpPort, b::httpPort);
         FileConfig.set(healthThreads, b::healthThreads);
         FileConfig.set(restore, b::restoreFrom);
         FileConfig.set(raftInlineDispatch, b::raftInlineDispatch);

@@ -1,6 +1,10 @@
 package io.muster.server;
 
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -34,6 +38,7 @@ import io.muster.server.health.HealthChecker;
 import io.muster.server.health.HealthRuntime;
 import io.muster.server.health.probe.Plugins;
 import io.muster.server.health.probe.Probers;
+import io.muster.server.http.HttpApiServer;
 import io.muster.server.lease.LeaseManager;
 import io.muster.server.metrics.JvmMetrics;
 import io.muster.server.metrics.MetricsInterceptor;
@@ -107,6 +112,9 @@ public final class RegistryNode implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private Server server;
     private ServerTls publicTls;
+    private Server httpInProcess;
+    private ManagedChannel httpChannel;
+    private HttpApiServer httpApi;
     private PeerServer peerServer;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private MetricsServer metricsServer;
@@ -264,27 +272,36 @@ public final class RegistryNode implements AutoCloseable {
             // rotation without restart: new files apply to the next handshake of both transports
             scheduler.scheduleWithFixedDelay(peerTls::reloadIfChanged, PEER_TLS_RELOAD_SECONDS, PEER_TLS_RELOAD_SECONDS, TimeUnit.SECONDS);
         }
+        // the public API as served: every interceptor that decides what a client may do or sees goes
+        // here (the token check innermost), so the public port and the HTTP API (which calls these
+        // same definitions in process) apply it alike
+        List<ServerServiceDefinition> publicApi = List.of(
+                RequestParsing.bind(ServerInterceptors.intercept(ServerInterceptors.intercept(
+                        SharedWatchResponses.bind(registry), aclCheck), forwarded, metered,
+                        new LeaderHintInterceptor(forwarder), RegistryService.watchConnections(serverLoops))),
+                RequestParsing.bind(ServerInterceptors.intercept(ServerInterceptors.intercept(cluster.bindService(), aclCheck),
+                        forwarded, metered)),
+                RequestParsing.bind(ServerInterceptors.intercept(ServerInterceptors.intercept(acl.bindService(), aclCheck),
+                        forwarded, metered)));
         NettyServerBuilder publicPort = NettyServerBuilder.forAddress(bind);
         if (config.tls() != null) {
             publicTls = ServerTls.start(id, config.tls(), ServerTls.provider(), scheduler);
             publicPort.sslContext(publicTls.context());
         }
-        server = ServerLimits.apply(serverLoops.applyTo(publicPort), config.limits(), meters)
+        NettyServerBuilder publicServer = ServerLimits.apply(serverLoops.applyTo(publicPort), config.limits(), meters)
                 // every handler is asynchronous (Raft proposals, ReadIndex and forwarding complete
                 // futures; nothing waits), so calls run on the Netty event loops: a hand-off to a pool
                 // thread per call cost more CPU here than the handlers themselves
-                .directExecutor()
-                .addService(RequestParsing.bind(ServerInterceptors.intercept(ServerInterceptors.intercept(
-                        SharedWatchResponses.bind(registry), aclCheck), forwarded, metered,
-                        new LeaderHintInterceptor(forwarder), RegistryService.watchConnections(serverLoops))))
-                .addService(RequestParsing.bind(ServerInterceptors.intercept(ServerInterceptors.intercept(cluster.bindService(), aclCheck),
-                        forwarded, metered)))
-                .addService(RequestParsing.bind(ServerInterceptors.intercept(ServerInterceptors.intercept(acl.bindService(), aclCheck),
-                        forwarded, metered)))
+                .directExecutor();
+        publicApi.forEach(publicServer::addService);
+        server = publicServer
                 .addService(RequestParsing.bind(health.getHealthService()))
                 .addService(RequestParsing.bind(ProtoReflectionServiceV1.newInstance()))
                 .build()
                 .start();
+        if (config.httpPort() > 0) {
+            startHttpApi(bind.getHostString(), publicApi);
+        }
         raft.start();
         if (config.metricsPort() >= 0) {
             metricsServer = new MetricsServer(bind.getHostString(), config.metricsPort(), meters, readiness);
@@ -294,6 +311,23 @@ public final class RegistryNode implements AutoCloseable {
         health.setStatus(RegistryGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(ClusterGrpc.SERVICE_NAME, ServingStatus.SERVING);
         log.info("registry node {} serving gRPC{} on {}, peers on {} (raft {})", id, publicTls == null ? "" : " (TLS)", bind, peerServer.address(), config.self().raftAddress());
+    }
+
+    /**
+     * The HTTP/JSON API: a transcoder onto {@code publicApi}, reached through an in-process server of
+     * its own. The per-connection stream caps of the public port ({@code ServerLimits}) are not
+     * applied there: every HTTP client shares the one in-process connection, so they would cap the
+     * member's HTTP watches together; {@code max-watchers} still bounds them.
+     */
+    private void startHttpApi(String host, List<ServerServiceDefinition> publicApi) throws IOException {
+        String name = "muster-" + config.self().id() + "-http-" + System.identityHashCode(this);
+        InProcessServerBuilder b = InProcessServerBuilder.forName(name).directExecutor();
+        publicApi.forEach(b::addService);
+        httpInProcess = b.build().start();
+        httpChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        httpChannel.getState(true); // connected before the first request
+        httpApi = HttpApiServer.start(config.self().id(), HttpApiServer.Options.defaults(host, config.httpPort()), httpChannel);
+        log.info("registry node {} serving the HTTP API on {}:{}", config.self().id(), host, httpApi.port());
     }
 
     /**
@@ -438,6 +472,11 @@ public final class RegistryNode implements AutoCloseable {
         return config.self().grpcAddress();
     }
 
+    /** Port of the HTTP/JSON API, or -1 when it is off ({@code --http-port} absent or 0). */
+    public int httpPort() {
+        return httpApi == null ? -1 : httpApi.port();
+    }
+
     /** Port of the peer listener (member-to-member calls). */
     public int peerPort() {
         return peerServer.port();
@@ -501,6 +540,16 @@ public final class RegistryNode implements AutoCloseable {
             raft.stepDown(Duration.ofSeconds(3));
         } catch (RuntimeException e) {
             log.warn("step down failed", e);
+        }
+        if (httpApi != null) {
+            // first, so no HTTP request starts a call on the services stopping below
+            httpApi.close();
+        }
+        if (httpChannel != null) {
+            httpChannel.shutdownNow();
+        }
+        if (httpInProcess != null) {
+            httpInProcess.shutdownNow();
         }
         if (server != null) {
             server.shutdown();

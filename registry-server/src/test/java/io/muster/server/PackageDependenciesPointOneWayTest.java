@@ -41,6 +41,7 @@ class PackageDependenciesPointOneWayTest {
             Map.entry("raft", Set.of("catalog", "config", "tls")),
             Map.entry("watch", Set.of("catalog")),
             Map.entry("config", Set.of("catalog")),
+            Map.entry("http", Set.of()),
             Map.entry("catalog", Set.of()),
             Map.entry("tls", Set.of()));
 

@@ -42,6 +42,7 @@ public record FileConfig(
         @JsonProperty("snapshot-interval-s") Integer snapshotIntervalSecs,
         @JsonProperty("history-size") Integer historySize,
         @JsonProperty("metrics-port") Integer metricsPort,
+        @JsonProperty("http-port") Integer httpPort,
         @JsonProperty("health-threads") Integer healthThreads,
         @JsonProperty("restore") String restore,
         @JsonProperty("max-message-bytes") Integer maxMessageBytes,
@@ -68,8 +69,7 @@ public record FileConfig(
 
     /** A file with no keys. */
     public static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     private static final YamlConfigLoader LOADER = YamlConfigLoader.create();
 
@@ -99,6 +99,7 @@ public record FileConfig(
         set(snapshotIntervalSecs, b::snapshotIntervalSecs);
         set(historySize, b::historySize);
         set(metricsPort, b::metricsPort);
+        set(httpPort, b::httpPort);
         set(healthThreads, b::healthThreads);
         set(restore == null ? null : Path.of(restore), b::restoreFrom);
         set(raftInlineDispatch, b::raftInlineDispatch);

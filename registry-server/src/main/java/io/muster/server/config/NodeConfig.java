@@ -16,6 +16,7 @@ import java.util.Set;
  * @param peers       the initial members, including {@code self} (empty with {@code join})
  * @param join        start empty and wait to be added by {@code muster member add}
  * @param metricsPort Prometheus/HTTP port, 0 picks a free one, -1 disables
+ * @param httpPort    port of the HTTP/JSON API (docs/api.md), 0 = off
  * @param restoreFrom a backup ({@code muster snapshot save}) to load into a new, empty cluster; or null
  * @param limits      what this member accepts from clients
  * @param raftInlineDispatch process-wide, applied by {@code Main} (never by the node): bolt, the Raft
@@ -35,13 +36,15 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
                          int snapshotIntervalSecs, int historySize, boolean syncLog, int metricsPort,
                          int healthThreads, Path restoreFrom, Limits limits, boolean raftInlineDispatch,
                          PeerTlsFiles peerTls, boolean aclEnabled, Path aclBootstrapTokenFile, PublicTls tls,
-                         Map<String, String> dialRoutes) {
+                         Map<String, String> dialRoutes, int httpPort) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
     public static final int DEFAULT_HISTORY_SIZE = 100_000;
     public static final int DEFAULT_METRICS_PORT = -1;
     public static final int DEFAULT_HEALTH_THREADS = 2;
+    /** The HTTP/JSON API is off unless a port is given. */
+    public static final int DEFAULT_HTTP_PORT = 0;
     public static final boolean DEFAULT_RAFT_INLINE_DISPATCH = true;
 
     public NodeConfig {
@@ -80,6 +83,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         range("history-size", historySize, 16, 10_000_000);
         range("metrics-port", metricsPort, -1, 65535);
         range("health-threads", healthThreads, 1, 64);
+        range("http-port", httpPort, 0, 65535);
     }
 
     /** Where the bootstrap token is written: the flag's path, or {@code acl-bootstrap-token} in the data dir. */
@@ -124,6 +128,10 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         return toBuilder().metricsPort(port).build();
     }
 
+    public NodeConfig withHttpPort(int port) {
+        return toBuilder().httpPort(port).build();
+    }
+
     public NodeConfig withRestoreFrom(Path backup) {
         return toBuilder().restoreFrom(backup).build();
     }
@@ -152,6 +160,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         private boolean syncLog = true;
         private int metricsPort = DEFAULT_METRICS_PORT;
         private int healthThreads = DEFAULT_HEALTH_THREADS;
+        private int httpPort = DEFAULT_HTTP_PORT;
         private Path restoreFrom;
         private Limits.Builder limits = Limits.builder();
         private boolean raftInlineDispatch = DEFAULT_RAFT_INLINE_DISPATCH;
@@ -176,6 +185,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
             syncLog = c.syncLog;
             metricsPort = c.metricsPort;
             healthThreads = c.healthThreads;
+            httpPort = c.httpPort;
             restoreFrom = c.restoreFrom;
             limits = c.limits.toBuilder();
             raftInlineDispatch = c.raftInlineDispatch;
@@ -228,6 +238,11 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
 
         public Builder metricsPort(int value) {
             metricsPort = value;
+            return this;
+        }
+
+        public Builder httpPort(int value) {
+            httpPort = value;
             return this;
         }
 
@@ -303,7 +318,7 @@ public record NodeConfig(PeerSpec self, List<PeerSpec> peers, Path dataDir, bool
         public NodeConfig build() {
             return new NodeConfig(self, peers, dataDir, join, electionTimeoutMs, snapshotIntervalSecs, historySize,
                     syncLog, metricsPort, healthThreads, restoreFrom, limits.build(), raftInlineDispatch, peerTls,
-                    aclEnabled, aclBootstrapTokenFile, tls, dialRoutes);
+                    aclEnabled, aclBootstrapTokenFile, tls, dialRoutes, httpPort);
         }
     }
 }
