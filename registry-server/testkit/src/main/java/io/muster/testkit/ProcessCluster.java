@@ -73,7 +73,6 @@ public final class ProcessCluster implements AutoCloseable {
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-    private final List<String> memberArgs;
     private final Network network;
 
     private ProcessCluster(Builder b) {
