@@ -154,6 +154,7 @@ up() {
     launch "n$i" muster-server --id "n$i" --raft "127.0.0.1:700$i" --grpc "127.0.0.1:900$i" --peer "127.0.0.1:710$i" \
       --peers "$PEERS" --data-dir "$RUN/data/n$i" --metrics-port "919$i" --http-port "850$i" ${member_tls[@]+"${member_tls[@]}"}
   done
+
   if [[ $mode == tls ]]; then
     mkdir -p "$ACL"; chmod 700 "$ACL"
     # the first leader writes it once its hash is applied: a leader exists, and so does a token
