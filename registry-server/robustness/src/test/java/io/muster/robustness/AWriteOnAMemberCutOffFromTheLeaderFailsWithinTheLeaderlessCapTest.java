@@ -38,6 +38,7 @@ class AWriteOnAMemberCutOffFromTheLeaderFailsWithinTheLeaderlessCapTest {
     void aPartitionedFollowerAnswersUnavailableWithinTheCap() {
         try (ProcessCluster cluster = ProcessCluster.builder(dir).size(3).proxiedLinks().start()) {
             String leader = cluster.awaitLeader(ProcessCluster.FIRST_LEADER_TIMEOUT).id();
+            cluster.awaitEveryMemberServing(ProcessCluster.FIRST_LEADER_TIMEOUT); // a leader needs only two of three
             String follower = cluster.members().stream().map(ProcessCluster.Member::id).filter(id -> !id.equals(leader)).findFirst().orElseThrow();
             var stub = RegistryGrpc.newBlockingStub(cluster.channel(follower));
             // a forwarded write works before the partition (the peer channel to the leader is connected)

@@ -37,6 +37,7 @@ class AnIsolatedLeaderIsReplacedAndItsReadsStayHonestTest {
     void theMajorityGoesOnAndTheIsolatedMemberAnswersOnlyLocalReads() throws Exception {
         try (ProcessCluster cluster = ProcessCluster.builder(dir).size(3).proxiedLinks().start()) {
             String old = cluster.awaitLeader(ProcessCluster.FIRST_LEADER_TIMEOUT).id();
+            cluster.awaitEveryMemberServing(ProcessCluster.FIRST_LEADER_TIMEOUT); // a leader needs only two of three
             Network net = cluster.network();
             try (RegistryClient client = RegistryClient.builder(cluster.targets()).build()) {
                 client.registerOnce(instance("before", 7001));

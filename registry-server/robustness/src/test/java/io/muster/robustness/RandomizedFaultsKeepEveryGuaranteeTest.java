@@ -82,6 +82,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
              LeaderMonitor leaders = new LeaderMonitor(cluster);
              Flapper flapper = new Flapper()) {
             cluster.awaitLeader(ProcessCluster.FIRST_LEADER_TIMEOUT);
+            cluster.awaitEveryMemberServing(ProcessCluster.FIRST_LEADER_TIMEOUT); // a leader needs only two of three
             leaders.start();
             List<String> targets = cluster.members().stream().map(ProcessCluster.Member::grpcAddress).toList();
             try (Traffic traffic = new Traffic(targets, history, seed)) {

@@ -40,6 +40,7 @@ class PeerMutualTlsClusterSurvivesALeaderKillTest {
         TestPki pki = TestPki.create(dir.resolve("pki"), "muster-test-ca");
         try (ProcessCluster cluster = ProcessCluster.builder(dir).size(3).memberFlags(id -> flags(pki.member(id))).start()) {
             ProcessCluster.Member leader = cluster.awaitLeader(ProcessCluster.FIRST_LEADER_TIMEOUT);
+            cluster.awaitEveryMemberServing(ProcessCluster.FIRST_LEADER_TIMEOUT); // a leader needs only two of three
             ProcessCluster.Member follower = cluster.members().stream().filter(m -> !m.id().equals(leader.id())).findFirst().orElseThrow();
             // a follower forwards the write to the leader over the peer listener
             Api.register(cluster.channel(follower.id()), Api.instance("orders", "o1", 8001));

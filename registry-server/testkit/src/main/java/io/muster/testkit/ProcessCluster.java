@@ -94,6 +94,9 @@ public final class ProcessCluster implements AutoCloseable {
         ProcessCluster cluster = builder(workDir).size(size).start();
         try {
             cluster.awaitLeader(FIRST_LEADER_TIMEOUT);
+            // a leader needs only a majority: the last member may still be starting, and a test that
+            // calls it first would see its port refuse the connection
+            cluster.awaitEveryMemberServing(FIRST_LEADER_TIMEOUT);
         } catch (RuntimeException e) {
             cluster.close();
             throw e;
@@ -336,6 +339,32 @@ public final class ProcessCluster implements AutoCloseable {
      * was still starting waits out gRPC's reconnect backoff, and a call made meanwhile fails at once
      * with UNAVAILABLE, though the member is up and leads; such a channel is told to connect now.
      */
+    /** Waits until every running member's public gRPC port accepts a connection. */
+    public void awaitEveryMemberServing(Duration timeout) {
+        for (Member m : members) {
+            if (!processes.containsKey(m.id())) {
+                continue; // killed
+            }
+            try {
+                Awaitility.await(m.id() + " serving").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
+                            Process p = processes.get(m.id());
+                            if (p != null && !p.isAlive()) {
+                                throw new IllegalStateException("member " + m.id() + " exited with " + p.exitValue() + "; see " + m.log());
+                            }
+                            ManagedChannel ch = channel(m.id());
+                            ConnectivityState state = ch.getState(true);
+                            if (state == ConnectivityState.TRANSIENT_FAILURE) {
+                                ch.resetConnectBackoff(); // not yet listening: try again at the next poll, not after a backoff
+                            }
+                            return state == ConnectivityState.READY;
+                        });
+            } catch (ConditionTimeoutException e) {
+                throw new IllegalStateException(m.id() + " not serving within " + timeout + "; see " + m.log(), e);
+            }
+        }
+    }
+
     public Member awaitLeader(Duration timeout) {
         AtomicReference<String> lastAnswer = new AtomicReference<>("no answer yet");
         try {
