@@ -172,6 +172,9 @@ up() {
   wait_for "the gateway" curl -fsS http://127.0.0.1:8080/hello
   local acl_line=
   [[ $mode == tls ]] && acl_line="operator (bootstrap) token in $ACL/bootstrap-token, used by deploy/local/muster; keep it secret"
+  # the HTTP API takes the same tokens; printed as a command, never with the token itself
+  local curl_auth=
+  [[ $mode == tls ]] && curl_auth="-H \"Authorization: Bearer \$(cat $ACL/bootstrap-token)\" "
 
   cat <<MSG
 
@@ -189,8 +192,8 @@ Try:
   deploy/local/muster discover hello
   deploy/local/muster watch hello                # stream changes (Ctrl-C to stop)
   curl http://127.0.0.1:8080/hello               # routed through the gateway
-  curl http://127.0.0.1:8501/v1/services/hello   # the registry's HTTP/JSON API
-  curl -N 'http://127.0.0.1:8502/v1/watch?service=hello'  # changes as Server-Sent Events
+  curl ${curl_auth}http://127.0.0.1:8501/v1/services/hello   # the registry's HTTP/JSON API
+  curl -N ${curl_auth}'http://127.0.0.1:8502/v1/watch?service=hello'  # changes as Server-Sent Events
   curl -H 'X-Canary: 1' http://127.0.0.1:8080/hello
   curl -X POST http://127.0.0.1:8102/admin/fail  # hello-2 turns unhealthy, traffic moves away
   kill -9 \$(cat $PIDS/\$(deploy/local/muster leader -o json | sed 's/.*"id":"\([^"]*\)".*/\1/').pid)   # kill the leader; keep curling
