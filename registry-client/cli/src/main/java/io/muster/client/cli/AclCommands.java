@@ -187,6 +187,15 @@ final class AclCommands {
         t.print(o.out());
     }
 
+    /** A policy the server answered with: the document in json/yaml, the table's row otherwise. */
+    static void printPolicy(Output o, Policy p) {
+        if (o.structured()) {
+            o.document(p);
+        } else {
+            printPolicies(o, List.of(p));
+        }
+    }
+
     @Command(name = "create", description = "Create a policy of rules by service-name prefix")
     static final class PolicyCreate implements Callable<Integer> {
         @ParentCommand
@@ -202,13 +211,7 @@ final class AclCommands {
         @Override
         public Integer call() {
             try (RegistryClient client = parent.parent.cli.client()) {
-                Policy p = client.acl().createPolicy(policy(name, description, rules));
-                Output o = parent.parent.cli.output();
-                if (o.structured()) {
-                    o.document(p);
-                } else {
-                    printPolicies(o, List.of(p));
-                }
+                printPolicy(parent.parent.cli.output(), client.acl().createPolicy(policy(name, description, rules)));
                 return 0;
             }
         }
@@ -228,13 +231,7 @@ final class AclCommands {
         @Override
         public Integer call() {
             try (RegistryClient client = parent.parent.cli.client()) {
-                Policy p = client.acl().updatePolicy(policy(name, description, rules));
-                Output o = parent.parent.cli.output();
-                if (o.structured()) {
-                    o.document(p);
-                } else {
-                    printPolicies(o, List.of(p));
-                }
+                printPolicy(parent.parent.cli.output(), client.acl().updatePolicy(policy(name, description, rules)));
                 return 0;
             }
         }
