@@ -198,6 +198,8 @@ final class SseWatch {
                     Unpooled.copiedBuffer(HttpErrors.body(status) + "\n", StandardCharsets.UTF_8));
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON + "; charset=utf-8");
             HttpUtil.setContentLength(resp, resp.content().readableBytes());
+            // said, since the connection closes: a client that pools connections must not reuse it
+            HttpUtil.setKeepAlive(resp, false);
             ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
             return;
         }
