@@ -25,6 +25,8 @@ import io.muster.api.v1.MembersRequest;
 import io.muster.api.v1.MembersResponse;
 import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegistryGrpc;
+import io.muster.api.v1.SetMaintenanceRequest;
+import io.muster.api.v1.TransferLeadershipRequest;
 import io.muster.api.v1.StatusRequest;
 import io.muster.api.v1.StatusResponse;
 import io.netty.buffer.Unpooled;
@@ -59,11 +61,13 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private final Channel grpc;
     private final HttpApiServer.Options options;
+    private final ConsoleAssets console;
     private SseWatch watch;
 
-    HttpApiHandler(Channel grpc, HttpApiServer.Options options) {
+    HttpApiHandler(Channel grpc, HttpApiServer.Options options, ConsoleAssets console) {
         this.grpc = grpc;
         this.options = options;
+        this.console = console;
     }
 
     @Override
@@ -103,6 +107,15 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private void route(Request r) {
+        String raw = r.query.rawPath();
+        if (raw.equals("/") || raw.equals("/ui")) {
+            r.redirect("/ui/");
+            return;
+        }
+        if (raw.startsWith("/ui/")) {
+            consoleFile(r, raw.substring("/ui/".length()));
+            return;
+        }
         List<String> path = segments(r.query.path());
         HttpMethod method = r.req.method();
         if (path.size() < 2 || !path.get(0).equals("v1")) {
@@ -116,6 +129,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 } else if (path.size() == 3) {
                     allow(method, HttpMethod.GET);
                     service(r, path.get(2));
+                } else if (path.size() == 6 && path.get(3).equals("instances") && path.get(5).equals("maintenance")) {
+                    if (method.equals(HttpMethod.PUT)) {
+                        maintenance(r, path.get(2), path.get(4), true);
+                    } else if (method.equals(HttpMethod.DELETE)) {
+                        maintenance(r, path.get(2), path.get(4), false);
+                    } else {
+                        throw new MethodNotAllowed(method, "PUT, DELETE");
+                    }
                 } else if (path.size() == 5 && path.get(3).equals("instances")) {
                     if (method.equals(HttpMethod.PUT)) {
                         register(r, path.get(2), path.get(4));
@@ -129,6 +150,11 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 }
             }
             case "members" -> {
+                if (path.size() == 3 && path.get(2).equals("transfer-leadership")) {
+                    allow(method, HttpMethod.POST);
+                    transferLeadership(r);
+                    return;
+                }
                 if (path.size() != 2) {
                     throw notFound(r.query.path());
                 }
@@ -190,6 +216,46 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     /**
+     * PUT turns maintenance on (body: an optional {@code SetMaintenanceRequest}, for its
+     * {@code reason}), DELETE turns it off; the path names the instance, the method the state.
+     */
+    private void maintenance(Request r, String service, String id, boolean enabled) {
+        SetMaintenanceRequest.Builder b = SetMaintenanceRequest.newBuilder();
+        JsonBodies.merge(r.req.content().toString(StandardCharsets.UTF_8), b);
+        if (!b.getService().isEmpty() && !b.getService().equals(service)) {
+            throw HttpErrors.invalid("service", "'" + b.getService() + "'", "'" + service + "' as in the path, or absent").asRuntimeException();
+        }
+        if (!b.getInstanceId().isEmpty() && !b.getInstanceId().equals(id)) {
+            throw HttpErrors.invalid("instance_id", "'" + b.getInstanceId() + "'", "'" + id + "' as in the path, or absent").asRuntimeException();
+        }
+        // JSON cannot tell an absent false from a written one: only a contradicting true is caught
+        if (b.getEnabled() && !enabled) {
+            throw HttpErrors.invalid("enabled", "true", "absent: DELETE turns maintenance off, PUT turns it on").asRuntimeException();
+        }
+        b.setService(service).setInstanceId(id).setEnabled(enabled);
+        r.unary(RegistryGrpc.getSetMaintenanceMethod(), b.build(), resp -> r.json(HttpResponseStatus.OK, print(resp)));
+    }
+
+    /** Body: a {@code TransferLeadershipRequest}, {@code {"targetId": "n2"}}, or none (any other member). */
+    private void transferLeadership(Request r) {
+        TransferLeadershipRequest.Builder b = TransferLeadershipRequest.newBuilder();
+        JsonBodies.merge(r.req.content().toString(StandardCharsets.UTF_8), b);
+        r.unary(ClusterGrpc.getTransferLeadershipMethod(), b.build(), resp -> r.json(HttpResponseStatus.OK, print(resp)));
+    }
+
+    /** A file of the console, or 404; no token needed: the files hold no data, every API call they make is checked. */
+    private void consoleFile(Request r, String name) {
+        HttpMethod method = r.req.method();
+        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+            throw new MethodNotAllowed(method, "GET, HEAD");
+        }
+        ConsoleAssets.Asset asset = console.find(name).orElseThrow(() ->
+                Status.NOT_FOUND.withDescription("path: /ui/" + name + " (expected: a file of the console, " + String.join(", ", ConsoleAssets.FILES) + ")")
+                        .asRuntimeException());
+        r.asset(asset, method.equals(HttpMethod.HEAD));
+    }
+
+    /**
      * The leader's view of the members (role, alive: only the leader knows who answers) and this
      * member's own Raft status (term, commit and applied index) under {@code self}.
      */
@@ -234,7 +300,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private static StatusRuntimeException notFound(String path) {
         return Status.NOT_FOUND.withDescription("path: " + path + " (expected: /v1/services, /v1/services/{name}, "
-                + "/v1/services/{name}/instances/{id}, /v1/members or /v1/watch)").asRuntimeException();
+                + "/v1/services/{name}/instances/{id}, /v1/services/{name}/instances/{id}/maintenance, /v1/members, "
+                + "/v1/members/transfer-leadership, /v1/watch or /ui/)").asRuntimeException();
     }
 
     private static List<String> segments(String path) {
@@ -311,6 +378,42 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
         void json(HttpResponseStatus status, String body) {
             send(status, body, null);
+        }
+
+        void redirect(String location) {
+            FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.FOUND);
+            resp.headers().set(HttpHeaderNames.LOCATION, location);
+            finish(resp);
+        }
+
+        /** A console file: revalidated on every load (a member upgraded in place serves its new console at once). */
+        void asset(ConsoleAssets.Asset asset, boolean head) {
+            boolean unchanged = asset.etag().equals(req.headers().get(HttpHeaderNames.IF_NONE_MATCH));
+            FullHttpResponse resp = unchanged || head
+                    ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, unchanged ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.OK)
+                    : new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(asset.bytes()));
+            resp.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, asset.contentType())
+                    .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                    .set(HttpHeaderNames.ETAG, asset.etag())
+                    .set(HttpHeaderNames.CONTENT_SECURITY_POLICY, ConsoleAssets.CONTENT_SECURITY_POLICY)
+                    .set("X-Content-Type-Options", "nosniff")
+                    .set(HttpHeaderNames.X_FRAME_OPTIONS, "DENY")
+                    .set("Referrer-Policy", "no-referrer");
+            HttpUtil.setContentLength(resp, unchanged ? 0 : asset.bytes().length);
+            finish(resp);
+        }
+
+        private void finish(FullHttpResponse resp) {
+            if (!resp.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                HttpUtil.setContentLength(resp, resp.content().readableBytes());
+            }
+            HttpUtil.setKeepAlive(resp, keepAlive);
+            if (keepAlive) {
+                ctx.writeAndFlush(resp);
+            } else {
+                ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            }
         }
 
         void send(HttpResponseStatus status, String body, String allow) {

@@ -76,6 +76,7 @@ public final class HttpApiServer implements AutoCloseable {
 
     /** Binds the listener; returns once it accepts connections. */
     public static HttpApiServer start(String memberId, Options options, Channel grpc) throws IOException {
+        ConsoleAssets console = ConsoleAssets.load();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.threads(),
                 new DefaultThreadFactory("muster-" + memberId + "-http", true), NioIoHandler.newFactory());
         try {
@@ -91,7 +92,7 @@ public final class HttpApiServer implements AutoCloseable {
                                     .addLast(new HttpServerKeepAliveHandler())
                                     // answers 413 to a body over the limit (and closes the connection)
                                     .addLast(new HttpObjectAggregator(options.maxBodyBytes()))
-                                    .addLast(new HttpApiHandler(grpc, options));
+                                    .addLast(new HttpApiHandler(grpc, options, console));
                         }
                     })
                     .bind(new InetSocketAddress(options.host(), options.port()))
