@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /metrics}: Prometheus text exposition of the gateway's meters;</li>
  *   <li>{@code GET /healthz}: 200 while the process serves (liveness);</li>
  *   <li>{@code GET /readyz}: 200 once every pool had a first answer from the registry (at once with
- *       static instances), 503 with the reason before (readiness).</li>
+ *       static instances), 503 with the reason before (readiness);</li>
+ *   <li>{@code GET /ui/}: the pools as a page for a browser, refreshed from {@code /pools}
+ *       ({@link AdminPage}, docs/console.md).</li>
  * </ul>
  * Served by the JDK HTTP server on one named thread with a bounded queue: admin traffic is light and
  * must never compete with the proxy's event loops.
@@ -41,6 +43,7 @@ public final class AdminServer implements AutoCloseable {
   private final Supplier<List<PoolStatus>> pools;
   private final PrometheusMeterRegistry registry;
   private final java.util.function.BooleanSupplier ready;
+  private final AdminPage page = AdminPage.load();
   private HttpServer server;
   private ThreadPoolExecutor executor;
 
@@ -75,11 +78,65 @@ public final class AdminServer implements AutoCloseable {
         respond(ex, 503, "text/plain; charset=utf-8", "waiting for the registry's first answer\n");
       }
     });
-    server.createContext("/", ex -> respond(ex, 404, "text/plain", "not found: try /pools, /metrics, /healthz or /readyz\n"));
+    server.createContext("/ui", this::page);
+    server.createContext("/", ex -> {
+      if (ex.getRequestURI().getRawPath().equals("/")) {
+        redirect(ex, "/ui/");
+      } else {
+        respond(ex, 404, "text/plain", "not found: try /ui/, /pools, /metrics, /healthz or /readyz\n");
+      }
+    });
     server.start();
     InetSocketAddress bound = server.getAddress();
     log.info("admin endpoint listening on {}", bound);
     return bound;
+  }
+
+  /** A file of the pools page, by exact name (see {@link AdminPage}); revalidated on every load. */
+  private void page(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getRawPath();
+    if (path.equals("/ui")) {
+      redirect(ex, "/ui/");
+      return;
+    }
+    String method = ex.getRequestMethod();
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      ex.getResponseHeaders().set("Allow", "GET, HEAD");
+      respond(ex, 405, "text/plain", "method not allowed: " + method + " (expected: GET)\n");
+      return;
+    }
+    AdminPage.File file = path.startsWith("/ui/") ? page.find(path.substring("/ui/".length())).orElse(null) : null;
+    if (file == null) {
+      respond(ex, 404, "text/plain", "not found: " + path + " (expected: /ui/ or one of its files " + AdminPage.FILES + ")\n");
+      return;
+    }
+    var h = ex.getResponseHeaders();
+    h.set("Content-Type", file.contentType());
+    h.set("Cache-Control", "no-cache");
+    h.set("ETag", file.etag());
+    h.set("Content-Security-Policy", AdminPage.CONTENT_SECURITY_POLICY);
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("X-Frame-Options", "DENY");
+    h.set("Referrer-Policy", "no-referrer");
+    if (file.etag().equals(ex.getRequestHeaders().getFirst("If-None-Match"))) {
+      ex.sendResponseHeaders(304, -1);
+      ex.close();
+      return;
+    }
+    boolean head = method.equals("HEAD");
+    ex.sendResponseHeaders(200, head ? -1 : file.bytes().length);
+    if (!head) {
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(file.bytes());
+      }
+    }
+    ex.close();
+  }
+
+  private static void redirect(HttpExchange ex, String location) throws IOException {
+    ex.getResponseHeaders().set("Location", location);
+    ex.sendResponseHeaders(302, -1);
+    ex.close();
   }
 
   private String poolsJson() throws IOException {
