@@ -183,7 +183,8 @@ Muster is up.
   token      $acl_line}
   registry   gRPC 127.0.0.1:9001-9003   raft 127.0.0.1:7001-7003   peer 127.0.0.1:7101-7103   metrics http://127.0.0.1:9191-9193/metrics (plain HTTP)
              HTTP API http://127.0.0.1:8501-8503/v1/services (plain HTTP; with ACLs on: -H "Authorization: Bearer \$(cat $ACL/bootstrap-token)"; docs/api.md)
-  gateway    http://127.0.0.1:8080      admin http://127.0.0.1:8081/pools  http://127.0.0.1:8081/metrics
+             console  http://127.0.0.1:8501/ui/ (any member; with ACLs on, paste a token into its token box; docs/console.md)
+  gateway    http://127.0.0.1:8080      admin http://127.0.0.1:8081/pools  http://127.0.0.1:8081/ui/  http://127.0.0.1:8081/metrics
   services   hello-1 :8101, hello-2 :8102 (v1), hello-canary :8103 (canary, 10% of /hello)
   logs       $LOGS
 
