@@ -1,5 +1,6 @@
 package io.muster.server.health;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -157,7 +158,9 @@ final class MemberLiveness implements AutoCloseable {
         }
         stalls.watch(); // until result(): a probe's answer comes exactly once
         long started = nanoTime.getAsLong();
-        HealthGrpc.newStub(p.channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+        // the answer is handled on the channel's event loop (a few lines under this object's lock, the
+        // listener only hands the set off): not a hand-off to the peer channels' pool per callback
+        HealthGrpc.newStub(p.channel).withExecutor(MoreExecutors.directExecutor()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
                 .check(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
                     @Override
                     public void onNext(HealthCheckResponse r) {
