@@ -80,6 +80,9 @@ public final class MemberFootprintBench implements Callable<Integer> {
     @Option(names = "--work-dir", description = "Where the members keep their data and logs (default: a temp dir)")
     Path workDir;
 
+    @Option(names = "--histogram", defaultValue = "0", description = "Print the leader's N biggest classes on the heap at the end (default ${DEFAULT-VALUE})")
+    int histogram;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new MemberFootprintBench()).execute(args));
     }
@@ -120,6 +123,14 @@ public final class MemberFootprintBench implements Callable<Integer> {
                 Thread.sleep(TimeUnit.SECONDS.toMillis(settleS));
                 Map<String, Footprint> full = measure(cluster);
                 print(instances + " instances", cluster, full, empty);
+                if (histogram > 0) {
+                    String[] lines = jcmd(cluster.pid(cluster.awaitLeader(Duration.ofSeconds(5)).id()), "GC.class_histogram").split("\n");
+                    System.out.println();
+                    System.out.println("Leader's heap by class (GC.class_histogram):");
+                    for (int i = 0; i < Math.min(lines.length, histogram + 3); i++) {
+                        System.out.println(lines[i]);
+                    }
+                }
                 streams.forEach(StreamObserver::onCompleted);
             } finally {
                 chs.forEach(ManagedChannel::shutdownNow);
@@ -240,10 +251,10 @@ public final class MemberFootprintBench implements Callable<Integer> {
             long threads = th.find() ? Long.parseLong(th.group(1)) : -1;
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
             double count = Double.NaN;
-            for (String line : ProcessCluster.metricsText(m.metricsPort()).split("\n")) {
-                if (line.startsWith("muster_catalog_instances ")) {
-                    count = Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
-                }
+            // "muster_catalog_instances 100000.0", or with labels: "muster_catalog_instances{...} 100000.0"
+            Matcher cm = Pattern.compile("(?m)^muster_catalog_instances(\\{[^}]*\\})? (\\S+)$").matcher(ProcessCluster.metricsText(m.metricsPort()));
+            if (cm.find()) {
+                count = Double.parseDouble(cm.group(2));
             }
             out.put(m.id(), new Footprint(used, committed, statusKb(status, "VmRSS"), statusKb(status, "RssAnon"), nmtTotal, cats, threads, count));
         }
