@@ -85,10 +85,12 @@ public final class StallMonitor implements AutoCloseable {
     private void run() {
         while (!closed) {
             long expected;
+            boolean watched;
             synchronized (this) {
-                expected = watching > 0 ? lastWake + tickNanos : 0;
+                watched = watching > 0;
+                expected = lastWake + tickNanos;
             }
-            if (expected == 0) {
+            if (!watched) {
                 // nobody waits on a timeout: sleep until a probe starts (watch() unparks)
                 LockSupport.park(this);
                 continue;
