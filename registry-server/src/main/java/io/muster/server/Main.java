@@ -9,6 +9,7 @@ import io.muster.server.config.PeerTlsFiles;
 import io.muster.server.config.PublicTls;
 import io.muster.server.raft.BoltDialRoutes;
 import io.muster.server.raft.BoltDispatch;
+import io.muster.server.raft.RaftLogRocksDb;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -127,6 +128,8 @@ public final class Main implements Callable<Integer> {
      * (docs/architecture.md, "Process-wide settings"), before the node starts.
      */
     static void applyProcessWide(NodeConfig config) {
+        // smaller RocksDB buffers for the Raft log than jraft's database-sized defaults (raft/RaftLogRocksDb)
+        RaftLogRocksDb.install();
         if (config.raftInlineDispatch()) {
             // bolt hands a batch of Raft frames read in one go to its I/O thread's caller, not to its
             // shared default pool (read by bolt on every dispatch), and a response straight to the

@@ -1,5 +1,6 @@
 package io.muster.server.health;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -155,8 +156,11 @@ final class MemberLiveness implements AutoCloseable {
         if (p.channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
             p.channel.resetConnectBackoff();
         }
+        stalls.watch(); // until result(): a probe's answer comes exactly once
         long started = nanoTime.getAsLong();
-        HealthGrpc.newStub(p.channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+        // the answer is handled on the channel's event loop (a few lines under this object's lock, the
+        // listener only hands the set off): not a hand-off to the peer channels' pool per callback
+        HealthGrpc.newStub(p.channel).withExecutor(MoreExecutors.directExecutor()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
                 .check(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
                     @Override
                     public void onNext(HealthCheckResponse r) {
@@ -174,6 +178,12 @@ final class MemberLiveness implements AutoCloseable {
                     }
 
                     private void result(Peer peer, boolean ok, String what) {
+                        boolean excusable;
+                        try {
+                            excusable = !ok && stalls.excuses(started, nanoTime.getAsLong(), TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+                        } finally {
+                            stalls.unwatch();
+                        }
                         synchronized (MemberLiveness.this) {
                             peer.probing = false;
                             if (ok) {
@@ -187,8 +197,7 @@ final class MemberLiveness implements AutoCloseable {
                                     peer.alive = true;
                                     peer.seenAlive = true;
                                 }
-                            } else if (peer.excusedInARow < missesToDead
-                                    && stalls.excuses(started, nanoTime.getAsLong(), TimeUnit.MILLISECONDS.toNanos(timeoutMs))) {
+                            } else if (peer.excusedInARow < missesToDead && excusable) {
                                 // this member was paused or starved for much of the wait: the miss says
                                 // nothing about the peer (only so many times in a row, though)
                                 peer.excusedInARow++;

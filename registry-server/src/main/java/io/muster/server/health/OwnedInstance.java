@@ -116,6 +116,7 @@ final class OwnedInstance {
                     return;
                 }
                 running = true;
+                env.stalls().watch();
                 startedNanos = env.nanoTime().getAsLong();
             }
             env.stats().probes.increment();
@@ -141,11 +142,17 @@ final class OwnedInstance {
 
     private synchronized void onProbe(Probed check, ProbeResult result) {
         check.running = false;
+        boolean excused;
+        try {
+            excused = !closed && result.timedOut() && check.excusedInARow < check.maxExcused
+                    && env.stalls().excuses(check.startedNanos, env.nanoTime().getAsLong(), check.timeoutNanos);
+        } finally {
+            env.stalls().unwatch(); // the watch() of this probe's start: running pairs them
+        }
         if (closed) {
             return;
         }
-        if (result.timedOut() && check.excusedInARow < check.maxExcused
-                && env.stalls().excuses(check.startedNanos, env.nanoTime().getAsLong(), check.timeoutNanos)) {
+        if (excused) {
             // this member was paused or starved for much of the wait: the timeout says nothing about
             // the target, so it counts neither way (but only so many times in a row)
             check.excusedInARow++;

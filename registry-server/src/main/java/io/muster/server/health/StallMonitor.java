@@ -13,8 +13,14 @@ import java.util.function.LongSupplier;
  * {@link #stalledNanos} before they count a timeout as a failure (the idea of memberlist's
  * "Lifeguard" local health awareness).
  *
- * <p>Threading: {@link #observe} is called by the monitor thread (or a test); queries may come from
- * any thread. Both are short and synchronized; stalls are rare, so the lock is uncontended.
+ * <p>The thread only ticks while someone waits on a timeout: a probe calls {@link #watch()} when it
+ * starts and {@link #unwatch()} once it has its answer (and has asked {@link #excuses}). A stall
+ * matters only across such a wait, and an idle member then wakes for its probes, not a hundred
+ * times a second.
+ *
+ * <p>Threading: {@link #observe} is called by the monitor thread (or a test); queries and watches
+ * may come from any thread. All are short and synchronized; stalls are rare, so the lock is
+ * uncontended.
  */
 public final class StallMonitor implements AutoCloseable {
 
@@ -32,6 +38,7 @@ public final class StallMonitor implements AutoCloseable {
     private int next;
     private long lastWake;
     private long wakeUps;
+    private int watching;
     private volatile boolean closed;
 
     private StallMonitor(long tickNanos, long thresholdNanos, LongSupplier nanoTime, String threadName) {
@@ -52,8 +59,9 @@ public final class StallMonitor implements AutoCloseable {
     }
 
     /**
-     * Starts a monitor thread named {@code threadName} that wakes every {@code tick} (so the tick
-     * is the cost: one wake-up per tick) and records wake-ups later than {@code threshold}.
+     * Starts a monitor thread named {@code threadName} that, while {@linkplain #watch() watched},
+     * wakes every {@code tick} (so the tick is the cost: one wake-up per tick) and records wake-ups
+     * later than {@code threshold}.
      */
     public static StallMonitor start(String threadName, Duration tick, Duration threshold) {
         return new StallMonitor(tick.toNanos(), threshold.toNanos(), System::nanoTime, threadName);
@@ -76,10 +84,48 @@ public final class StallMonitor implements AutoCloseable {
 
     private void run() {
         while (!closed) {
-            long expected = nanoTime.getAsLong() + tickNanos;
-            LockSupport.parkNanos(tickNanos);
+            long expected;
+            boolean watched;
+            synchronized (this) {
+                watched = watching > 0;
+                expected = lastWake + tickNanos;
+            }
+            if (!watched) {
+                // nobody waits on a timeout: sleep until a probe starts (watch() unparks)
+                LockSupport.park(this);
+                continue;
+            }
+            // the tick is counted from the last wake-up or the start of the watch, whichever is later,
+            // so a stall between a probe's start and this thread's first run is seen too
+            long wait = expected - nanoTime.getAsLong();
+            if (wait > 0) {
+                LockSupport.parkNanos(this, wait);
+            }
             observe(expected, nanoTime.getAsLong());
         }
+    }
+
+    /**
+     * Starts watching for stalls: the thread ticks from now on until every {@code watch()} has had
+     * its {@link #unwatch()}. Call before the wait starts, and {@code unwatch()} exactly once after
+     * {@link #excuses} was asked about it.
+     */
+    public void watch() {
+        boolean wake;
+        synchronized (this) {
+            wake = watching++ == 0;
+            if (wake) {
+                lastWake = Math.max(lastWake, nanoTime.getAsLong());
+            }
+        }
+        if (wake && thread != null) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** Ends one {@link #watch()}; the thread sleeps once none is left. */
+    public synchronized void unwatch() {
+        watching = Math.max(0, watching - 1);
     }
 
     /** The monitor meant to wake at {@code expectedWake} and woke at {@code actualWake}. */
@@ -98,14 +144,15 @@ public final class StallMonitor implements AutoCloseable {
      * How long this member was stalled within {@code [from, to]}, as far as known at {@code to}
      * (both {@link System#nanoTime} values). A stall still in progress counts too: if the monitor
      * thread has not woken for longer than a tick plus the threshold (it is starved or paused like
-     * the caller was, and has not recorded it yet), the time since it should have woken counts.
+     * the caller was, and has not recorded it yet), the time since it should have woken counts
+     * (only while watched: an unwatched monitor sleeps on purpose).
      */
     public synchronized long stalledNanos(long from, long to) {
         long total = 0;
         for (int i = 0; i < size; i++) {
             total += overlap(starts[i], ends[i], from, to);
         }
-        if (thread != null) {
+        if (thread != null && watching > 0) {
             long due = lastWake + tickNanos;
             if (to - due > thresholdNanos) {
                 total += overlap(due, to, from, to);

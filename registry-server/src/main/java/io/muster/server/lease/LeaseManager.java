@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +59,11 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
     private final LongSupplier nanoTime;
     private final Clock wallClock;
     private final Function<Command, CompletableFuture<ApplyResult>> proposer;
-    private final ScheduledFuture<?> ticker;
+    private final ScheduledExecutorService scheduler;
+    private final long tickMs;
+    // the scan runs only while this member leads: a follower has nothing to expire and need not wake
+    private ScheduledFuture<?> ticker; // guarded by this
+    private boolean closed; // guarded by this
     private volatile boolean leader;
 
     /**
@@ -70,7 +75,8 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
         this.proposer = proposer;
         this.nanoTime = nanoTime;
         this.wallClock = wallClock;
-        this.ticker = scheduler.scheduleWithFixedDelay(this::expireDue, tickMs, tickMs, TimeUnit.MILLISECONDS);
+        this.scheduler = scheduler;
+        this.tickMs = tickMs;
     }
 
     /** Outcome of a keep-alive. */
@@ -161,12 +167,29 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
         expiring.clear();
         earliestDeadline.set(now);
         leader = true;
+        synchronized (this) {
+            if (ticker == null && !closed) {
+                try {
+                    ticker = scheduler.scheduleWithFixedDelay(this::expireDue, tickMs, tickMs, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    log.debug("not scanning leases: the scheduler stopped (member shutting down)");
+                }
+            }
+        }
         log.info("leader at term {}: {} leases get a fresh TTL", term, leases.size());
     }
 
     @Override
     public void onLeaderStop() {
         leader = false;
+        stopTicking();
+    }
+
+    private synchronized void stopTicking() {
+        if (ticker != null) {
+            ticker.cancel(false);
+            ticker = null;
+        }
     }
 
     /** One scan for expired leases (the leader runs it every tick). */
@@ -213,7 +236,8 @@ public final class LeaseManager implements CatalogListener, LeadershipListener, 
     }
 
     @Override
-    public void close() {
-        ticker.cancel(false);
+    public synchronized void close() {
+        closed = true;
+        stopTicking();
     }
 }

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * Tells the followers about a new commit index at once, instead of with the next log entry.
  *
  * <p>A jraft follower learns that an entry is committed only from the next AppendEntries the
- * leader sends it: the next entry, or the next heartbeat (election timeout / 10, 100 ms by
+ * leader sends it: the next entry, or the next heartbeat (election timeout / 5, 200 ms by
  * default). When the leader goes idle after a commit, the followers therefore apply, and serve to
  * their watchers and LOCAL readers, one inter-arrival time or up to one heartbeat period late
  * (figures: docs/benchmarks.md, "Figures behind choices in the code"). {@link #request()} sends two heartbeat rounds, one after the other,

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * filter matches; it never waits for a watcher. Watchers drain on {@code executor}. A periodic tick
  * sends PROGRESS to idle watchers. A watcher whose stream names its event loop drains there (per
  * loop and event, one task per connection, each queued behind the previous connection's flush);
- * the others drain on {@code executor}. Watchers with the same filter at the same position share one
+ * the others drain on {@code executor}. The tick runs only while there are watchers, so a member
+ * nobody watches does not wake for it. Watchers with the same filter at the same position share one
  * EVENTS message instance ({@link EventBatches}), so an event is built once per filter, not once
  * per watcher.
  */
@@ -52,7 +54,10 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
     private final Set<Watcher> everything = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<Watcher>> byService = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
-    private final ScheduledFuture<?> ticker;
+    private final ScheduledExecutorService scheduler;
+    private final Object tickLock = new Object();
+    private ScheduledFuture<?> ticker; // guarded by tickLock
+    private boolean closed; // guarded by tickLock
     final LongAdder compactedWatchers = new LongAdder();
     private volatile LongSupplier leaderlessNanos = () -> 0;
     private volatile long maxLeaderlessNanos = Long.MAX_VALUE;
@@ -77,7 +82,27 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
         this.nanoTime = nanoTime;
         this.memberId = memberId;
         this.maxWatchers = maxWatchers;
-        this.ticker = scheduler.scheduleWithFixedDelay(this::tick, 100, 100, TimeUnit.MILLISECONDS);
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * Ticks while there are watchers, and not otherwise. Called after each change of {@code all}: the
+     * call after the last change reads the final state, whatever order concurrent calls run in.
+     */
+    private void tickWhileWatched() {
+        synchronized (tickLock) {
+            boolean want = !closed && !all.isEmpty();
+            if (want && ticker == null) {
+                try {
+                    ticker = scheduler.scheduleWithFixedDelay(this::tick, 100, 100, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    log.debug("no watch tick: the scheduler stopped (member shutting down)");
+                }
+            } else if (!want && ticker != null) {
+                ticker.cancel(false);
+                ticker = null;
+            }
+        }
     }
 
     /**
@@ -177,6 +202,7 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
 
     private void register(Watcher w, Set<String> services) {
         all.add(w);
+        tickWhileWatched();
         if (services.isEmpty()) {
             everything.add(w);
         } else {
@@ -190,6 +216,7 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
         all.remove(w);
         everything.remove(w);
         byService.values().forEach(set -> set.remove(w));
+        tickWhileWatched();
     }
 
     @Override
@@ -349,7 +376,10 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
 
     @Override
     public void close() {
-        ticker.cancel(false);
+        synchronized (tickLock) {
+            closed = true;
+        }
+        tickWhileWatched();
         for (Watcher w : List.copyOf(all)) {
             w.close();
         }

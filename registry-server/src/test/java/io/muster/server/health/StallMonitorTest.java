@@ -56,11 +56,29 @@ class StallMonitorTest {
         // the monitor's own clock jumps: its thread cannot tell a pause from a clock jump, which is the point
         java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong();
         try (StallMonitor running = startedWith(() -> System.nanoTime() + offset.get())) {
+            running.watch(); // a probe waits
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> running.wakeUps() >= 2);
             long from = System.nanoTime();
             offset.set(300 * MS); // as if the process had been frozen for 300 ms
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                     .until(() -> running.stalledNanos(from, System.nanoTime() + offset.get()) >= 250 * MS);
+        }
+    }
+
+    @Test
+    void anUnwatchedMonitorSleepsAndAWatchWakesIt() {
+        try (StallMonitor running = startedWith(System::nanoTime)) {
+            // nobody waits on a timeout: no tick for ten tick lengths
+            org.awaitility.Awaitility.await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(1))
+                    .until(() -> running.wakeUps() == 0);
+            running.watch();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> running.wakeUps() >= 3);
+            running.unwatch();
+            // the tick in progress may end; then it sleeps again
+            long settled = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(1)).pollDelay(Duration.ofMillis(30))
+                    .until(running::wakeUps, n -> true);
+            org.awaitility.Awaitility.await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(1))
+                    .until(() -> running.wakeUps() == settled);
         }
     }
 
