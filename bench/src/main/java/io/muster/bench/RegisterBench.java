@@ -50,7 +50,7 @@ public final class RegisterBench implements Callable<Integer> {
 
     enum Target { all, leader }
 
-    enum Op { register, discover_local }
+    enum Op { register, discover_local, discover_linearizable }
 
     @Option(names = "--clients", defaultValue = "64", description = "Concurrent closed-loop clients (default ${DEFAULT-VALUE})")
     int clients;
@@ -92,7 +92,8 @@ public final class RegisterBench implements Callable<Integer> {
             description = "Directory for node logs / data (default: bench/target/runs/<time> or target/runs/<time> when run from the module, else a temp dir)")
     Path workDir;
     @Option(names = "--op", defaultValue = "register",
-            description = "register (default), or discover_local: a Discover with LOCAL consistency of an empty service, i.e. a gRPC round trip without Raft, as a baseline")
+            description = "register (default), discover_local: a Discover with LOCAL consistency of an empty service, i.e. a gRPC round trip without Raft, as a baseline, "
+                    + "or discover_linearizable: the same Discover with LINEARIZABLE consistency (a ReadIndex round on the leader)")
     Op op;
     @Option(names = "--peer-tls", description = "Members talk mutual TLS (--peer-tls-cert/-key/-ca): a cluster CA and a member "
             + "certificate per node are created in the work dir; clients still reach the public port in plaintext")
@@ -122,6 +123,7 @@ public final class RegisterBench implements Callable<Integer> {
 
     private static final DiscoverRequest BASELINE = DiscoverRequest.newBuilder()
             .setService("bench-baseline").setConsistency(Consistency.LOCAL).build();
+    private static final DiscoverRequest BASELINE_LINEARIZABLE = BASELINE.toBuilder().setConsistency(Consistency.LINEARIZABLE).build();
     private static final int PHASE_WARMUP = 0;
     private static final int PHASE_MEASURE = 1;
     private static final int PHASE_STOP = 2;
@@ -436,7 +438,7 @@ public final class RegisterBench implements Callable<Integer> {
             if (op == Op.register) {
                 stub.register(req, new Completion<RegisterResponse>(started));
             } else {
-                stub.discover(BASELINE, new Completion<DiscoverResponse>(started));
+                stub.discover(op == Op.discover_local ? BASELINE : BASELINE_LINEARIZABLE, new Completion<DiscoverResponse>(started));
             }
         }
 
