@@ -89,7 +89,8 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
             cluster.awaitEveryMemberServing(ProcessCluster.FIRST_LEADER_TIMEOUT); // a leader needs only two of three
             leaders.start();
             List<String> targets = cluster.members().stream().map(ProcessCluster.Member::grpcAddress).toList();
-            try (Traffic traffic = new Traffic(targets, history, seed)) {
+            try (Traffic traffic = new Traffic(targets, history, seed);
+                 MemberCycle membership = new MemberCycle(cluster, targets)) {
                 List<WatchRecorder> watchers = new ArrayList<>();
                 List<Watch> watches = new ArrayList<>();
                 for (int w = 0; w < 3; w++) {
@@ -105,7 +106,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                     Duration hold = Duration.ofMillis(fault == Fault.FREEZE_LEADER ? 5_000 : 3_000 + random.nextInt(3_000));
                     int lostBefore = traffic.leasesLost() + expiredLeases(watchers);
                     System.out.printf("robustness: cycle %d/%d %s for %s (%d ops so far)%n", cycle + 1, schedule.size(), fault, hold, history.size());
-                    Set<String> minority = inject(cluster, fault, random, flapper);
+                    Set<String> minority = inject(cluster, fault, random, flapper, membership);
                     if (fault.partitions()) {
                         // the isolated side has noticed it has no leader
                         Awaitility.await().pollDelay(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(2)).until(() -> true);
@@ -115,7 +116,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                         }
                     }
                     Awaitility.await(fault + " held").pollDelay(hold).atMost(hold.plusSeconds(1)).until(() -> true);
-                    repair(cluster, flapper);
+                    repair(cluster, flapper, membership);
                     awaitRecovered(cluster);
                     ran.merge(fault, 1, Integer::sum);
                     int lost = traffic.leasesLost() + expiredLeases(watchers) - lostBefore;
@@ -154,7 +155,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                     checkedOps += r.operations();
                     if (r.verdict() == LinearizabilityChecker.Verdict.NOT_LINEARIZABLE) {
                         linViolations.add(e.getKey() + ": not linearizable; longest linearizable prefix ends "
-                                + tail(r.longestLinearized()) + "; pending " + tail(r.pending()));
+                                + tail(r.longestLinearized()) + "; whole history in " + writeHistory(seed, e.getKey(), e.getValue()));
                     } else if (r.verdict() == LinearizabilityChecker.Verdict.INCONCLUSIVE) {
                         inconclusive++;
                     }
@@ -205,7 +206,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
     }
 
     /** Applies {@code fault}; answers the members on the minority side of a partition (empty otherwise). */
-    private static Set<String> inject(ProcessCluster cluster, Fault fault, Random random, Flapper flapper) {
+    private static Set<String> inject(ProcessCluster cluster, Fault fault, Random random, Flapper flapper, MemberCycle membership) {
         String leader = cluster.awaitLeader(Duration.ofSeconds(30)).id();
         List<String> ids = cluster.members().stream().map(ProcessCluster.Member::id).toList();
         List<String> followers = new ArrayList<>(ids);
@@ -239,11 +240,16 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                 flapper.start(net, ids.get(random.nextInt(ids.size())));
             }
             case KILL_ALL -> ids.forEach(cluster::kill);
+            case REMOVE_AND_ADD_MEMBER -> {
+                String victim = ids.get(random.nextInt(ids.size()));
+                System.out.printf("robustness:   removing %s (the leader is %s)%n", victim, leader);
+                membership.remove(victim);
+            }
         }
         return Set.of();
     }
 
-    private static void repair(ProcessCluster cluster, Flapper flapper) {
+    private static void repair(ProcessCluster cluster, Flapper flapper, MemberCycle membership) {
         flapper.stop();
         cluster.network().heal();
         for (ProcessCluster.Member m : cluster.members()) {
@@ -252,6 +258,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                 cluster.startNode(m.id());
             }
         }
+        membership.restore();
     }
 
     /** A leader, and every member answering with that leader. */
@@ -313,6 +320,20 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                     }
                     return revisions.size() == 1 && new HashSet<>(catalogs).size() == 1 ? catalogs.get(0) : null;
                 }, c -> c != null);
+    }
+
+    /**
+     * The whole history of a service that failed the check, in invocation order: the verdict's
+     * prefix alone does not say which operation could not be placed (the first finding could not be
+     * explained from it).
+     */
+    private static Path writeHistory(long seed, String service, List<Op> ops) throws IOException {
+        Path out = Path.of("target", "robustness-history-" + seed + "-" + service + ".txt");
+        StringBuilder b = new StringBuilder();
+        ops.stream().sorted(java.util.Comparator.comparingLong(Op::invokedNanos))
+                .forEach(o -> b.append(o).append(System.lineSeparator()));
+        Files.writeString(out, b.toString());
+        return out.toAbsolutePath();
     }
 
     private static void writeSummary(Map<String, Object> report) throws IOException {
