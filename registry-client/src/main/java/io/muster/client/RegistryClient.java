@@ -79,6 +79,15 @@ public final class RegistryClient implements AutoCloseable {
     private final RandomGenerator random;
     private final Path snapshotDir;
     private final Retrier retrier;
+    /**
+     * Names each write across its retries ({@code request_id}): the cluster applies a write at most
+     * once, so a retry after a lost answer cannot undo a newer write of the same instance by another
+     * client. The prefix comes from a {@link java.security.SecureRandom} (through {@link UUID}), not
+     * from the injected generator: it must differ between clients, also between clients built with
+     * the same seeded generator in tests.
+     */
+    private final String requestIdPrefix = UUID.randomUUID().toString().replace("-", "") + "-";
+    private final AtomicLong requestIds = new AtomicLong();
     private final TlsChannels tls;
 
     private RegistryClient(Builder b) {
@@ -322,16 +331,6 @@ public final class RegistryClient implements AutoCloseable {
     private ClusterGrpc.ClusterFutureStub slowClusterStub(ManagedChannel ch) {
         return ClusterGrpc.newFutureStub(ch).withDeadlineAfter(retry.totalTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
-
-    /**
-     * Names each write across its retries ({@code request_id}): the cluster applies a write at most
-     * once, so a retry after a lost answer cannot undo a newer write of the same instance by another
-     * client. The prefix comes from a {@link java.security.SecureRandom} (through {@link UUID}), not
-     * from the injected generator: it must differ between clients, also between clients built with
-     * the same seeded generator in tests.
-     */
-    private final String requestIdPrefix = UUID.randomUUID().toString().replace("-", "") + "-";
-    private final AtomicLong requestIds = new AtomicLong();
 
     private String nextRequestId() {
         return requestIdPrefix + requestIds.incrementAndGet();

@@ -26,7 +26,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,16 +45,15 @@ import org.junit.jupiter.api.io.TempDir;
  *       LOCAL read answers.</li>
  * </ol>
  *
- * <p>Profiles (docs/robustness.md): {@code -Drobustness.profile=ci} (3 members, every
- * fault kind but the full-cluster kill once, in a seeded order, under 3 minutes) or {@code long}
+ * <p>Profiles (docs/robustness.md): {@code -Drobustness.profile=ci}, the default (3 members, every
+ * fault kind but the full-cluster kill once, in a seeded order, about 70 s), {@code off} or {@code long}
  * ({@code -Drobustness.cycles}, default 200, any fault or those of {@code -Drobustness.faults},
  * {@code -Drobustness.members}, default 5).
  * The seed is printed; {@code -Drobustness.seed=N} replays a run's schedule.
  */
 @ProcessTest
-// On demand until the open finding of docs/robustness.md (a linearizability verdict with seed
-// -1738659672382650606) is explained: a suite run that fails one time in four must not gate CI.
-@EnabledIfSystemProperty(named = "robustness.profile", matches = "ci|long")
+// -Drobustness.profile=off skips it (a quick local verify); CI runs the ci profile
+@DisabledIfSystemProperty(named = "robustness.profile", matches = "off")
 class RandomizedFaultsKeepEveryGuaranteeTest {
 
     private static final Duration LINEARIZABLE_READ_DEADLINE = Duration.ofSeconds(3);
