@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -39,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -77,6 +79,15 @@ public final class RegistryClient implements AutoCloseable {
     private final RandomGenerator random;
     private final Path snapshotDir;
     private final Retrier retrier;
+    /**
+     * Names each write across its retries ({@code request_id}): the cluster applies a write at most
+     * once, so a retry after a lost answer cannot undo a newer write of the same instance by another
+     * client. The prefix comes from a {@link java.security.SecureRandom} (through {@link UUID}), not
+     * from the injected generator: it must differ between clients, also between clients built with
+     * the same seeded generator in tests.
+     */
+    private final String requestIdPrefix = UUID.randomUUID().toString().replace("-", "") + "-";
+    private final AtomicLong requestIds = new AtomicLong();
     private final TlsChannels tls;
 
     private RegistryClient(Builder b) {
@@ -321,9 +332,16 @@ public final class RegistryClient implements AutoCloseable {
         return ClusterGrpc.newFutureStub(ch).withDeadlineAfter(retry.totalTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Registers (or updates) an instance once, without keeping its lease alive. */
+    private String nextRequestId() {
+        return requestIdPrefix + requestIds.incrementAndGet();
+    }
+
+    /**
+     * Registers (or updates) an instance once, without keeping its lease alive. Retries (after a
+     * lost answer, on another member) carry the same request id, so the cluster applies it once.
+     */
     public CompletableFuture<RegisterResponse> registerOnceAsync(Instance instance) {
-        RegisterRequest req = RegisterRequest.newBuilder().setInstance(instance).build();
+        RegisterRequest req = RegisterRequest.newBuilder().setInstance(instance).setRequestId(nextRequestId()).build();
         return retrier.write(ch -> Retrier.unary(registryStub(ch).register(req)));
     }
 
@@ -342,7 +360,8 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     public CompletableFuture<DeregisterResponse> deregisterAsync(String service, String instanceId) {
-        DeregisterRequest req = DeregisterRequest.newBuilder().setService(service).setInstanceId(instanceId).build();
+        DeregisterRequest req = DeregisterRequest.newBuilder().setService(service).setInstanceId(instanceId)
+                .setRequestId(nextRequestId()).build();
         return retrier.write(ch -> Retrier.unary(registryStub(ch).deregister(req)));
     }
 

@@ -9,7 +9,9 @@ import java.util.random.RandomGenerator;
  * How calls are retried across members: per-attempt deadline, overall budget, capped exponential
  * backoff with jitter. Only UNAVAILABLE (member down, no leader yet) and per-attempt
  * DEADLINE_EXCEEDED are retried, and CANCELLED when the caller did not cancel (a member shutting
- * down resets its streams); every Muster write is idempotent, so a retry is safe.
+ * down resets its streams). A retried register or deregister carries the request id of its first
+ * attempt, which the cluster applies once (within 2 minutes), so a retry after a lost answer never
+ * undoes a newer write of the same instance by another client.
  *
  * <p>RESOURCE_EXHAUSTED (a member over its watcher or stream limit) is retried too, with the same
  * growing, capped backoff, so an overloaded member is not hammered. Statuses that no retry can fix

@@ -26,7 +26,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,16 +45,15 @@ import org.junit.jupiter.api.io.TempDir;
  *       LOCAL read answers.</li>
  * </ol>
  *
- * <p>Profiles (docs/robustness.md): {@code -Drobustness.profile=ci} (3 members, every
- * fault kind but the full-cluster kill once, in a seeded order, under 3 minutes) or {@code long}
+ * <p>Profiles (docs/robustness.md): {@code -Drobustness.profile=ci}, the default (3 members, every
+ * fault kind but the full-cluster kill once, in a seeded order, about 70 s), {@code off} or {@code long}
  * ({@code -Drobustness.cycles}, default 200, any fault or those of {@code -Drobustness.faults},
  * {@code -Drobustness.members}, default 5).
  * The seed is printed; {@code -Drobustness.seed=N} replays a run's schedule.
  */
 @ProcessTest
-// On demand until the open finding of docs/robustness.md (a linearizability verdict with seed
-// -1738659672382650606) is explained: a suite run that fails one time in four must not gate CI.
-@EnabledIfSystemProperty(named = "robustness.profile", matches = "ci|long")
+// -Drobustness.profile=off skips it (a quick local verify); CI runs the ci profile
+@DisabledIfSystemProperty(named = "robustness.profile", matches = "off")
 class RandomizedFaultsKeepEveryGuaranteeTest {
 
     private static final Duration LINEARIZABLE_READ_DEADLINE = Duration.ofSeconds(3);
@@ -89,7 +88,8 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
             cluster.awaitEveryMemberServing(ProcessCluster.FIRST_LEADER_TIMEOUT); // a leader needs only two of three
             leaders.start();
             List<String> targets = cluster.members().stream().map(ProcessCluster.Member::grpcAddress).toList();
-            try (Traffic traffic = new Traffic(targets, history, seed)) {
+            try (Traffic traffic = new Traffic(targets, history, seed);
+                 MemberCycle membership = new MemberCycle(cluster, targets)) {
                 List<WatchRecorder> watchers = new ArrayList<>();
                 List<Watch> watches = new ArrayList<>();
                 for (int w = 0; w < 3; w++) {
@@ -105,7 +105,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                     Duration hold = Duration.ofMillis(fault == Fault.FREEZE_LEADER ? 5_000 : 3_000 + random.nextInt(3_000));
                     int lostBefore = traffic.leasesLost() + expiredLeases(watchers);
                     System.out.printf("robustness: cycle %d/%d %s for %s (%d ops so far)%n", cycle + 1, schedule.size(), fault, hold, history.size());
-                    Set<String> minority = inject(cluster, fault, random, flapper);
+                    Set<String> minority = inject(cluster, fault, random, flapper, membership);
                     if (fault.partitions()) {
                         // the isolated side has noticed it has no leader
                         Awaitility.await().pollDelay(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(2)).until(() -> true);
@@ -115,7 +115,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                         }
                     }
                     Awaitility.await(fault + " held").pollDelay(hold).atMost(hold.plusSeconds(1)).until(() -> true);
-                    repair(cluster, flapper);
+                    repair(cluster, flapper, membership);
                     awaitRecovered(cluster);
                     ran.merge(fault, 1, Integer::sum);
                     int lost = traffic.leasesLost() + expiredLeases(watchers) - lostBefore;
@@ -154,7 +154,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                     checkedOps += r.operations();
                     if (r.verdict() == LinearizabilityChecker.Verdict.NOT_LINEARIZABLE) {
                         linViolations.add(e.getKey() + ": not linearizable; longest linearizable prefix ends "
-                                + tail(r.longestLinearized()) + "; pending " + tail(r.pending()));
+                                + tail(r.longestLinearized()) + "; whole history in " + writeHistory(seed, e.getKey(), e.getValue()));
                     } else if (r.verdict() == LinearizabilityChecker.Verdict.INCONCLUSIVE) {
                         inconclusive++;
                     }
@@ -205,7 +205,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
     }
 
     /** Applies {@code fault}; answers the members on the minority side of a partition (empty otherwise). */
-    private static Set<String> inject(ProcessCluster cluster, Fault fault, Random random, Flapper flapper) {
+    private static Set<String> inject(ProcessCluster cluster, Fault fault, Random random, Flapper flapper, MemberCycle membership) {
         String leader = cluster.awaitLeader(Duration.ofSeconds(30)).id();
         List<String> ids = cluster.members().stream().map(ProcessCluster.Member::id).toList();
         List<String> followers = new ArrayList<>(ids);
@@ -239,11 +239,16 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                 flapper.start(net, ids.get(random.nextInt(ids.size())));
             }
             case KILL_ALL -> ids.forEach(cluster::kill);
+            case REMOVE_AND_ADD_MEMBER -> {
+                String victim = ids.get(random.nextInt(ids.size()));
+                System.out.printf("robustness:   removing %s (the leader is %s)%n", victim, leader);
+                membership.remove(victim);
+            }
         }
         return Set.of();
     }
 
-    private static void repair(ProcessCluster cluster, Flapper flapper) {
+    private static void repair(ProcessCluster cluster, Flapper flapper, MemberCycle membership) {
         flapper.stop();
         cluster.network().heal();
         for (ProcessCluster.Member m : cluster.members()) {
@@ -252,6 +257,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                 cluster.startNode(m.id());
             }
         }
+        membership.restore();
     }
 
     /** A leader, and every member answering with that leader. */
@@ -313,6 +319,20 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                     }
                     return revisions.size() == 1 && new HashSet<>(catalogs).size() == 1 ? catalogs.get(0) : null;
                 }, c -> c != null);
+    }
+
+    /**
+     * The whole history of a service that failed the check, in invocation order: the verdict's
+     * prefix alone does not say which operation could not be placed (the first finding could not be
+     * explained from it).
+     */
+    private static Path writeHistory(long seed, String service, List<Op> ops) throws IOException {
+        Path out = Path.of("target", "robustness-history-" + seed + "-" + service + ".txt");
+        StringBuilder b = new StringBuilder();
+        ops.stream().sorted(java.util.Comparator.comparingLong(Op::invokedNanos))
+                .forEach(o -> b.append(o).append(System.lineSeparator()));
+        Files.writeString(out, b.toString());
+        return out.toAbsolutePath();
     }
 
     private static void writeSummary(Map<String, Object> report) throws IOException {

@@ -234,7 +234,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                         return;
                     }
                     // a backup carries services, not this cluster's tokens: restore keeps the target's own ACL state
-                    CatalogSnapshot snapshot = catalog.snapshot().toBuilder().clearAcl().build();
+                    CatalogSnapshot snapshot = catalog.snapshot().toBuilder().clearAcl().clearAppliedWrites().build();
                     ByteString data = snapshot.toByteString();
                     int size = data.size();
                     int from = 0;

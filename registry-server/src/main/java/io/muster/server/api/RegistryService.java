@@ -46,8 +46,10 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /** The public {@code muster.v1.Registry} service. Any member serves any call. */
@@ -62,6 +64,13 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     private final HealthChecker healthChecks;
     private final Limits limits;
     private final CatalogSizes sizes = new CatalogSizes();
+    /**
+     * Request ids this member gives the writes a client sent without one (an older client, a
+     * hand-made call), so that this member's own retries of them (the forwarder's) are applied once
+     * too. Unique across members and restarts: a random prefix per process, then a counter.
+     */
+    private final String requestIdPrefix = "m" + UUID.randomUUID().toString().replace("-", "") + "-";
+    private final AtomicLong requestIds = new AtomicLong();
     /** Open watches by token (ACLs on): ended with PERMISSION_DENIED when their token is deleted. */
     private final Map<Watcher, String> tokenWatches = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -102,6 +111,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
                 throw exhausted("max-instance-bytes", bytes, limits.maxInstanceBytes());
             }
             instance = Validation.instance(request.getInstance());
+            Validation.requestId("request_id", request.getRequestId());
             if (!Forwarder.isForwarded()) {
                 // the member the client reached checks, before forwarding: the one whose plugins it knows
                 knownPlugins(instance);
@@ -110,19 +120,26 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             observer.onError(GrpcErrors.toStatus(e));
             return;
         }
-        RegisterRequest normalized = RegisterRequest.newBuilder().setInstance(instance).build();
-        forwarder.onLeader(RegistryGrpc.getRegisterMethod(), normalized, () -> proposeRegister(instance))
+        // every retry (the forwarder's, the client's) keeps the request id: the catalog applies the write once
+        String requestId = requestId(request.getRequestId());
+        RegisterRequest normalized = RegisterRequest.newBuilder().setInstance(instance).setRequestId(requestId).build();
+        forwarder.onLeader(RegistryGrpc.getRegisterMethod(), normalized, () -> proposeRegister(instance, requestId))
                 .whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
     }
 
+    /** The client's request id, or one of this member's for a write that came without (a forwarded one keeps its own). */
+    private String requestId(String given) {
+        return given.isEmpty() && !Forwarder.isForwarded() ? requestIdPrefix + requestIds.incrementAndGet() : given;
+    }
+
     /** On the leader: the registration, if the catalog has room for it. */
-    private CompletableFuture<RegisterResponse> proposeRegister(Instance instance) {
+    private CompletableFuture<RegisterResponse> proposeRegister(Instance instance, String requestId) {
         StatusRuntimeException full = roomFor(instance);
         if (full != null) {
             return CompletableFuture.failedFuture(full);
         }
         return raft.propose(Command.newBuilder()
-                        .setRegister(RegisterCmd.newBuilder().setInstance(instance))
+                        .setRegister(RegisterCmd.newBuilder().setInstance(instance).setRequestId(requestId))
                         .setNowMs(clock.millis())
                         .build())
                 .thenApply(r -> RegisterResponse.newBuilder()
@@ -174,15 +191,18 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         try {
             Validation.service("service", request.getService());
             Validation.instanceId("instance_id", request.getInstanceId());
+            Validation.requestId("request_id", request.getRequestId());
         } catch (RuntimeException e) {
             observer.onError(GrpcErrors.toStatus(e));
             return;
         }
-        forwarder.onLeader(RegistryGrpc.getDeregisterMethod(), request, () -> raft.propose(Command.newBuilder()
-                        .setDeregister(DeregisterCmd.newBuilder().setService(request.getService()).setInstanceId(request.getInstanceId()))
+        DeregisterRequest named = request.toBuilder().setRequestId(requestId(request.getRequestId())).build();
+        forwarder.onLeader(RegistryGrpc.getDeregisterMethod(), named, () -> raft.propose(Command.newBuilder()
+                        .setDeregister(DeregisterCmd.newBuilder().setService(named.getService()).setInstanceId(named.getInstanceId())
+                                .setRequestId(named.getRequestId()))
                         .setNowMs(clock.millis())
                         .build())
-                .thenApply(r -> DeregisterResponse.newBuilder().setRevision(r.revision()).setFound(r.changed()).build()))
+                .thenApply(r -> DeregisterResponse.newBuilder().setRevision(r.revision()).setFound(r.existed()).build()))
                 .whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
     }
 

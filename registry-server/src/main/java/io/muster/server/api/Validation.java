@@ -58,6 +58,10 @@ public final class Validation {
         return mapped(() -> Rules.service(field, name));
     }
 
+    public static String requestId(String field, String id) {
+        return mapped(() -> Rules.requestId(field, id));
+    }
+
     public static String instanceId(String field, String id) {
         return mapped(() -> Rules.instanceId(field, id));
     }

@@ -40,6 +40,7 @@ public final class Catalog {
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final List<CatalogListener> listeners = new CopyOnWriteArrayList<>();
     private final AclTable acl = new AclTable();
+    private final AppliedWrites appliedWrites = new AppliedWrites();
     private final List<Runnable> aclListeners = new CopyOnWriteArrayList<>();
     private long revision;
     private long nextLeaseId = 1;
@@ -80,10 +81,11 @@ public final class Catalog {
         lock.writeLock().lock();
         try {
             return switch (command.getOpCase()) {
-                case REGISTER -> register(CommandChecks.register(command.getRegister()), command.getNowMs());
+                case REGISTER -> register(CommandChecks.register(command.getRegister()), command.getRegister().getRequestId(),
+                        command.getNowMs());
                 case DEREGISTER -> {
                     CommandChecks.deregister(command.getDeregister());
-                    yield deregister(command.getDeregister());
+                    yield deregister(command.getDeregister(), command.getNowMs());
                 }
                 case EXPIRE_LEASE -> {
                     CommandChecks.expireLease(command.getExpireLease());
@@ -113,7 +115,7 @@ public final class Catalog {
                     }
                     // the backup's member directory and ACL describe the old cluster: keep this one's
                     resetTo(command.getRestore().getSnapshot().toBuilder().clearMembers().addAllMembers(members.values())
-                            .setAcl(acl.snapshot()).build());
+                            .setAcl(acl.snapshot()).clearAppliedWrites().addAllAppliedWrites(appliedWrites.snapshot()).build());
                     yield new ApplyResult(revision, true, null, false);
                 }
                 case CREATE_ACL_TOKEN -> {
@@ -158,6 +160,25 @@ public final class Catalog {
         return rejected[reason.ordinal()].sum();
     }
 
+    /**
+     * A register with a request id already applied within the window is answered as the first time
+     * ({@link AppliedWrites}: a retry must not overwrite what others wrote since) and changes nothing.
+     */
+    private ApplyResult register(Instance in, String requestId, long nowMs) {
+        String key = requestId.isEmpty() ? null : AppliedWrites.key("register", in.getService(), in.getId(), requestId);
+        AppliedWrites.Applied earlier = key == null ? null : appliedWrites.find(key, nowMs);
+        if (earlier != null) {
+            Instance answered = Instance.newBuilder().setService(in.getService()).setId(in.getId())
+                    .setLeaseId(earlier.leaseId()).setLeaseTtlMs(earlier.leaseTtlMs()).build();
+            return new ApplyResult(revision, false, answered, earlier.existed());
+        }
+        ApplyResult r = register(in, nowMs);
+        if (key != null) {
+            appliedWrites.add(key, new AppliedWrites.Applied(nowMs, r.instance().getLeaseId(), r.instance().getLeaseTtlMs(), r.existed()));
+        }
+        return r;
+    }
+
     private ApplyResult register(Instance in, long nowMs) {
         Map<String, Instance> byId = services.computeIfAbsent(in.getService(), k -> new LinkedHashMap<>());
         Instance old = byId.get(in.getId());
@@ -193,6 +214,21 @@ public final class Catalog {
         revision = rev;
         emit(event(old == null ? EventType.REGISTERED : EventType.UPDATED, rev, stored, HealthStatus.HEALTH_STATUS_UNSPECIFIED));
         return new ApplyResult(rev, true, stored, old != null);
+    }
+
+    /** Like {@link #register(Instance, String, long)}: a retried deregister never removes a later registration. */
+    private ApplyResult deregister(DeregisterCmd cmd, long nowMs) {
+        String key = cmd.getRequestId().isEmpty() ? null
+                : AppliedWrites.key("deregister", cmd.getService(), cmd.getInstanceId(), cmd.getRequestId());
+        AppliedWrites.Applied earlier = key == null ? null : appliedWrites.find(key, nowMs);
+        if (earlier != null) {
+            return new ApplyResult(revision, false, null, earlier.existed());
+        }
+        ApplyResult r = deregister(cmd);
+        if (key != null) {
+            appliedWrites.add(key, new AppliedWrites.Applied(nowMs, 0, 0, r.existed()));
+        }
+        return r;
     }
 
     private ApplyResult deregister(DeregisterCmd cmd) {
@@ -327,6 +363,7 @@ public final class Catalog {
                 .addAllInstances(v.allInstances())
                 .addAllMembers(members.values())
                 .setAcl(acl.snapshot())
+                .addAllAppliedWrites(appliedWrites.snapshot())
                 .build());
     }
 
@@ -354,6 +391,7 @@ public final class Catalog {
         revision = snapshot.getRevision();
         nextLeaseId = Math.max(1, snapshot.getNextLeaseId());
         acl.resetTo(snapshot.getAcl());
+        appliedWrites.resetTo(snapshot.getAppliedWritesList());
         aclListeners.forEach(Runnable::run);
         Collection<Instance> all = view.allInstances();
         for (CatalogListener l : listeners) {

@@ -32,6 +32,7 @@ final class CommandChecks {
             if (!cmd.hasInstance()) {
                 throw Rules.invalid("register.instance", "missing", "an instance");
             }
+            Rules.requestId("register.request_id", cmd.getRequestId());
             return Rules.registered(cmd.getInstance());
         });
     }
@@ -39,6 +40,7 @@ final class CommandChecks {
     static void deregister(DeregisterCmd cmd) {
         labelled(Reason.INVALID_KEY, () -> {
             Rules.service("deregister.service", cmd.getService());
+            Rules.requestId("deregister.request_id", cmd.getRequestId());
             return Rules.instanceId("deregister.instance_id", cmd.getInstanceId());
         });
     }

@@ -133,6 +133,16 @@ public final class Rules {
         return name;
     }
 
+    public static final String REQUEST_ID_RULE = "empty, or 1-64 chars of [A-Za-z0-9._-]";
+
+    /** A write's request id: optional (empty), else a short name that keeps its retries together. */
+    public static String requestId(String field, String id) {
+        if (id == null || (!id.isEmpty() && !isName(id, 64, "._-"))) {
+            throw invalid(field, "'" + id + "'", REQUEST_ID_RULE);
+        }
+        return id;
+    }
+
     public static String instanceId(String field, String id) {
         if (id == null || !isInstanceId(id)) {
             throw invalid(field, "'" + id + "'", INSTANCE_ID_RULE);

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * queued is answered {@code DEADLINE_EXCEEDED} and never sent) and its own outcome: the leader
  * answers every call of a batch with its own status. A failed batch call (leader gone, unreachable)
  * fails each of its calls with that status, which the {@link Forwarder} retries exactly as it
- * retries a single forwarded call. A leader that does not serve {@code ForwardBatch} (an older
+ * retries a single forwarded call: the leader may have applied some of them already, so each write
+ * carries its request id and the catalog applies it once. A leader that does not serve {@code ForwardBatch} (an older
  * version during a rolling upgrade) gets the calls of the batch one by one.
  *
  * <p>Thread-safe; {@link #call} never blocks: a member's queue is bounded and a full queue answers

@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * leader's peer listener. The leader is the member whose Raft address jraft names, looked up in the
  * {@link PeerDirectory}; a write is never forwarded to an address that is not a member's peer
  * address from that directory. While there is no leader (an election), or the leader just failed, it retries with a
- * short backoff until the caller's deadline; every write Muster forwards is idempotent, so a retry
- * after an unknown outcome is safe.
+ * short backoff until the caller's deadline. A retry after an unknown outcome applies nothing twice:
+ * a register or deregister carries a request id (the client's, or one the member it reached gave
+ * it) that the catalog applies once, so a retry cannot undo a newer write of the same instance
+ * (docs/robustness.md); the internal proposals are conditional (a lease expiry on the instance's
+ * mod revision, a health transition on its create revision).
  */
 public final class Forwarder implements AutoCloseable {
 
