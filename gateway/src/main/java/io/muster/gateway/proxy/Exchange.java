@@ -425,7 +425,7 @@ final class Exchange implements ExchangeTimer.Expiry {
   }
 
   private AccessLogEntry accessLogEntry(AccessLog accessLog, int status, long nanos) {
-    Endpoint upstream = attempts == null ? null : attempts.current();
+    Endpoint upstream = attempts == null ? null : attempts.last();
     String protocol = client instanceof Http2StreamChannel ? "HTTP/2.0" : request.protocolVersion().text();
     return new AccessLogEntry(accessLog.nowMillis() - nanos / 1_000_000, requestId, request.method().name(),
         request.headers().get(HttpHeaderNames.HOST), request.uri(), protocol, grpc, status,
