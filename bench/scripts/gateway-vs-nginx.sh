@@ -15,6 +15,8 @@
 #   gw-ioN-GC: Muster gateway (io.muster.gateway.Main --config), static-instances, one route `/`,
 #              round-robin, -Xmx512m, N Netty event loops (-Dio.netty.eventLoopThreads=N: Main has no
 #              option for it and defaults to 2 x cores), GC = G1 (JVM default) or ParallelGC.
+#              A `-base` suffix runs the build in $BASE_REPO instead (an A/B of two commits in one
+#              run: build that tree with the same mvn command, writing gateway/target/classpath.txt).
 # Every target stays up for the whole run; each is warmed ($WARMUP of wrk load) first, then the
 # measured rounds go round-robin over the targets (gateway / nginx alternating), $RUNS rounds.
 # Before each measured run the script waits (polling every 30 s, at most $MAX_WAIT s) until no
@@ -236,7 +238,8 @@ start_target() { # name
           case $opt in
             pooled | adaptive | unpooled) extra+=("-Dio.netty.allocator.type=$opt") ;;
             noleak) extra+=("-Dio.netty.leakDetection.level=disabled") ;;
-            *) die "unknown option '$opt' in target $name (pooled|adaptive|unpooled|noleak)" ;;
+            base) ;;
+            *) die "unknown option '$opt' in target $name (pooled|adaptive|unpooled|noleak|base)" ;;
           esac
         done
       fi
@@ -259,9 +262,16 @@ static-instances:
     - {id: b2, host: 127.0.0.1, port: ${BACKEND_PORTS[1]}}
     - {id: b3, host: 127.0.0.1, port: ${BACKEND_PORTS[2]}}
 EOF
+      local cp=$GW_CP
+      if [[ $name == *-base ]]; then
+        [[ -n ${BASE_REPO:-} && -s $BASE_REPO/gateway/target/classpath.txt ]] \
+          || die "$name: set BASE_REPO to a built tree with gateway/target/classpath.txt"
+        cp="$BASE_REPO/gateway/target/classes:$(cat "$BASE_REPO/gateway/target/classpath.txt")"
+      fi
       local cmd=(java -Xmx512m "$gcflag" "-Dio.netty.eventLoopThreads=$io" "${extra[@]}"
-        -cp "$GW_CP" io.muster.gateway.Main --config "$dir/gateway.yaml")
-      printf '%q ' "${cmd[@]}" | sed "s#$GW_CP#\$GW_CP#" >"$dir/command.txt"
+        -cp "$cp" io.muster.gateway.Main --config "$dir/gateway.yaml")
+      printf '%q ' "${cmd[@]}" | sed "s#$cp#\$CP#" >"$dir/command.txt"
+      echo "# CP: $([[ $name == *-base ]] && echo "$BASE_REPO" || echo "$REPO")" >>"$dir/command.txt"
       "${cmd[@]}" >"$dir/gateway.log" 2>&1 &
       PID[$name]=$!
       STARTED_PIDS+=("$!")

@@ -13,6 +13,11 @@ import io.muster.gateway.pool.InstanceSource;
 import io.muster.gateway.pool.PoolManager;
 import io.muster.gateway.pool.PoolStatus;
 import io.muster.gateway.pool.Scheduler;
+import io.muster.gateway.observe.AccessLog;
+import io.muster.gateway.observe.RequestIds;
+import io.muster.gateway.proxy.EdgePolicies;
+import io.muster.gateway.ratelimit.RateLimit;
+import io.muster.gateway.ratelimit.RouteLimits;
 import io.muster.gateway.proxy.Listener;
 import io.muster.gateway.proxy.ProxyMetrics;
 import io.muster.gateway.proxy.ProxyServer;
@@ -23,12 +28,17 @@ import io.muster.gateway.route.Route;
 import io.muster.gateway.route.RouteBalancer;
 import io.muster.gateway.route.Router;
 import io.muster.gateway.tls.ServerCertificates;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.IdentityHashMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +113,7 @@ public final class GatewayServer implements AutoCloseable {
   private ProxyServer proxy;
   private AdminServer admin;
   private JvmMetrics jvmMetrics;
+  private AccessLog accessLog = AccessLog.off();
   private boolean closed;
 
   public GatewayServer() {
@@ -140,17 +151,24 @@ public final class GatewayServer implements AutoCloseable {
           upstream::endpointClosed);
       PickerResources resources = new PickerResources(options.nanoClock(), options.random());
       List<RouteBalancer> balancers = new ArrayList<>();
+      Map<Route, RateLimit> limits = new IdentityHashMap<>();
       for (RouteConfig rc : config.routes()) {
         Route route = rc.toRoute();
+        if (rc.rateLimit() != null) {
+          limits.put(route, rc.rateLimit().toRateLimit());
+        }
         upstream.prepare(route);
         RouteBalancer balancer = new RouteBalancer(route, resources);
         pools.pool(route.service()).subscribe(balancer);
         balancers.add(balancer);
       }
       var rb = config.retryBudget();
+      accessLog = startAccessLog(config);
+      EdgePolicies edge = new EdgePolicies(RouteLimits.of(limits, options.nanoClock()),
+          new RequestIds(options.random()), accessLog);
       proxy = new ProxyServer(transport, new Router(balancers), upstream,
           new RetryBudget(rb.ratio(), rb.minPerSecond(), options.nanoClock()), new ProxyMetrics(meters),
-          options.nanoClock());
+          options.nanoClock(), edge);
       Gauge.builder("muster.gateway.inflight", proxy, ProxyServer::inFlight)
           .description("Requests in progress").register(meters);
       List<InetSocketAddress> bound = new ArrayList<>();
@@ -176,6 +194,20 @@ public final class GatewayServer implements AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  private AccessLog startAccessLog(GatewayConfig config) {
+    var c = config.accessLog();
+    if (c == null) {
+      return AccessLog.off();
+    }
+    OutputStream out;
+    try {
+      out = c.stdout() ? System.out : new FileOutputStream(c.output(), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the access log: access-log.output: " + e.getMessage(), e);
+    }
+    return AccessLog.start(out, !c.stdout(), c.queueCapacity(), Clock.systemUTC(), meters);
   }
 
   /** Snapshots of the service pools. */
@@ -205,6 +237,7 @@ public final class GatewayServer implements AutoCloseable {
       proxy.drain(Duration.ofMillis(config.shutdownDrainMs()));
       proxy.close();
     }
+    accessLog.close(); // after the drain: the last requests' lines are written
     if (admin != null) {
       admin.close();
     }

@@ -30,10 +30,12 @@ import java.util.Map;
  * @param routes routes, at least one
  * @param staticInstances instances by service, used when no registry source is wired
  * @param shutdownDrainMs how long close waits for requests in progress, default 10000
+ * @param accessLog the access log, optional (off without it)
  */
 public record GatewayConfig(List<ListenerConfig> listeners, AdminConfig admin, RegistryConfig registry,
     OutlierConfig outlier, BalancerConfig balancer, RetryBudgetConfig retryBudget, UpstreamConfig upstream,
-    List<RouteConfig> routes, Map<String, List<StaticInstanceConfig>> staticInstances, Long shutdownDrainMs) {
+    List<RouteConfig> routes, Map<String, List<StaticInstanceConfig>> staticInstances, Long shutdownDrainMs,
+    AccessLogConfig accessLog) {
 
   public GatewayConfig {
     Checks.required(listeners, "listeners");

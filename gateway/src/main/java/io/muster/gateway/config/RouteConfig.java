@@ -26,17 +26,19 @@ import java.time.Duration;
  *     errors as gRPC statuses, {@code grpc-timeout} honoured)
  * @param upstreamProtocol {@code http1} (default for http) or {@code h2} (the default, and the only choice, for grpc)
  * @param upstreamTls TLS to the backends, optional (default plaintext)
+ * @param rateLimit local rate limit (token bucket), optional; {@code 429} / {@code RESOURCE_EXHAUSTED} beyond it
  */
 public record RouteConfig(String name, String prefix, String host, String service, String rewrite, Strategy strategy,
     HashKeyConfig hashKey, Long connectTimeoutMs, Long requestTimeoutMs, Long idleTimeoutMs, Integer retries,
-    CanaryConfig canary, String protocol, String upstreamProtocol, UpstreamTlsConfig upstreamTls) {
+    CanaryConfig canary, String protocol, String upstreamProtocol, UpstreamTlsConfig upstreamTls,
+    RateLimitConfig rateLimit) {
 
   /** A plaintext HTTP route (the keys that existed before protocol and upstream-tls). */
   public RouteConfig(String name, String prefix, String host, String service, String rewrite, Strategy strategy,
       HashKeyConfig hashKey, Long connectTimeoutMs, Long requestTimeoutMs, Long idleTimeoutMs, Integer retries,
       CanaryConfig canary) {
     this(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs, idleTimeoutMs,
-        retries, canary, null, null, null);
+        retries, canary, null, null, null, null);
   }
 
   public RouteConfig {

@@ -24,6 +24,8 @@ final class Attempts {
   private final Set<Endpoint> tried = new HashSet<>(4);
   private int count;
   private Endpoint current;
+  /** The endpoint of the latest attempt, finished or not (the access log's upstream). */
+  private Endpoint last;
   private long startNanos;
 
   Attempts(RouteBalancer balancer, HttpHeaders headers, LongSupplier nanoClock) {
@@ -45,6 +47,7 @@ final class Attempts {
     count++;
     tried.add(e);
     current = e;
+    last = e;
     startNanos = nanoClock.getAsLong();
     e.started();
     return count;
@@ -62,6 +65,11 @@ final class Attempts {
   /** The endpoint of the attempt in progress, or {@code null} once it finished. */
   Endpoint current() {
     return current;
+  }
+
+  /** The endpoint of the latest attempt, also once it finished, or {@code null} before the first. */
+  Endpoint last() {
+    return last;
   }
 
   long elapsedNanos() {

@@ -2,12 +2,18 @@ package io.muster.gateway.proxy;
 
 import io.muster.gateway.pool.Endpoint;
 import io.muster.gateway.pool.Outcome;
+import io.muster.gateway.observe.AccessLog;
+import io.muster.gateway.observe.AccessLogEntry;
+import io.muster.gateway.observe.RequestIds;
+import io.muster.gateway.observe.TraceContext;
+import io.muster.gateway.ratelimit.TokenBucket;
 import io.muster.gateway.route.Protocol;
 import io.muster.gateway.route.Route;
 import io.muster.gateway.route.RouteBalancer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -56,12 +62,19 @@ final class Exchange implements ExchangeTimer.Expiry {
   private Channel backend;
   private ExchangeTimer timer;
   private boolean done;
+  /** The X-Request-Id sent upstream and to the client. */
+  private final String requestId;
+  /** Body bytes of an answer the gateway wrote itself (the access log's bytes out). */
+  private long ownAnswerBytes;
 
   Exchange(ProxyContext px, FrontendHandler frontend, Channel client, HttpRequest request, boolean secure) {
     this.px = px;
     this.frontend = frontend;
     this.client = client;
     this.request = request;
+    // before the headers are rewritten for the backend, so the id and trace context go upstream
+    this.requestId = px.edge().requestIds().apply(request.headers());
+    TraceContext.sanitize(request.headers());
     this.upstreamRequest = new ExchangeRequest(request);
     this.clientAsksKeepAlive = HttpUtil.isKeepAlive(request);
     this.balancer = px.router().match(request.headers().get(HttpHeaderNames.HOST), request.uri());
@@ -79,6 +92,15 @@ final class Exchange implements ExchangeTimer.Expiry {
     if (route == null) {
       respond(404, "no route for " + request.uri());
       return;
+    }
+    TokenBucket bucket = px.edge().rateLimits().bucket(route);
+    if (bucket != null) {
+      long waitNanos = bucket.tryAcquire();
+      if (waitNanos > 0) {
+        // before the retry budget counts it: a rejected request sends nothing upstream
+        respond(429, "rate limit of route '" + route.name() + "' exceeded", TokenBucket.retryAfterSeconds(waitNanos));
+        return;
+      }
     }
     px.retryBudget().onRequest();
     attempts = new Attempts(balancer, request.headers(), px.nanoClock());
@@ -184,6 +206,7 @@ final class Exchange implements ExchangeTimer.Expiry {
       onBackendFailure(r.decoderResult().cause());
       return;
     }
+    r.headers().set(RequestIds.HEADER, requestId);
     response.onHead(r, attempts.elapsedNanos());
   }
 
@@ -334,11 +357,22 @@ final class Exchange implements ExchangeTimer.Expiry {
   }
 
   private void respond(int status, String message) {
+    respond(status, message, -1);
+  }
+
+  /** @param retryAfterSeconds a {@code Retry-After} value, or -1 for none */
+  private void respond(int status, String message, long retryAfterSeconds) {
     releaseBackend(false);
     boolean keepAlive = keepAliveWanted();
-    ChannelFuture f = client.writeAndFlush(grpc
+    FullHttpResponse answer = grpc
         ? Grpc.trailersOnly(request.protocolVersion(), status, Grpc.statusFor(status), message, keepAlive)
-        : ErrorResponses.text(request.protocolVersion(), status, message, keepAlive));
+        : ErrorResponses.text(request.protocolVersion(), status, message, keepAlive);
+    answer.headers().set(RequestIds.HEADER, requestId);
+    if (retryAfterSeconds >= 0) {
+      answer.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    }
+    ownAnswerBytes = answer.content().readableBytes();
+    ChannelFuture f = client.writeAndFlush(answer);
     if (!keepAlive) {
       f.addListener(ChannelFutureListener.CLOSE);
     }
@@ -381,8 +415,23 @@ final class Exchange implements ExchangeTimer.Expiry {
       timer.cancel();
     }
     upstreamRequest.releasePending();
-    px.metrics().request(route, status, px.nanoClock().getAsLong() - startNanos);
+    long nanos = px.nanoClock().getAsLong() - startNanos;
+    px.metrics().request(route, status, nanos);
+    AccessLog accessLog = px.edge().accessLog();
+    if (accessLog.enabled()) {
+      accessLog.log(accessLogEntry(accessLog, status, nanos));
+    }
     px.inFlight().decrement();
+  }
+
+  private AccessLogEntry accessLogEntry(AccessLog accessLog, int status, long nanos) {
+    Endpoint upstream = attempts == null ? null : attempts.last();
+    String protocol = client instanceof Http2StreamChannel ? "HTTP/2.0" : request.protocolVersion().text();
+    return new AccessLogEntry(accessLog.nowMillis() - nanos / 1_000_000, requestId, request.method().name(),
+        request.headers().get(HttpHeaderNames.HOST), request.uri(), protocol, grpc, status,
+        upstreamRequest.bodyBytes(), response.bodyBytes() + ownAnswerBytes, nanos / 1_000,
+        upstream == null ? null : upstream.authority(), attempts == null ? 0 : attempts.count(),
+        route == null ? null : route.name());
   }
 
   /** Keep the client connection after this response: client wants it, request fully read, not draining. */

@@ -30,6 +30,8 @@ final class ExchangeRequest {
   private boolean complete;
   private long completeNanos;
   private boolean bodyWritten;
+  /** Body bytes received from the client (the access log's bytes in). */
+  private long bodyBytes;
 
   ExchangeRequest(HttpRequest head) {
     this.head = head;
@@ -71,6 +73,7 @@ final class ExchangeRequest {
   }
 
   void onContent(HttpContent c, long nowNanos) {
+    bodyBytes += c.content().readableBytes();
     if (c instanceof LastHttpContent) {
       complete = true;
       completeNanos = nowNanos;
@@ -125,6 +128,10 @@ final class ExchangeRequest {
   /** Nothing received is still waiting to be written. */
   boolean allWritten() {
     return pending.isEmpty();
+  }
+
+  long bodyBytes() {
+    return bodyBytes;
   }
 
   void releasePending() {

@@ -31,6 +31,8 @@ final class ExchangeResponse {
   private boolean clientKeepAlive;
   private int status;
   private long headLatencyNanos = -1;
+  /** Body bytes relayed to the client (the access log's bytes out). */
+  private long bodyBytes;
 
   ExchangeResponse(Exchange exchange, Channel client, HttpRequest request) {
     this.exchange = exchange;
@@ -60,6 +62,7 @@ final class ExchangeResponse {
       c.release();
       return false;
     }
+    bodyBytes += c.content().readableBytes();
     if (heldHead != null && http2Client && c instanceof LastHttpContent last) {
       // one message, so the codec can end the stream on HEADERS when there is no body: a gRPC
       // "trailers-only" answer must stay one HEADERS frame or the client sees no status
@@ -119,6 +122,10 @@ final class ExchangeResponse {
 
   int status() {
     return status;
+  }
+
+  long bodyBytes() {
+    return bodyBytes;
   }
 
   long headLatencyNanos() {

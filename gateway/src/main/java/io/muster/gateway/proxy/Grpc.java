@@ -29,6 +29,7 @@ final class Grpc {
   private static final AsciiString CONTENT_TYPE = AsciiString.cached("application/grpc");
 
   static final int DEADLINE_EXCEEDED = 4;
+  static final int RESOURCE_EXHAUSTED = 8;
   static final int UNIMPLEMENTED = 12;
   static final int INTERNAL = 13;
   static final int UNAVAILABLE = 14;
@@ -73,6 +74,7 @@ final class Grpc {
     return switch (httpStatus) {
       case 404 -> UNIMPLEMENTED; // no route for the method's path
       case 504 -> DEADLINE_EXCEEDED;
+      case 429 -> RESOURCE_EXHAUSTED; // the route's rate limit
       case 502, 503, 408 -> UNAVAILABLE;
       default -> INTERNAL;
     };

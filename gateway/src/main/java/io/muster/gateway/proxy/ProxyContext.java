@@ -12,6 +12,7 @@ import java.util.function.LongSupplier;
  * @param metrics request and upstream meters
  * @param nanoClock latency and timeouts
  * @param inFlight exchanges in progress and the draining flag
+ * @param edge rate limits, request ids, access log
  */
 record ProxyContext(Router router, UpstreamConnections upstream, RetryBudget retryBudget, ProxyMetrics metrics,
-    LongSupplier nanoClock, InFlight inFlight) {}
+    LongSupplier nanoClock, InFlight inFlight, EdgePolicies edge) {}

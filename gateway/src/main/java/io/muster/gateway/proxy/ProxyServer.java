@@ -33,8 +33,13 @@ public final class ProxyServer implements AutoCloseable {
 
   public ProxyServer(Transport transport, Router router, UpstreamConnections upstream, RetryBudget retryBudget,
       ProxyMetrics metrics, LongSupplier nanoClock) {
+    this(transport, router, upstream, retryBudget, metrics, nanoClock, EdgePolicies.defaults());
+  }
+
+  public ProxyServer(Transport transport, Router router, UpstreamConnections upstream, RetryBudget retryBudget,
+      ProxyMetrics metrics, LongSupplier nanoClock, EdgePolicies edge) {
     this.transport = transport;
-    this.px = new ProxyContext(router, upstream, retryBudget, metrics, nanoClock, new InFlight());
+    this.px = new ProxyContext(router, upstream, retryBudget, metrics, nanoClock, new InFlight(), edge);
   }
 
   /**

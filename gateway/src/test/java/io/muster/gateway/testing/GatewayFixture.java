@@ -22,7 +22,7 @@ public final class GatewayFixture implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public final StaticInstanceSource source = new StaticInstanceSource();
-  public final GatewayServer server = new GatewayServer();
+  public final GatewayServer server;
   public final GatewayServer.BoundPorts ports;
   public final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
@@ -51,6 +51,16 @@ public final class GatewayFixture implements AutoCloseable {
    * @param routesAndMore YAML appended after the listener and admin sections (routes, outlier, ...)
    */
   public GatewayFixture(String listeners, String routesAndMore) {
+    this(GatewayServer.Options.defaults(), listeners, routesAndMore);
+  }
+
+  /**
+   * @param options the gateway's clock, randomness and threads (e.g. a {@link FakeTicker} as its clock)
+   * @param listeners the {@code listeners:} section (use port 0)
+   * @param routesAndMore YAML appended after the listener and admin sections (routes, outlier, ...)
+   */
+  public GatewayFixture(GatewayServer.Options options, String listeners, String routesAndMore) {
+    this.server = new GatewayServer(options);
     String yaml = listeners + """
         admin:
           host: 127.0.0.1

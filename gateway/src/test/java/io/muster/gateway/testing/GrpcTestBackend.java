@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A real grpc-java server on 127.0.0.1 with a hand-written service of strings (no generated code):
@@ -56,6 +57,7 @@ public final class GrpcTestBackend implements AutoCloseable {
   private final String name;
   private final Server server;
   private final AtomicInteger calls = new AtomicInteger();
+  private final AtomicReference<Metadata> lastHeaders = new AtomicReference<>();
 
   public GrpcTestBackend(String name) throws IOException {
     this(name, null);
@@ -87,7 +89,16 @@ public final class GrpcTestBackend implements AutoCloseable {
         }))
         .addMethod(SLOW, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> calls.incrementAndGet()))
         .build();
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service);
+    io.grpc.ServerInterceptor capture = new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, Metadata headers,
+          io.grpc.ServerCallHandler<Q, A> next) {
+        lastHeaders.set(headers);
+        return next.startCall(call, headers);
+      }
+    };
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(io.grpc.ServerInterceptors.intercept(service, capture));
     if (tls != null) {
       builder.sslContext(tls);
     }
@@ -125,6 +136,11 @@ public final class GrpcTestBackend implements AutoCloseable {
 
   public int port() {
     return server.getPort();
+  }
+
+  /** The request headers (metadata) of the last call that reached this backend, or null. */
+  public Metadata lastHeaders() {
+    return lastHeaders.get();
   }
 
   public int calls() {

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# HTTP/2 from clients (issue 19): the gateway against nginx (`listen ... http2`), h2c (prior
+# knowledge) and h2 over TLS (ALPN), with h2load, same backend, same run, targets alternating.
+#
+# Topology (127.0.0.1): one backend nginx (1 worker) answering "hello" over HTTP/1.1; in front of it
+#   gateway: 1 event loop (-Dio.netty.eventLoopThreads=1), -Xmx512m, a plaintext listener (h2c) and
+#            a TLS listener (provider $GW_TLS_PROVIDER), HTTP/1.1 keep-alive upstream pool of 64;
+#   nginx:   1 worker, `listen ... http2` (h2c) and `listen ... ssl http2`, upstream keepalive 64.
+# Same certificate (EC P-256 from the project's CA) for both. Each pair (gateway, nginx) runs back
+# to back in every round; warm-up first.
+#
+# Run from the repository root after building the gateway and writing its runtime class path:
+#   mvn -B -q -o -pl gateway -am package -DskipTests dependency:build-classpath -DincludeScope=runtime \
+#     -Dmdep.outputFile=$PWD/gateway/target/classpath.txt
+#   RUNS=3 DURATION=10 bench/scripts/gateway-h2-vs-nginx.sh
+# Environment: RUNS=3 DURATION=10 (s) WARMUP=5 (s) CLIENTS=64 STREAMS=10 (per connection, h2load -m)
+#   GW_TLS_PROVIDER=openssl PORT_BASE=29100 OUT_DIR=/tmp/gateway-h2.<date>
+set -euo pipefail
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-5}
+CLIENTS=${CLIENTS:-64}
+STREAMS=${STREAMS:-10}
+GW_TLS_PROVIDER=${GW_TLS_PROVIDER:-openssl}
+PORT_BASE=${PORT_BASE:-29100}
+OUT_DIR=${OUT_DIR:-/tmp/gateway-h2.$(date +%Y%m%d-%H%M%S)}
+NGINX=${NGINX:-/usr/sbin/nginx}
+H2LOAD=${H2LOAD:-/usr/bin/h2load}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$OUT_DIR"
+cd "$REPO"
+[[ -s gateway/target/classpath.txt ]] || { echo "gateway/target/classpath.txt missing (see the header)" >&2; exit 1; }
+CP="$REPO/gateway/target/classes:$(cat gateway/target/classpath.txt)"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+
+java -cp "$CP:$REPO/registry-client/certs/target/classes:$(ls ~/.m2/repository/org/bouncycastle/bcpkix-jdk18on/*/bcpkix-*.jar | head -1):$(ls ~/.m2/repository/org/bouncycastle/bcprov-jdk18on/*/bcprov-*.jar | head -1):$(ls ~/.m2/repository/org/bouncycastle/bcutil-jdk18on/*/bcutil-*.jar | head -1)" \
+  "$REPO/bench/scripts/GatewayTlsCert.java" "$OUT_DIR" >/dev/null
+
+BACKEND=$PORT_BASE
+GW_H2C=$((PORT_BASE + 1)); GW_H2=$((PORT_BASE + 2)); NG_H2C=$((PORT_BASE + 3)); NG_H2=$((PORT_BASE + 4))
+mkdir -p "$OUT_DIR/backend" "$OUT_DIR/nginx"
+common_http="access_log off; keepalive_requests 1000000; keepalive_timeout 60s; http2_max_requests 1000000;"
+cat >"$OUT_DIR/backend/nginx.conf" <<NGX
+worker_processes 1; daemon off; pid $OUT_DIR/backend/nginx.pid; error_log $OUT_DIR/backend/error.log;
+events { worker_connections 4096; }
+http { $common_http
+  server { listen 127.0.0.1:$BACKEND backlog=4096; location / { return 200 "hello\n"; } } }
+NGX
+cat >"$OUT_DIR/nginx/nginx.conf" <<NGX
+worker_processes 1; daemon off; pid $OUT_DIR/nginx/nginx.pid; error_log $OUT_DIR/nginx/error.log;
+worker_rlimit_nofile 16384;
+events { worker_connections 4096; }
+http { $common_http
+  client_body_temp_path $OUT_DIR/nginx/cb; proxy_temp_path $OUT_DIR/nginx/px; fastcgi_temp_path $OUT_DIR/nginx/fc;
+  uwsgi_temp_path $OUT_DIR/nginx/uw; scgi_temp_path $OUT_DIR/nginx/sc;
+  http2_max_concurrent_streams 100;
+  upstream backends { server 127.0.0.1:$BACKEND; keepalive 64; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:$NG_H2C http2 backlog=4096;
+    listen 127.0.0.1:$NG_H2 ssl http2 backlog=4096;
+    ssl_certificate $OUT_DIR/server.pem; ssl_certificate_key $OUT_DIR/server.key;
+    location / {
+      proxy_pass http://backends; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host \$http_host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme; proxy_set_header X-Forwarded-Host \$http_host;
+    }
+  }
+}
+NGX
+"$NGINX" -c "$OUT_DIR/backend/nginx.conf" -p "$OUT_DIR/backend" & PIDS+=($!)
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$BACKEND/" >/dev/null && break; sleep 0.1; done
+"$NGINX" -c "$OUT_DIR/nginx/nginx.conf" -p "$OUT_DIR/nginx" & PIDS+=($!)
+
+cat >"$OUT_DIR/gateway.yaml" <<YAML
+listeners:
+  - {host: 127.0.0.1, port: $GW_H2C}
+  - host: 127.0.0.1
+    port: $GW_H2
+    tls:
+      provider: $GW_TLS_PROVIDER
+      certificates: [{cert-file: $OUT_DIR/server.pem, key-file: $OUT_DIR/server.key}]
+upstream: {max-idle-per-loop: 64}
+routes: [{service: web}]
+static-instances:
+  web: [{host: 127.0.0.1, port: $BACKEND}]
+YAML
+java -Xmx512m -Dio.netty.eventLoopThreads=1 -cp "$CP" io.muster.gateway.Main --config "$OUT_DIR/gateway.yaml" \
+  >"$OUT_DIR/gateway.log" 2>&1 & PIDS+=($!)
+for url in "http://127.0.0.1:$GW_H2C/" "https://127.0.0.1:$GW_H2/" "http://127.0.0.1:$NG_H2C/" "https://127.0.0.1:$NG_H2/"; do
+  ok=0
+  for _ in $(seq 1 100); do
+    if [[ $url == https* ]]; then r=$(curl -sk --http2 -o /dev/null -w '%{http_version} %{http_code}' "$url" || true)
+    else r=$(curl -s --http2-prior-knowledge -o /dev/null -w '%{http_version} %{http_code}' "$url" || true); fi
+    [[ $r == "2 200" ]] && { ok=1; break; }
+    sleep 0.2
+  done
+  ((ok)) || { echo "$url does not answer h2 200 ($r)" >&2; exit 1; }
+done
+
+declare -A URL=([gateway-h2c]="http://127.0.0.1:$GW_H2C/" [nginx-h2c]="http://127.0.0.1:$NG_H2C/"
+  [gateway-h2]="https://127.0.0.1:$GW_H2/" [nginx-h2]="https://127.0.0.1:$NG_H2/")
+run() { # target round seconds -> "req/s failed"
+  local out="$OUT_DIR/$1-$2.txt"
+  echo "# $H2LOAD -t2 -c$CLIENTS -m$STREAMS -D$3 ${URL[$1]}   (load1 $(cut -d' ' -f1 /proc/loadavg))" >"$out"
+  "$H2LOAD" -t2 -c"$CLIENTS" -m"$STREAMS" -D"$3" "${URL[$1]}" >>"$out" 2>&1
+  local rps failed non2xx
+  rps=$(awk '/^finished in/ {gsub(",", "", $4); print $4}' "$out")
+  failed=$(awk '/^requests:/ {print $10 + $12}' "$out")     # failed + errored
+  non2xx=$(awk '/^status codes:/ {print $7 + $9}' "$out")  # 4xx + 5xx
+  echo "$rps $((failed + non2xx))"
+}
+{
+  echo "date: $(date -Is)  nproc: $(nproc)  nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2)  $("$H2LOAD" --version | head -1)  java: $(java -version 2>&1 | head -1)"
+  echo "h2load -t2 -c$CLIENTS -m$STREAMS -D$DURATION, warm-up ${WARMUP}s per target, gateway TLS provider: $GW_TLS_PROVIDER"
+  echo
+  echo "| round | load | gateway req/s | nginx req/s | gateway / nginx | failed or non-2xx (gw / nginx) |"
+  echo "|---|---|---:|---:|---:|---|"
+} | tee "$OUT_DIR/results.md"
+for t in gateway-h2c nginx-h2c gateway-h2 nginx-h2; do run "$t" warmup "$WARMUP" >/dev/null; done
+for r in $(seq 1 "$RUNS"); do
+  for load in h2c h2; do
+    read -r g gf < <(run "gateway-$load" "$r" "$DURATION")
+    read -r n nf < <(run "nginx-$load" "$r" "$DURATION")
+    echo "| $r | $load | $g | $n | $(awk -v a="$g" -v b="$n" 'BEGIN {printf "%.2f", a / b}') | $gf / $nf |" | tee -a "$OUT_DIR/results.md"
+  done
+done
+echo "raw h2load outputs: $OUT_DIR"
