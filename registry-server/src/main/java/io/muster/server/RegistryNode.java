@@ -311,7 +311,8 @@ public final class RegistryNode implements AutoCloseable {
         }
         raft.start();
         if (config.metricsPort() >= 0) {
-            metricsServer = new MetricsServer(bind.getHostString(), config.metricsPort(), meters, readiness);
+            metricsServer = new MetricsServer(bind.getHostString(), config.metricsPort(), meters, readiness,
+                    publicTls == null ? null : publicTls.metricsContext());
         }
         serving = true;
         health.setStatus("", ServingStatus.SERVING);
@@ -333,8 +334,9 @@ public final class RegistryNode implements AutoCloseable {
         httpInProcess = b.build().start();
         httpChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
         httpChannel.getState(true); // connected before the first request
-        httpApi = HttpApiServer.start(config.self().id(), HttpApiServer.Options.defaults(host, config.httpPort()), httpChannel);
-        log.info("registry node {} serving the HTTP API on {}:{}", config.self().id(), host, httpApi.port());
+        httpApi = HttpApiServer.start(config.self().id(), HttpApiServer.Options.defaults(host, config.httpPort()), httpChannel,
+                publicTls == null ? null : publicTls.httpContext());
+        log.info("registry node {} serving the HTTP API{} on {}:{}", config.self().id(), publicTls == null ? "" : " (HTTPS)", host, httpApi.port());
     }
 
     /**
