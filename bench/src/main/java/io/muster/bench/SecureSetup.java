@@ -26,6 +26,7 @@ final class SecureSetup {
     private final boolean tls;
     private final boolean peerTls;
     private final boolean acl;
+    private final Path dir;
     private final Path pki;
     private final CertificateAuthority ca;
 
@@ -33,6 +34,7 @@ final class SecureSetup {
         this.tls = tls;
         this.peerTls = peerTls;
         this.acl = acl;
+        this.dir = dir.toAbsolutePath();
         // absolute: the members run in the work dir
         this.pki = Files.createDirectories(dir.resolve("pki").toAbsolutePath());
         this.ca = tls || peerTls ? CertificateAuthority.create("muster-bench-ca") : null;
@@ -62,6 +64,10 @@ final class SecureSetup {
     /** The members' flags and, with TLS, the cluster's own client files. */
     ProcessCluster.Builder applyTo(ProcessCluster.Builder b) {
         b.memberFlags(this::memberFlags).memberArgs(acl ? List.of("--acl-enabled") : List.of());
+        if (acl) {
+            // the cluster's own calls (awaitLeader) need a token too: the bootstrap token, once written
+            b.token(this::bootstrapTokenIfWritten);
+        }
         if (tls) {
             b.clientTls(new ProcessCluster.ClientTls(caFile(), pki.resolve("client-bench.pem"), pki.resolve("client-bench-key.pem")));
         }
@@ -88,6 +94,24 @@ final class SecureSetup {
             flags.addAll(List.of("--peer-tls-cert", cert.toString(), "--peer-tls-key", key.toString(), "--peer-tls-ca", caFile().toString()));
         }
         return flags;
+    }
+
+    /** The bootstrap token if a member (n1..n9, ProcessCluster's ids) has written it yet. */
+    private String bootstrapTokenIfWritten() {
+        for (int i = 1; i <= 9; i++) {
+            Path f = dir.resolve("n" + i).resolve("acl-bootstrap-token");
+            try {
+                if (Files.exists(f)) {
+                    String t = Files.readString(f).strip();
+                    if (!t.isEmpty()) {
+                        return t;
+                    }
+                }
+            } catch (IOException e) {
+                // being renamed into place: the next call reads it
+            }
+        }
+        return null;
     }
 
     /** The bootstrap token as call credentials, or null without ACLs. */

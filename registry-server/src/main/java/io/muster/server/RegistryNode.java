@@ -203,7 +203,12 @@ public final class RegistryNode implements AutoCloseable {
         PeerTls peerTls = null;
         if (config.peerTls() != null) {
             PeerTlsFiles f = config.peerTls();
-            peerTls = PeerTls.load(f.certificate(), f.key(), f.ca());
+            try {
+                peerTls = PeerTls.load(f.certificate(), f.key(), f.ca());
+            } catch (IOException e) {
+                // the files are unusable as given (the message names the flag and the file): bad input
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
         }
         RegistryNode node = new RegistryNode(config, peerTls);
         if (config.restoreFrom() != null) {

@@ -70,6 +70,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final Function<String, List<String>> memberFlags;
     private final List<String> memberArgs;
     private final ClientTls clientTls;
+    private final java.util.function.Supplier<String> token;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
@@ -83,6 +84,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.memberFlags = b.memberFlags;
         this.memberArgs = List.copyOf(b.memberArgs);
         this.clientTls = b.clientTls;
+        this.token = b.token;
         for (int i = 1; i <= b.size; i++) {
             String id = "n" + i;
             members.add(new Member(id, FreePorts.nextAddress(), FreePorts.nextAddress(), FreePorts.nextAddress(),
@@ -120,6 +122,7 @@ public final class ProcessCluster implements AutoCloseable {
         private List<String> memberArgs = List.of();
         private boolean proxiedLinks;
         private ClientTls clientTls;
+        private java.util.function.Supplier<String> token = () -> null;
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -168,6 +171,16 @@ public final class ProcessCluster implements AutoCloseable {
          */
         public Builder clientTls(ClientTls tls) {
             this.clientTls = java.util.Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /**
+         * The members run with ACLs on: this cluster's own calls ({@link #awaitLeader}, ...) send the
+         * token {@code token} gives at the time of the call (null: none yet, e.g. before the first
+         * leader wrote its bootstrap token).
+         */
+        public Builder token(java.util.function.Supplier<String> token) {
+            this.token = java.util.Objects.requireNonNull(token, "token");
             return this;
         }
 
@@ -352,7 +365,19 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** A channel to a member's gRPC address (kept across restarts of that member). */
     public ManagedChannel channel(String id) {
-        return channels.computeIfAbsent(id, k -> channelTo(member(k).grpcAddress()).build());
+        return channels.computeIfAbsent(id, k -> channelTo(member(k).grpcAddress()).intercept(new io.grpc.ClientInterceptor() {
+            @Override
+            public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method, io.grpc.CallOptions options,
+                                                                 io.grpc.Channel next) {
+                String t = token.get();
+                if (t == null) {
+                    return next.newCall(method, options);
+                }
+                io.grpc.Metadata h = new io.grpc.Metadata();
+                h.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + t);
+                return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(h).interceptCall(method, options, next);
+            }
+        }).build());
     }
 
     /** A builder of a channel to {@code target} that speaks what the members' public ports speak (TLS or plain text). */
