@@ -173,17 +173,24 @@ up() {
   local acl_line=
   [[ $mode == tls ]] && acl_line="operator (bootstrap) token in $ACL/bootstrap-token, used by deploy/local/muster; keep it secret"
   # the HTTP API takes the same tokens; printed as a command, never with the token itself
-  local curl_auth=
-  [[ $mode == tls ]] && curl_auth="-H \"Authorization: Bearer \$(cat $ACL/bootstrap-token)\" "
+  local curl_auth= scheme=http metrics_note="plain HTTP" http_note="plain HTTP"
+  if [[ $mode == tls ]]; then
+    # the HTTP API and the metrics port serve the members' certificate; the HTTP API asks for a
+    # client certificate as the gRPC ports do, the metrics port for none
+    curl_auth="--cacert $TLS/ca.pem --cert $TLS/client-cli.pem --key $TLS/client-cli-key.pem -H \"Authorization: Bearer \$(cat $ACL/bootstrap-token)\" "
+    scheme=https
+    metrics_note="HTTPS: curl --cacert $TLS/ca.pem"
+    http_note="HTTPS, client certificate and token: see below"
+  fi
 
   cat <<MSG
 
 Muster is up.
   security   $security${acl_line:+
   token      $acl_line}
-  registry   gRPC 127.0.0.1:9001-9003   raft 127.0.0.1:7001-7003   peer 127.0.0.1:7101-7103   metrics http://127.0.0.1:9191-9193/metrics (plain HTTP)
-             HTTP API http://127.0.0.1:8501-8503/v1/services (plain HTTP; with ACLs on: -H "Authorization: Bearer \$(cat $ACL/bootstrap-token)"; docs/api.md)
-             console  http://127.0.0.1:8501/ui/ (any member; with ACLs on, paste a token into its token box; docs/console.md)
+  registry   gRPC 127.0.0.1:9001-9003   raft 127.0.0.1:7001-7003   peer 127.0.0.1:7101-7103   metrics $scheme://127.0.0.1:9191-9193/metrics ($metrics_note)
+             HTTP API $scheme://127.0.0.1:8501-8503/v1/services ($http_note; docs/api.md)
+             console  $scheme://127.0.0.1:8501/ui/ (any member; with ACLs on, paste a token into its token box; with TLS the browser needs the client certificate: docs/console.md)
   gateway    http://127.0.0.1:8080      admin http://127.0.0.1:8081/pools  http://127.0.0.1:8081/ui/  http://127.0.0.1:8081/metrics
   services   hello-1 :8101, hello-2 :8102 (v1), hello-canary :8103 (canary, 10% of /hello)
   logs       $LOGS
@@ -193,8 +200,8 @@ Try:
   deploy/local/muster discover hello
   deploy/local/muster watch hello                # stream changes (Ctrl-C to stop)
   curl http://127.0.0.1:8080/hello               # routed through the gateway
-  curl ${curl_auth}http://127.0.0.1:8501/v1/services/hello   # the registry's HTTP/JSON API
-  curl -N ${curl_auth}'http://127.0.0.1:8502/v1/watch?service=hello'  # changes as Server-Sent Events
+  curl ${curl_auth}$scheme://127.0.0.1:8501/v1/services/hello   # the registry's HTTP/JSON API
+  curl -N ${curl_auth}'$scheme://127.0.0.1:8502/v1/watch?service=hello'  # changes as Server-Sent Events
   curl -H 'X-Canary: 1' http://127.0.0.1:8080/hello
   curl -X POST http://127.0.0.1:8102/admin/fail  # hello-2 turns unhealthy, traffic moves away
   kill -9 \$(cat $PIDS/\$(deploy/local/muster leader -o json | sed 's/.*"id":"\([^"]*\)".*/\1/').pid)   # kill the leader; keep curling

@@ -96,30 +96,14 @@ public final class RegisterBench implements Callable<Integer> {
                     + "or discover_linearizable: the same Discover with LINEARIZABLE consistency (a ReadIndex round on the leader)")
     Op op;
     @Option(names = "--peer-tls", description = "Members talk mutual TLS (--peer-tls-cert/-key/-ca): a cluster CA and a member "
-            + "certificate per node are created in the work dir; clients still reach the public port in plaintext")
+            + "certificate per node are created in the work dir")
     boolean peerTls;
+    @Option(names = "--tls", description = "The public port (and metrics port) over TLS (--tls-cert/-key, --tls-client-ca, "
+            + "--tls-client-auth require): the clients dial with the cluster CA and a client certificate")
+    boolean tls;
     @Option(names = "--thread-dumps", defaultValue = "0",
             description = "jstack every node this many times, evenly spread over each measured window; files go to the work dir (default ${DEFAULT-VALUE})")
     int threadDumps;
-
-    /** A cluster CA under {@code pki} and, per member, its certificate files as {@code --peer-tls-*} flags. */
-    private static java.util.function.Function<String, List<String>> peerTlsFlags(Path dir) throws java.io.IOException {
-        // absolute: the nodes run in the work dir
-        Path pki = java.nio.file.Files.createDirectories(dir.toAbsolutePath());
-        io.muster.certs.CertificateAuthority ca = io.muster.certs.CertificateAuthority.create("muster-bench-ca");
-        Path caFile = pki.resolve("ca.pem");
-        java.nio.file.Files.writeString(caFile, ca.certificate().certificatePem());
-        return id -> {
-            Path cert = pki.resolve(id + ".pem");
-            Path key = pki.resolve(id + "-key.pem");
-            try {
-                ca.issueMember(id, List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1)).write(cert, key);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            return List.of("--peer-tls-cert", cert.toString(), "--peer-tls-key", key.toString(), "--peer-tls-ca", caFile.toString());
-        };
-    }
 
     private static final DiscoverRequest BASELINE = DiscoverRequest.newBuilder()
             .setService("bench-baseline").setConsistency(Consistency.LOCAL).build();
@@ -149,9 +133,9 @@ public final class RegisterBench implements Callable<Integer> {
     record RaftCounters(double entries, double commands, double pushRounds) {
         static final RaftCounters UNKNOWN = new RaftCounters(-1, -1, -1);
 
-        static RaftCounters scrape(ProcessCluster.Member n) {
+        static RaftCounters scrape(ProcessCluster cluster, ProcessCluster.Member n) {
             try {
-                String text = ProcessCluster.metricsText(n.metricsPort());
+                String text = cluster.metricsText(n);
                 return new RaftCounters(value(text, "muster_raft_proposed_entries_total"),
                         value(text, "muster_raft_proposed_commands_total"), value(text, "muster_raft_commit_push_rounds_total"));
             } catch (IOException | RuntimeException e) {
@@ -193,11 +177,11 @@ public final class RegisterBench implements Callable<Integer> {
                 op, clients, target, unique ? "unique instances" : "instances/client=" + instances, leaseTtlMs, firstWarmupS >= 0 ? firstWarmupS : warmupS, warmupS, durationS,
                 runs, nodes, channelsPerNode, deadlineMs, String.join(" ", nodeJvmOpts));
         System.out.println("# work dir (node logs): " + dir.toAbsolutePath());
-        System.out.println("# peer TLS: " + (peerTls ? "on (peer listener and Raft, mutual)" : "off"));
+        SecureSetup security = SecureSetup.create(dir, tls, peerTls, acl);
+        System.out.println(security.describe());
 
-        ProcessCluster cluster = ProcessCluster.builder(dir).size(nodes).electionTimeoutMs(electionTimeoutMs)
-                .jvmOptions(nodeJvmOpts).memberFlags(peerTls ? peerTlsFlags(dir.resolve("pki")) : id -> List.of())
-                .memberArgs(acl ? List.of("--acl-enabled") : List.of()).start();
+        ProcessCluster cluster = security.applyTo(ProcessCluster.builder(dir).size(nodes).electionTimeoutMs(electionTimeoutMs)
+                .jvmOptions(nodeJvmOpts)).start();
         Thread hook = new Thread(cluster::close, "bench-cluster-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         List<ManagedChannel> allChannels = new ArrayList<>();
@@ -207,13 +191,12 @@ public final class RegisterBench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "# leader %s after %.1f s%n", leader.id(), (System.nanoTime() - t0) / 1e9);
 
             List<ProcessCluster.Member> ns = cluster.members();
-            io.grpc.ClientInterceptor token = acl ? bearer(bootstrapToken(ns)) : null;
+            io.grpc.ClientInterceptor token = security.token(ns);
             // channels[node][k]
             ManagedChannel[][] channels = new ManagedChannel[ns.size()][channelsPerNode];
             for (int i = 0; i < ns.size(); i++) {
                 for (int k = 0; k < channelsPerNode; k++) {
-                    NettyChannelBuilder cb = NettyChannelBuilder.forTarget(ns.get(i).grpcAddress())
-                            .usePlaintext()
+                    NettyChannelBuilder cb = cluster.channelTo(ns.get(i).grpcAddress())
                             .directExecutor();
                     if (token != null) {
                         cb.intercept(token);
@@ -263,31 +246,6 @@ public final class RegisterBench implements Callable<Integer> {
         }
     }
 
-    /** The bootstrap token the first leader wrote (in its data dir), once it is there. */
-    private static String bootstrapToken(List<ProcessCluster.Member> ns) throws InterruptedException {
-        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < until) {
-            for (ProcessCluster.Member n : ns) {
-                java.nio.file.Path f = n.dataDir().resolve("acl-bootstrap-token");
-                if (java.nio.file.Files.exists(f)) {
-                    try {
-                        return java.nio.file.Files.readString(f).strip();
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException("no bootstrap token file within 60 s");
-    }
-
-    private static io.grpc.ClientInterceptor bearer(String token) {
-        io.grpc.Metadata h = new io.grpc.Metadata();
-        h.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(h);
-    }
-
     private RunResult runOnce(int run, ProcessCluster.Member leader, ProcessCluster cluster, Client[] cs) throws Exception {
         phase = PHASE_WARMUP;
         CountDownLatch stopped = new CountDownLatch(cs.length);
@@ -298,7 +256,7 @@ public final class RegisterBench implements Callable<Integer> {
 
         List<ProcessCluster.Member> ns = cluster.members();
         CpuSample before = CpuSample.take(cluster, ns);
-        RaftCounters raftBefore = RaftCounters.scrape(leader);
+        RaftCounters raftBefore = RaftCounters.scrape(cluster, leader);
         long start = System.nanoTime();
         phase = PHASE_MEASURE;
         long end = start + TimeUnit.SECONDS.toNanos(durationS);
@@ -316,7 +274,7 @@ public final class RegisterBench implements Callable<Integer> {
         phase = PHASE_STOP;
         long measuredNanos = System.nanoTime() - start;
         CpuSample after = CpuSample.take(cluster, ns);
-        RaftCounters raftDelta = RaftCounters.scrape(leader).minus(raftBefore);
+        RaftCounters raftDelta = RaftCounters.scrape(cluster, leader).minus(raftBefore);
         if (!stopped.await(deadlineMs + 5000, TimeUnit.MILLISECONDS)) {
             System.out.println("# warning: " + stopped.getCount() + " clients did not finish their last call");
         }

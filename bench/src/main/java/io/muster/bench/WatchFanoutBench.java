@@ -64,6 +64,12 @@ public final class WatchFanoutBench implements Callable<Integer> {
     @Option(names = "--events-csv",
             description = "Also write one line per measured event (wall-clock time of its ack; write latency; when its first, median and last watcher got it, ms after the ack) to this file, to line tails up with GC logs")
     Path eventsCsv;
+    @Option(names = "--tls", description = "The public port over TLS with client certificates required (as deploy/local/run.sh runs it)")
+    boolean tls;
+    @Option(names = "--peer-tls", description = "Mutual TLS between members (peer listener and Raft)")
+    boolean peerTls;
+    @Option(names = "--acl", description = "Members run with --acl-enabled; the writer and the watchers send the bootstrap token")
+    boolean acl;
     @Option(names = "--warmup-runs", defaultValue = "3",
             description = "Runs of the same shape before the measured ones, not recorded (JIT, heap sizing; "
                     + "with 1, the first measured run was the slowest of its set in 13 of 16 sets) (default ${DEFAULT-VALUE})")
@@ -93,19 +99,29 @@ public final class WatchFanoutBench implements Callable<Integer> {
                 watchers, watchOn.name().toLowerCase(java.util.Locale.ROOT), channels, events, rate, runs, warmupRuns, decode);
         System.out.printf("# node JVM options: %s%n# benchmark JVM options: %s%n", String.join(" ", nodeJvmOpts),
                 String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
-        try (ProcessCluster cluster = ProcessCluster.builder(dir).size(3).jvmOptions(nodeJvmOpts).start()) {
+        SecureSetup security = SecureSetup.create(dir, tls, peerTls, acl);
+        System.out.println(security.describe());
+        try (ProcessCluster cluster = security.applyTo(ProcessCluster.builder(dir).size(3).jvmOptions(nodeJvmOpts)).start()) {
             ProcessCluster.Member leader = cluster.awaitLeader(Duration.ofSeconds(60));
             ProcessCluster.Member follower = watchOn == WatchOn.LEADER ? leader
                     : cluster.members().stream().filter(n -> n != leader).findFirst().orElseThrow();
             System.out.printf("# leader %s, watchers on %s; node logs in %s%n", leader.id(), follower.id(), cluster.workDir());
-            ManagedChannel writeChannel = NettyChannelBuilder.forTarget(leader.grpcAddress()).usePlaintext().build();
+            io.grpc.ClientInterceptor token = security.token(cluster.members());
+            NettyChannelBuilder writeBuilder = cluster.channelTo(leader.grpcAddress());
+            if (token != null) {
+                writeBuilder.intercept(token);
+            }
+            ManagedChannel writeChannel = writeBuilder.build();
             List<ManagedChannel> watchChannels = new ArrayList<>();
             for (int i = 0; i < channels; i++) {
                 // onNext only stores a timestamp: run it on the event loop that decoded the message
                 // instead of handing each of the 100,000 messages/s to another thread; a watch is
                 // never retried, so skip the retry buffering layer too
-                watchChannels.add(NettyChannelBuilder.forTarget(follower.grpcAddress()).usePlaintext()
-                        .directExecutor().disableRetry().build());
+                NettyChannelBuilder wb = cluster.channelTo(follower.grpcAddress()).directExecutor().disableRetry();
+                if (token != null) {
+                    wb.intercept(token);
+                }
+                watchChannels.add(wb.build());
             }
             List<Result> results = new ArrayList<>();
             if (eventsCsv != null) {

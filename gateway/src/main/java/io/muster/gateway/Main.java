@@ -59,6 +59,48 @@ public final class Main implements Callable<Integer> {
     System.exit(run(args));
   }
 
+  /**
+   * Every TLS file the configuration names, read and checked before anything starts (missing,
+   * unreadable, not PEM, a key that is not the certificate's, a certificate not valid now): one
+   * message naming the key and the file, not a handshake failure later.
+   */
+  static void checkTlsFiles(GatewayConfig cfg, java.time.Instant now) {
+    io.muster.gateway.config.RegistryConfig r = cfg.registry();
+    if (r.ca() != null) {
+      io.muster.api.tls.TlsFiles.checkCa("registry.ca", java.nio.file.Path.of(r.ca()), now);
+    }
+    if (r.cert() != null && r.key() != null) {
+      io.muster.api.tls.TlsFiles.checkPair("registry.cert", java.nio.file.Path.of(r.cert()), "registry.key",
+          java.nio.file.Path.of(r.key()), now);
+    }
+    for (int i = 0; i < cfg.listeners().size(); i++) {
+      io.muster.gateway.config.ListenerTlsConfig tls = cfg.listeners().get(i).tls();
+      if (tls == null) {
+        continue;
+      }
+      for (int c = 0; c < tls.certificates().size(); c++) {
+        var cert = tls.certificates().get(c);
+        String at = "listeners[" + i + "].tls.certificates[" + c + "].";
+        io.muster.api.tls.TlsFiles.checkPair(at + "cert-file", java.nio.file.Path.of(cert.certFile()), at + "key-file",
+            java.nio.file.Path.of(cert.keyFile()), now);
+      }
+    }
+    for (int i = 0; i < cfg.routes().size(); i++) {
+      io.muster.gateway.config.UpstreamTlsConfig tls = cfg.routes().get(i).upstreamTls();
+      if (tls == null) {
+        continue;
+      }
+      String at = "routes[" + i + "].upstream-tls.";
+      if (tls.caFile() != null) {
+        io.muster.api.tls.TlsFiles.checkCa(at + "ca-file", java.nio.file.Path.of(tls.caFile()), now);
+      }
+      if (tls.certFile() != null && tls.keyFile() != null) {
+        io.muster.api.tls.TlsFiles.checkPair(at + "cert-file", java.nio.file.Path.of(tls.certFile()), at + "key-file",
+            java.nio.file.Path.of(tls.keyFile()), now);
+      }
+    }
+  }
+
   /** Runs the command line and returns the exit code (instead of exiting). */
   public static int run(String... args) {
     return new CommandLine(new Main()).execute(args);
@@ -72,6 +114,12 @@ public final class Main implements Callable<Integer> {
       cfg = ConfigLoader.load(config);
     } catch (ConfigException e) {
       err.println("invalid configuration: " + e.getMessage());
+      return 2;
+    }
+    try {
+      checkTlsFiles(cfg, java.time.Instant.now());
+    } catch (IllegalArgumentException e) {
+      err.println("invalid configuration: " + config + ": " + e.getMessage());
       return 2;
     }
     if (checkOnly) {

@@ -5,6 +5,7 @@ import io.muster.server.config.FileConfig;
 import io.muster.server.config.Limits;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PeerSpec;
+import io.muster.api.tls.TlsFiles;
 import io.muster.server.config.PeerTlsFiles;
 import io.muster.server.config.PublicTls;
 import io.muster.server.raft.BoltDialRoutes;
@@ -197,6 +198,24 @@ public final class Main implements Callable<Integer> {
         return b.build();
     }
 
+    /**
+     * The TLS files, read and checked before anything starts: each problem (missing, unreadable, not
+     * PEM, a key that is not the certificate's, a certificate not valid now) is one message naming the
+     * flag and the file.
+     */
+    static void checkTlsFiles(NodeConfig config, java.time.Instant now) {
+        if (config.tls() != null) {
+            TlsFiles.checkPair("--tls-cert", config.tls().cert(), "--tls-key", config.tls().key(), now);
+            if (config.tls().clientCa() != null) {
+                TlsFiles.checkCa("--tls-client-ca", config.tls().clientCa(), now);
+            }
+        }
+        if (config.peerTls() != null) {
+            TlsFiles.checkPair("--peer-tls-cert", config.peerTls().certificate(), "--peer-tls-key", config.peerTls().key(), now);
+            TlsFiles.checkCa("--peer-tls-ca", config.peerTls().ca(), now);
+        }
+    }
+
     private static java.util.Map<String, String> parseDialRoutes(List<String> entries) {
         java.util.Map<String, String> routes = new java.util.LinkedHashMap<>();
         for (String e : entries) {
@@ -221,12 +240,21 @@ public final class Main implements Callable<Integer> {
         NodeConfig config;
         try {
             config = toConfig();
+            checkTlsFiles(config, java.time.Instant.now());
         } catch (IllegalArgumentException e) {
             System.err.println("muster-server: " + e.getMessage());
             return 2;
         }
         applyProcessWide(config);
-        RegistryNode node = RegistryNode.start(config);
+        RegistryNode node;
+        try {
+            node = RegistryNode.start(config);
+        } catch (IllegalArgumentException e) {
+            // bad input found only once the member builds on it (a peer certificate without a member
+            // identity or of another CA): one line, as above
+            System.err.println("muster-server: " + e.getMessage());
+            return 2;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();

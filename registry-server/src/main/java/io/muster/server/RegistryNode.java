@@ -75,6 +75,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -131,7 +132,7 @@ public final class RegistryNode implements AutoCloseable {
     // how often the peer TLS files are read for a rotation (a few small files)
     private static final long PEER_TLS_RELOAD_SECONDS = 5;
 
-    private RegistryNode(NodeConfig config, PeerTls peerTls, SslContext peerClientTls) {
+    private RegistryNode(NodeConfig config, PeerTls peerTls) {
         this.config = config;
         this.peerTls = peerTls;
         String id = config.self().id();
@@ -148,7 +149,9 @@ public final class RegistryNode implements AutoCloseable {
         catalog.addListener(watchHub);
         this.raft = new RaftNode(new RaftNode.Options(config.self().raftAddress(),
                 config.peers().stream().map(PeerSpec::raftAddress).toList(), config.dataDir().resolve("raft"),
-                config.electionTimeoutMs(), config.snapshotIntervalSecs(), config.syncLog(), peerTls), catalog, snapshotExecutor,
+                config.electionTimeoutMs(), config.snapshotIntervalSecs(), config.syncLog(), peerTls,
+                // read when a Raft connection opens, by then the directory is there
+                peerTls == null ? null : this::memberAtRaftAddress), catalog, snapshotExecutor,
                 this::proposalCompleter);
         this.leases = new LeaseManager(raft::propose, scheduler, System::nanoTime, clock, 100);
         catalog.addListener(leases);
@@ -158,7 +161,8 @@ public final class RegistryNode implements AutoCloseable {
         raft.addLeadershipListener(presence);
         watchHub.requireLeader(presence::leaderlessNanos, TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMs()));
         this.directory = new PeerDirectory(catalog, config.peers());
-        this.peerChannels = new PeerChannels(id, directory, grpcExecutor, peerClientTls, peerDialRoutes(config));
+        this.peerChannels = new PeerChannels(id, directory, grpcExecutor, peerTls == null ? null : peerTls::grpcClientContext,
+                peerDialRoutes(config));
         DistributionSummary forwardBatches = DistributionSummary.builder("muster.forward.batch.size")
                 .description("writes per batch this member forwarded to the leader")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512).register(meters);
@@ -189,16 +193,24 @@ public final class RegistryNode implements AutoCloseable {
         return loop != null ? loop : grpcExecutor;
     }
 
+    /** Whose Raft port is at {@code host:port}: a Raft connection there must present that member's identity. */
+    private Optional<String> memberAtRaftAddress(String host, int port) {
+        return directory.idAtRaftAddress(host, port);
+    }
+
     /** Starts a node and returns once its gRPC server is bound and its Raft node is running. */
     public static RegistryNode start(NodeConfig config) throws IOException {
         PeerTls peerTls = null;
-        SslContext peerClientTls = null;
         if (config.peerTls() != null) {
             PeerTlsFiles f = config.peerTls();
-            peerTls = PeerTls.load(f.certificate(), f.key(), f.ca());
-            peerClientTls = peerTls.grpcClientContext();
+            try {
+                peerTls = PeerTls.load(f.certificate(), f.key(), f.ca());
+            } catch (IOException e) {
+                // the files are unusable as given (the message names the flag and the file): bad input
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
         }
-        RegistryNode node = new RegistryNode(config, peerTls, peerClientTls);
+        RegistryNode node = new RegistryNode(config, peerTls);
         if (config.restoreFrom() != null) {
             try (java.io.InputStream in = java.nio.file.Files.newInputStream(config.restoreFrom())) {
                 node.restore = io.muster.api.v1.CatalogSnapshot.parseFrom(in);
@@ -304,7 +316,8 @@ public final class RegistryNode implements AutoCloseable {
         }
         raft.start();
         if (config.metricsPort() >= 0) {
-            metricsServer = new MetricsServer(bind.getHostString(), config.metricsPort(), meters, readiness);
+            metricsServer = new MetricsServer(bind.getHostString(), config.metricsPort(), meters, readiness,
+                    publicTls == null ? null : publicTls.metricsContext());
         }
         serving = true;
         health.setStatus("", ServingStatus.SERVING);
@@ -326,8 +339,9 @@ public final class RegistryNode implements AutoCloseable {
         httpInProcess = b.build().start();
         httpChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
         httpChannel.getState(true); // connected before the first request
-        httpApi = HttpApiServer.start(config.self().id(), HttpApiServer.Options.defaults(host, config.httpPort()), httpChannel);
-        log.info("registry node {} serving the HTTP API on {}:{}", config.self().id(), host, httpApi.port());
+        httpApi = HttpApiServer.start(config.self().id(), HttpApiServer.Options.defaults(host, config.httpPort()), httpChannel,
+                publicTls == null ? null : publicTls.httpContext());
+        log.info("registry node {} serving the HTTP API{} on {}:{}", config.self().id(), publicTls == null ? "" : " (HTTPS)", host, httpApi.port());
     }
 
     /**

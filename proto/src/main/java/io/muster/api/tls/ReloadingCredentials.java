@@ -218,7 +218,7 @@ public final class ReloadingCredentials implements AutoCloseable {
     }
 
     /** Whether {@code key} is the private half of {@code cert}'s public key: it signs, the certificate verifies. */
-    private static boolean signsFor(PrivateKey key, X509Certificate cert) {
+    static boolean signsFor(PrivateKey key, X509Certificate cert) {
         String algorithm = switch (key.getAlgorithm()) {
             case "EC" -> "SHA256withECDSA";
             case "RSA" -> "SHA256withRSA";

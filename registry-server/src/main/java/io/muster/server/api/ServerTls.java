@@ -16,7 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The public port's TLS: the member's certificate and key (and the client CA) from
  * {@link PublicTls}, re-read on the member's scheduler when the files change; a new handshake uses
- * the new certificate, open connections keep theirs. Close it with the member.
+ * the new certificate, open connections keep theirs. The member's other HTTP listeners serve the same
+ * certificate from the same reloading material: the HTTP/JSON API ({@link #httpContext()}, the public
+ * port's client authentication: it is the same API) and the metrics port ({@link #metricsContext()},
+ * no client certificate asked: Prometheus and probes, no catalog data). Close it with the member.
  */
 public final class ServerTls implements AutoCloseable {
 
@@ -24,10 +27,14 @@ public final class ServerTls implements AutoCloseable {
 
     private final ReloadingCredentials credentials;
     private final SslContext context;
+    private final SslContext httpContext;
+    private final javax.net.ssl.SSLContext metricsContext;
 
-    private ServerTls(ReloadingCredentials credentials, SslContext context) {
+    private ServerTls(ReloadingCredentials credentials, SslContext context, SslContext httpContext, javax.net.ssl.SSLContext metricsContext) {
         this.credentials = credentials;
         this.context = context;
+        this.httpContext = httpContext;
+        this.metricsContext = metricsContext;
     }
 
     /**
@@ -50,20 +57,27 @@ public final class ServerTls implements AutoCloseable {
                     }
                 });
         try {
-            SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forServer(credentials.keyManager()), provider);
-            if (tls.clientCa() != null) {
-                b.trustManager(credentials.trustManager());
-            }
-            b.clientAuth(switch (tls.clientAuth()) {
-                case NONE -> ClientAuth.NONE;
-                case OPTIONAL -> ClientAuth.OPTIONAL;
-                case REQUIRE -> ClientAuth.REQUIRE;
-            });
-            return new ServerTls(credentials, b.build());
-        } catch (SSLException | RuntimeException e) {
+            SslContextBuilder grpc = clientAuth(GrpcSslContexts.configure(SslContextBuilder.forServer(credentials.keyManager()), provider),
+                    tls, credentials);
+            SslContextBuilder http = clientAuth(SslContextBuilder.forServer(credentials.keyManager()).sslProvider(provider), tls, credentials);
+            javax.net.ssl.SSLContext metrics = javax.net.ssl.SSLContext.getInstance("TLS");
+            metrics.init(new javax.net.ssl.KeyManager[] {credentials.keyManager()}, null, null);
+            return new ServerTls(credentials, grpc.build(), http.build(), metrics);
+        } catch (SSLException | java.security.GeneralSecurityException | RuntimeException e) {
             credentials.close();
             throw new IllegalArgumentException("tls-cert: cannot build the TLS context (" + e.getMessage() + ")", e);
         }
+    }
+
+    private static SslContextBuilder clientAuth(SslContextBuilder b, PublicTls tls, ReloadingCredentials credentials) {
+        if (tls.clientCa() != null) {
+            b.trustManager(credentials.trustManager());
+        }
+        return b.clientAuth(switch (tls.clientAuth()) {
+            case NONE -> ClientAuth.NONE;
+            case OPTIONAL -> ClientAuth.OPTIONAL;
+            case REQUIRE -> ClientAuth.REQUIRE;
+        });
     }
 
     /**
@@ -76,8 +90,19 @@ public final class ServerTls implements AutoCloseable {
         return io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
+    /** The public gRPC port's (HTTP/2 by ALPN). */
     public SslContext context() {
         return context;
+    }
+
+    /** The HTTP/JSON API's (HTTP/1.1): the same certificate and client authentication as the gRPC port. */
+    public SslContext httpContext() {
+        return httpContext;
+    }
+
+    /** The metrics port's (the JDK's HTTPS server): the same certificate, no client certificate asked. */
+    public javax.net.ssl.SSLContext metricsContext() {
+        return metricsContext;
     }
 
     @Override

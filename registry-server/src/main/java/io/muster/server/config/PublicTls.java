@@ -87,6 +87,9 @@ public record PublicTls(Path cert, Path key, Path clientCa, ClientAuth clientAut
     }
 
     private static void readable(String flag, Path file) {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(flag + ": " + file + " (a directory, not a file)");
+        }
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(flag + ": " + file + " (no such file)");
         }

@@ -13,6 +13,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -74,8 +75,18 @@ public final class HttpApiServer implements AutoCloseable {
         this.listener = listener;
     }
 
-    /** Binds the listener; returns once it accepts connections. */
+    /** Binds the listener (plain HTTP); returns once it accepts connections. */
     public static HttpApiServer start(String memberId, Options options, Channel grpc) throws IOException {
+        return start(memberId, options, grpc, null);
+    }
+
+    /**
+     * Binds the listener; returns once it accepts connections.
+     *
+     * @param tls HTTPS with this context (the member's public certificate, reloaded with it), or null
+     *            for plain HTTP
+     */
+    public static HttpApiServer start(String memberId, Options options, Channel grpc, SslContext tls) throws IOException {
         ConsoleAssets console = ConsoleAssets.load();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.threads(),
                 new DefaultThreadFactory("muster-" + memberId + "-http", true), NioIoHandler.newFactory());
@@ -87,6 +98,9 @@ public final class HttpApiServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
+                            if (tls != null) {
+                                c.pipeline().addLast("tls", tls.newHandler(c.alloc()));
+                            }
                             c.pipeline()
                                     .addLast(new HttpServerCodec(4096, 8192, 8192))
                                     .addLast(new HttpServerKeepAliveHandler())

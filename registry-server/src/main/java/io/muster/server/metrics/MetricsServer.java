@@ -27,7 +27,22 @@ public final class MetricsServer implements AutoCloseable {
     private final ExecutorService executor;
 
     public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Readiness readiness) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        this(host, port, registry, readiness, null);
+    }
+
+    /**
+     * @param tls HTTPS with this context (the member's public certificate: its key manager reads the
+     *            reloaded one on every handshake), or null for plain HTTP
+     */
+    public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Readiness readiness, javax.net.ssl.SSLContext tls)
+            throws IOException {
+        if (tls == null) {
+            server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        } else {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(host, port), 16);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            server = https;
+        }
         executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
                 new io.netty.util.concurrent.DefaultThreadFactory("muster-metrics-http", true), new ThreadPoolExecutor.CallerRunsPolicy());
         server.setExecutor(executor);

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Every member-to-member gRPC channel of this member: one per member peer address, shared by
@@ -35,9 +36,14 @@ public final class PeerChannels implements AutoCloseable {
     private final String selfId;
     private final PeerDirectory directory;
     private final Executor callExecutor;
-    private final SslContext tls;
+    // a member id to the TLS client context that accepts only that member; null = plaintext
+    private final Function<String, SslContext> tls;
     private final Map<HostPort, HostPort> dialRoutes;
-    private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Map<Dial, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    /** A channel is for one member at one address: its TLS accepts that member only. */
+    private record Dial(String memberId, HostPort address) {
+    }
     private volatile boolean closed;
 
     /** Plaintext channels. */
@@ -46,10 +52,10 @@ public final class PeerChannels implements AutoCloseable {
     }
 
     /**
-     * @param tls the peer TLS client context (this member's certificate, members only accepted), or
-     *            null for plaintext
+     * @param tls a member id to the peer TLS client context for that member (this member's
+     *            certificate; only that member's accepted), or null for plaintext
      */
-    public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor, SslContext tls) {
+    public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor, Function<String, SslContext> tls) {
         this(selfId, directory, callExecutor, tls, Map.of());
     }
 
@@ -62,7 +68,7 @@ public final class PeerChannels implements AutoCloseable {
         this(selfId, directory, callExecutor, null, dialRoutes);
     }
 
-    public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor, SslContext tls,
+    public PeerChannels(String selfId, PeerDirectory directory, Executor callExecutor, Function<String, SslContext> tls,
                         Map<HostPort, HostPort> dialRoutes) {
         this.selfId = selfId;
         this.directory = directory;
@@ -81,22 +87,23 @@ public final class PeerChannels implements AutoCloseable {
 
     /** A channel to the member's peer listener, or empty when its entry has no valid peer address. */
     public Optional<ManagedChannel> channel(Member member) {
-        return PeerDirectory.peerAddress(member).map(this::channel);
+        return PeerDirectory.peerAddress(member).map(a -> channel(new Dial(member.getId(), a)));
     }
 
-    private ManagedChannel channel(HostPort address) {
+    private ManagedChannel channel(Dial dial) {
         if (closed) {
             throw Status.UNAVAILABLE.withDescription("member " + selfId + " is shutting down").asRuntimeException();
         }
-        return channels.computeIfAbsent(address, a -> transport(NettyChannelBuilder.forAddress(dialRoutes.getOrDefault(a, a).socketAddress()))
+        return channels.computeIfAbsent(dial, d -> transport(d.memberId(),
+                        NettyChannelBuilder.forAddress(dialRoutes.getOrDefault(d.address(), d.address()).socketAddress()))
                 .executor(callExecutor)
                 // callers retry themselves, with their own deadlines
                 .disableRetry()
                 .build());
     }
 
-    private NettyChannelBuilder transport(NettyChannelBuilder b) {
-        return tls == null ? b.usePlaintext() : b.sslContext(tls);
+    private NettyChannelBuilder transport(String memberId, NettyChannelBuilder b) {
+        return tls == null ? b.usePlaintext() : b.sslContext(tls.apply(memberId));
     }
 
     /** Headers that mark a call as forwarded by this member. */

@@ -43,6 +43,30 @@ public final class PeerDirectory {
         return all().values().stream().filter(m -> m.getRaftAddress().equals(raftAddress)).findFirst();
     }
 
+    /**
+     * The member whose Raft address is {@code host:port} (host as the address writes it, compared
+     * without case; an IPv6 literal with or without brackets): whom a Raft connection to that
+     * address must reach.
+     */
+    public Optional<String> idAtRaftAddress(String host, int port) {
+        String wanted = unbracket(host);
+        for (Member m : all().values()) {
+            try {
+                HostPort a = HostPort.parse("raft address of " + m.getId(), m.getRaftAddress());
+                if (a.port() == port && unbracket(a.host()).equalsIgnoreCase(wanted)) {
+                    return Optional.of(m.getId());
+                }
+            } catch (IllegalArgumentException e) {
+                // an entry without a usable Raft address is nobody's at any address
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String unbracket(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
     public Optional<Member> byId(String id) {
         return Optional.ofNullable(all().get(id));
     }

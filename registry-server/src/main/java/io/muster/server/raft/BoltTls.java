@@ -10,7 +10,11 @@ import com.alipay.sofa.jraft.rpc.impl.BoltRpcClient;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
 
 /**
@@ -33,7 +37,7 @@ public final class BoltTls {
 
     /** TLS on every connection the Raft port accepts (set before the server starts). */
     static void server(com.alipay.remoting.rpc.RpcServer server, SslContext context) {
-        server.option(BoltServerOption.EXTENDED_NETTY_CHANNEL_HANDLER, handlers(context));
+        server.option(BoltServerOption.EXTENDED_NETTY_CHANNEL_HANDLER, handlers(new SslInstaller(context)));
     }
 
     /**
@@ -49,11 +53,12 @@ public final class BoltTls {
 
     /** TLS on the connections of any jraft RPC client (a node's, or a {@code CliService}'s: tools and tests that speak to a TLS Raft port). */
     public static void client(com.alipay.sofa.jraft.rpc.RpcClient client, SslContext context) {
-        ((BoltRpcClient) client).getRpcClient().option(BoltClientOption.EXTENDED_NETTY_CHANNEL_HANDLER, handlers(context));
+        ((BoltRpcClient) client).getRpcClient().option(BoltClientOption.EXTENDED_NETTY_CHANNEL_HANDLER,
+                handlers(new ClientSslInstaller(context)));
     }
 
-    private static ExtendedNettyChannelHandler handlers(SslContext context) {
-        List<ChannelHandler> front = List.of(new SslInstaller(context));
+    private static ExtendedNettyChannelHandler handlers(ChannelHandler installer) {
+        List<ChannelHandler> front = List.of(installer);
         return new ExtendedNettyChannelHandler() {
             @Override
             public List<ChannelHandler> frontChannelHandlers() {
@@ -82,6 +87,29 @@ public final class BoltTls {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             ctx.pipeline().replace(this, "muster-tls", context.newHandler(ctx.alloc()));
+        }
+    }
+
+    /**
+     * The client side's installer: waits for the connect, so that the {@code SslHandler}'s engine
+     * knows the address dialled (host as dialled, port). The trust manager reads it there to require
+     * the identity of the member at that address ({@code tls/MemberTrustManager}); the handshake
+     * starts once the connection is up, before bolt writes anything.
+     */
+    @ChannelHandler.Sharable
+    private static final class ClientSslInstaller extends ChannelOutboundHandlerAdapter {
+        private final SslContext context;
+
+        ClientSslInstaller(SslContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public void connect(ChannelHandlerContext ctx, SocketAddress remote, SocketAddress local, ChannelPromise promise) {
+            InetSocketAddress to = (InetSocketAddress) remote;
+            ctx.pipeline().addAfter(ctx.name(), "muster-tls", context.newHandler(ctx.alloc(), to.getHostString(), to.getPort()));
+            ctx.connect(remote, local, promise);
+            ctx.pipeline().remove(this);
         }
     }
 }

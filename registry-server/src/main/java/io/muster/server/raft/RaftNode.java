@@ -31,11 +31,13 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,17 +63,23 @@ public final class RaftNode implements AutoCloseable {
      *
      * @param tls mutual TLS on the Raft port and on this node's connections to the other members;
      *            null = plaintext
+     * @param memberAtRaftAddress with {@code tls}: the id of the member at a Raft address (host as
+     *            written in the configuration, port), whose identity a connection there must present
      */
     public record Options(String raftAddress, List<String> initialPeers, Path dataDir, int electionTimeoutMs,
-                          int snapshotIntervalSecs, boolean syncLog, PeerTls tls) {
+                          int snapshotIntervalSecs, boolean syncLog, PeerTls tls,
+                          BiFunction<String, Integer, Optional<String>> memberAtRaftAddress) {
         public Options {
             initialPeers = List.copyOf(initialPeers);
+            if (tls != null && memberAtRaftAddress == null) {
+                throw new IllegalArgumentException("memberAtRaftAddress: required with tls (a member dialled must be the one expected)");
+            }
         }
 
         /** Plaintext. */
         public Options(String raftAddress, List<String> initialPeers, Path dataDir, int electionTimeoutMs,
                        int snapshotIntervalSecs, boolean syncLog) {
-            this(raftAddress, initialPeers, dataDir, electionTimeoutMs, snapshotIntervalSecs, syncLog, null);
+            this(raftAddress, initialPeers, dataDir, electionTimeoutMs, snapshotIntervalSecs, syncLog, null, null);
         }
     }
 
@@ -163,7 +171,7 @@ public final class RaftNode implements AutoCloseable {
         }
         if (options.tls() != null) {
             // before the node is published: nothing here dials a member until it is set
-            BoltTls.client(started, options.tls().raftClientContext());
+            BoltTls.client(started, options.tls().raftClientContext(options.memberAtRaftAddress()));
         }
         node = started;
         log.info("raft node {} started, peers {}", self, options.initialPeers());

@@ -3,6 +3,8 @@ package io.muster.server.tls;
 import io.grpc.netty.GrpcSslContexts;
 import io.muster.certs.IssuedCertificate;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -16,6 +18,10 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -30,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A member's mutual TLS for member-to-member traffic: the peer listener and its channels (gRPC) and
  * the Raft transport (bolt). Both ends present this member's certificate and accept a peer only if
- * the cluster CA signed its certificate and it carries a member identity ({@link MemberTrustManager}).
+ * the cluster CA signed its certificate and it carries a member identity ({@link MemberTrustManager});
+ * the member this one dials must carry <em>its own</em> identity ({@code muster://member/<its id>}).
  *
  * <p>The material comes from three PEM files and lives in memory only (an in-memory PKCS12 key store
  * feeds the JDK's key and trust managers; no key store is written to disk). The SSL contexts are
@@ -40,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * Connections already open keep the session they have.
  *
  * <p>No hostname verification: members dial each other by the addresses in the configuration and
- * the Raft log, and what a peer must prove is "a member of this cluster" (CA and identity), not a
- * host name. Thread-safe.
+ * the Raft log, and what a peer must prove is "a member of this cluster" (CA and member identity) and,
+ * on a connection this member opens, "the member I dialled" (the id the member directory has at that
+ * address), not a host name. Thread-safe.
  */
 public final class PeerTls {
 
@@ -67,6 +75,7 @@ public final class PeerTls {
     private volatile Material previous;
     private final X509ExtendedKeyManager keyManager;
     private final X509ExtendedTrustManager trustManager;
+    private final Map<String, SslContext> grpcClients = new ConcurrentHashMap<>();
 
     private PeerTls(Path certificateFile, Path keyFile, Path caFile) {
         this.certificateFile = certificateFile;
@@ -238,31 +247,57 @@ public final class PeerTls {
         return trustManager;
     }
 
+    /**
+     * OpenSSL (BoringSSL, netty-tcnative) where its native library loads, else the JDK: the same
+     * choice as the public port's (docs/benchmarks.md, "Peer mTLS"), made here so that both peer
+     * transports use the provider the numbers picked whatever Netty's default is.
+     */
+    static SslProvider provider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
     /** The peer listener's context: HTTP/2 by ALPN, a member's client certificate required. */
     public SslContext grpcServerContext() throws SSLException {
-        return GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager))
+        return GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager), provider())
                 .trustManager(trustManager)
                 .clientAuth(ClientAuth.REQUIRE)
                 .build();
     }
 
-    /** The peer channels' context: presents this member's certificate, accepts only members. */
-    public SslContext grpcClientContext() throws SSLException {
-        return GrpcSslContexts.configure(SslContextBuilder.forClient())
-                .keyManager(keyManager)
-                .trustManager(trustManager)
-                .endpointIdentificationAlgorithm(null)
-                .build();
+    /**
+     * The context of this member's peer channel to member {@code memberId}: presents this member's
+     * certificate and accepts only {@code memberId}'s ({@code muster://member/<memberId>}). One per
+     * member, built once.
+     */
+    public SslContext grpcClientContext(String memberId) {
+        return grpcClients.computeIfAbsent(memberId, id -> {
+            try {
+                return GrpcSslContexts.configure(SslContextBuilder.forClient(), provider())
+                        .keyManager(keyManager)
+                        .trustManager(new MemberTrustManager(() -> current.trust(), MemberTrustManager.Dialled.member(id)))
+                        .endpointIdentificationAlgorithm(null)
+                        .build();
+            } catch (SSLException e) {
+                throw new IllegalStateException("peer TLS: cannot build the client context for member " + id + ": " + e.getMessage(), e);
+            }
+        });
     }
 
     /** The Raft port's context (bolt's own framing inside TLS), a member's client certificate required. */
     public SslContext raftServerContext() throws SSLException {
-        return SslContextBuilder.forServer(keyManager).trustManager(trustManager).clientAuth(ClientAuth.REQUIRE).build();
+        return SslContextBuilder.forServer(keyManager).sslProvider(provider()).trustManager(trustManager)
+                .clientAuth(ClientAuth.REQUIRE).build();
     }
 
-    /** The Raft client's context. */
-    public SslContext raftClientContext() throws SSLException {
-        return SslContextBuilder.forClient().keyManager(keyManager).trustManager(trustManager)
+    /**
+     * The Raft client's context: the member at the address dialled ({@code memberAt}: host as dialled
+     * and port to member id, from the member directory) must present its own identity; an address of
+     * no known member is refused. Its handlers must be made with the address dialled
+     * ({@code SslContext.newHandler(alloc, host, port)}, as {@code raft/BoltTls} does).
+     */
+    public SslContext raftClientContext(BiFunction<String, Integer, Optional<String>> memberAt) throws SSLException {
+        return SslContextBuilder.forClient().sslProvider(provider()).keyManager(keyManager)
+                .trustManager(new MemberTrustManager(() -> current.trust(), MemberTrustManager.Dialled.byAddress(memberAt)))
                 .endpointIdentificationAlgorithm(null).build();
     }
 }

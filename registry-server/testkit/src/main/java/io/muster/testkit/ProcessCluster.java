@@ -69,6 +69,8 @@ public final class ProcessCluster implements AutoCloseable {
     private final List<String> jvmOptions;
     private final Function<String, List<String>> memberFlags;
     private final List<String> memberArgs;
+    private final ClientTls clientTls;
+    private final java.util.function.Supplier<String> token;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
@@ -81,6 +83,8 @@ public final class ProcessCluster implements AutoCloseable {
         this.jvmOptions = List.copyOf(b.jvmOptions);
         this.memberFlags = b.memberFlags;
         this.memberArgs = List.copyOf(b.memberArgs);
+        this.clientTls = b.clientTls;
+        this.token = b.token;
         for (int i = 1; i <= b.size; i++) {
             String id = "n" + i;
             members.add(new Member(id, FreePorts.nextAddress(), FreePorts.nextAddress(), FreePorts.nextAddress(),
@@ -117,6 +121,8 @@ public final class ProcessCluster implements AutoCloseable {
         private Function<String, List<String>> memberFlags = id -> List.of();
         private List<String> memberArgs = List.of();
         private boolean proxiedLinks;
+        private ClientTls clientTls;
+        private java.util.function.Supplier<String> token = () -> null;
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -156,6 +162,25 @@ public final class ProcessCluster implements AutoCloseable {
         /** More {@code muster-server} flags for every member (e.g. {@code --acl-enabled}). */
         public Builder memberArgs(List<String> args) {
             this.memberArgs = List.copyOf(args);
+            return this;
+        }
+
+        /**
+         * The members serve their public port (and metrics port) over TLS (their flags say so, through
+         * {@link #memberFlags}): this cluster's own channels and scrapes speak TLS with these files.
+         */
+        public Builder clientTls(ClientTls tls) {
+            this.clientTls = java.util.Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /**
+         * The members run with ACLs on: this cluster's own calls ({@link #awaitLeader}, ...) send the
+         * token {@code token} gives at the time of the call (null: none yet, e.g. before the first
+         * leader wrote its bootstrap token).
+         */
+        public Builder token(java.util.function.Supplier<String> token) {
+            this.token = java.util.Objects.requireNonNull(token, "token");
             return this;
         }
 
@@ -325,9 +350,82 @@ public final class ProcessCluster implements AutoCloseable {
         return p;
     }
 
+    /**
+     * A client's TLS files: the CA that signed the members' certificates and, when the members require
+     * one, the client's certificate and key (both or neither).
+     */
+    public record ClientTls(Path ca, Path cert, Path key) {
+        public ClientTls {
+            java.util.Objects.requireNonNull(ca, "ca");
+            if ((cert == null) != (key == null)) {
+                throw new IllegalArgumentException("cert and key: both or neither");
+            }
+        }
+    }
+
     /** A channel to a member's gRPC address (kept across restarts of that member). */
     public ManagedChannel channel(String id) {
-        return channels.computeIfAbsent(id, k -> NettyChannelBuilder.forTarget(member(k).grpcAddress()).usePlaintext().build());
+        return channels.computeIfAbsent(id, k -> channelTo(member(k).grpcAddress()).intercept(new io.grpc.ClientInterceptor() {
+            @Override
+            public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method, io.grpc.CallOptions options,
+                                                                 io.grpc.Channel next) {
+                String t = token.get();
+                if (t == null) {
+                    return next.newCall(method, options);
+                }
+                io.grpc.Metadata h = new io.grpc.Metadata();
+                h.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + t);
+                return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(h).interceptCall(method, options, next);
+            }
+        }).build());
+    }
+
+    /** A builder of a channel to {@code target} that speaks what the members' public ports speak (TLS or plain text). */
+    public NettyChannelBuilder channelTo(String target) {
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(target);
+        if (clientTls == null) {
+            return b.usePlaintext();
+        }
+        try {
+            io.netty.handler.ssl.SslContextBuilder ctx = io.grpc.netty.GrpcSslContexts.forClient().trustManager(clientTls.ca().toFile());
+            if (clientTls.cert() != null) {
+                ctx.keyManager(clientTls.cert().toFile(), clientTls.key().toFile());
+            }
+            return b.sslContext(ctx.build());
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("client TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** The Prometheus text member {@code m} serves, over HTTPS when the cluster has {@link Builder#clientTls}. */
+    public String metricsText(Member m) throws IOException {
+        if (clientTls == null) {
+            return metricsText(m.metricsPort());
+        }
+        try {
+            java.security.KeyStore anchors = java.security.KeyStore.getInstance("PKCS12");
+            anchors.load(null, null);
+            int i = 0;
+            try (InputStream in = java.nio.file.Files.newInputStream(clientTls.ca())) {
+                for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    anchors.setCertificateEntry("ca-" + i++, c);
+                }
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+            tmf.init(anchors);
+            javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+            ssl.init(null, tmf.getTrustManagers(), null);
+            javax.net.ssl.HttpsURLConnection c = (javax.net.ssl.HttpsURLConnection) URI.create("https://127.0.0.1:" + m.metricsPort() + "/metrics")
+                    .toURL().openConnection();
+            c.setSSLSocketFactory(ssl.getSocketFactory());
+            c.setConnectTimeout(5_000);
+            c.setReadTimeout(5_000);
+            try (InputStream in = c.getInputStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("metrics over TLS: " + e.getMessage(), e);
+        }
     }
 
     /**

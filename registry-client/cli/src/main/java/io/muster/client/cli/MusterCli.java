@@ -183,11 +183,16 @@ public final class MusterCli implements Callable<Integer> {
         }
         try {
             TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+            // the files checked first: a bad one is one line naming the flag and the file (exit 2),
+            // not a handshake failure per member
+            java.time.Instant now = java.time.Instant.now();
             if (ca != null) {
+                io.muster.api.tls.TlsFiles.checkCa("--ca", ca, now);
                 b.trustManager(ca.toFile());
             }
             if (cert != null || key != null) {
-                b.keyManager(required("--cert", cert).toFile(), required("--key", key).toFile());
+                io.muster.api.tls.TlsFiles.checkPair("--cert", required("--cert", cert), "--key", required("--key", key), now);
+                b.keyManager(cert.toFile(), key.toFile());
             }
             return b.build();
         } catch (java.io.IOException e) {
