@@ -13,6 +13,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real WebSocket server on 127.0.0.1 and an ephemeral port (Netty's
- * {@link WebSocketServerProtocolHandler} on {@code /ws}): every text message comes back as is.
+ * {@link WebSocketServerProtocolHandler} on {@code /ws}): every text message comes back as is, whole.
  */
 public final class WebSocketEchoBackend implements AutoCloseable {
 
@@ -35,6 +36,8 @@ public final class WebSocketEchoBackend implements AutoCloseable {
           protected void initChannel(Channel ch) {
             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
                 new WebSocketServerProtocolHandler("/ws", null, false, 1 << 20),
+                // the JDK client sends a long message in 16 KB fragments: echo whole messages
+                new WebSocketFrameAggregator(1 << 20),
                 new SimpleChannelInboundHandler<TextWebSocketFrame>() {
                   @Override
                   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
