@@ -161,7 +161,8 @@ final class Exchange implements ExchangeTimer.Expiry {
     boolean endpointsFault = !(cause instanceof PoolUnavailableException);
     px.metrics().upstreamError(e, endpointsFault ? "connect" : "pool_unavailable");
     attempts.finish(endpointsFault ? Outcome.FAILURE : Outcome.NEUTRAL, -1);
-    retryOr(retry.onConnectFailure(), true, 503, "upstream connect error: " + e.authority() + ": " + ErrorResponses.describe(cause));
+    retryOr(retry.onConnectFailure(), true, 503,
+        "upstream connect error: " + e.authority() + ": " + ErrorResponses.describe(cause));
   }
 
   void onRequestContent(HttpContent c) {
@@ -374,8 +375,8 @@ final class Exchange implements ExchangeTimer.Expiry {
       attempts.finish(Outcome.FAILURE, attempts.elapsedNanos());
     }
     releaseBackend(false);
-    retryOr(retry.onPerTryTimeout(), false, 504,
-        "upstream " + (e == null ? "" : e.authority() + " ") + "timed out after " + millis + " ms (per-try timeout)");
+    retryOr(retry.onPerTryTimeout(), false, 504, "upstream " + (e == null ? "" : e.authority() + " ")
+        + "timed out after " + millis + " ms (per-try timeout)");
   }
 
   @Override
