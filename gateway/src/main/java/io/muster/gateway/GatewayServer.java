@@ -24,6 +24,7 @@ import io.muster.gateway.proxy.ProxyServer;
 import io.muster.gateway.proxy.RetryBudget;
 import io.muster.gateway.proxy.Transport;
 import io.muster.gateway.proxy.UpstreamConnections;
+import io.muster.gateway.route.Locality;
 import io.muster.gateway.route.Route;
 import io.muster.gateway.route.RouteBalancer;
 import io.muster.gateway.route.Router;
@@ -150,6 +151,13 @@ public final class GatewayServer implements AutoCloseable {
       pools = new PoolManager(source, config.poolSettings(), options.nanoClock(), Scheduler.of(timers), meters,
           upstream::endpointClosed);
       PickerResources resources = new PickerResources(options.nanoClock(), options.random());
+      Locality locality = null;
+      if (config.locality().zone() != null) {
+        locality = new Locality(config.locality().zone(), config.locality().localCluster() != null);
+        if (config.locality().localCluster() != null) {
+          pools.pool(config.locality().localCluster()).subscribe(locality);
+        }
+      }
       List<RouteBalancer> balancers = new ArrayList<>();
       Map<Route, RateLimit> limits = new IdentityHashMap<>();
       for (RouteConfig rc : config.routes()) {
@@ -158,7 +166,7 @@ public final class GatewayServer implements AutoCloseable {
           limits.put(route, rc.rateLimit().toRateLimit());
         }
         upstream.prepare(route);
-        RouteBalancer balancer = new RouteBalancer(route, resources);
+        RouteBalancer balancer = new RouteBalancer(route, resources, locality);
         pools.pool(route.service()).subscribe(balancer);
         balancers.add(balancer);
       }

@@ -31,11 +31,38 @@ import java.util.Map;
  * @param staticInstances instances by service, used when no registry source is wired
  * @param shutdownDrainMs how long close waits for requests in progress, default 10000
  * @param accessLog the access log, optional (off without it)
+ * @param locality the gateway's zone (and its fleet), for zone-aware routes
  */
 public record GatewayConfig(List<ListenerConfig> listeners, AdminConfig admin, RegistryConfig registry,
     OutlierConfig outlier, BalancerConfig balancer, RetryBudgetConfig retryBudget, UpstreamConfig upstream,
     List<RouteConfig> routes, Map<String, List<StaticInstanceConfig>> staticInstances, Long shutdownDrainMs,
-    AccessLogConfig accessLog) {
+    AccessLogConfig accessLog, LocalityConfig locality) {
+
+  /** A configuration without access-log and locality sections. */
+  public GatewayConfig(List<ListenerConfig> listeners, AdminConfig admin, RegistryConfig registry,
+      OutlierConfig outlier, BalancerConfig balancer, RetryBudgetConfig retryBudget, UpstreamConfig upstream,
+      List<RouteConfig> routes, Map<String, List<StaticInstanceConfig>> staticInstances, Long shutdownDrainMs) {
+    this(listeners, admin, registry, outlier, balancer, retryBudget, upstream, routes, staticInstances,
+        shutdownDrainMs, null, null);
+  }
+
+  /** A configuration with an access-log section and without a locality section. */
+  public GatewayConfig(List<ListenerConfig> listeners, AdminConfig admin, RegistryConfig registry,
+      OutlierConfig outlier, BalancerConfig balancer, RetryBudgetConfig retryBudget, UpstreamConfig upstream,
+      List<RouteConfig> routes, Map<String, List<StaticInstanceConfig>> staticInstances, Long shutdownDrainMs,
+      AccessLogConfig accessLog) {
+    this(listeners, admin, registry, outlier, balancer, retryBudget, upstream, routes, staticInstances,
+        shutdownDrainMs, accessLog, null);
+  }
+
+  /** A configuration with a locality section and without an access-log section. */
+  public GatewayConfig(List<ListenerConfig> listeners, AdminConfig admin, RegistryConfig registry,
+      OutlierConfig outlier, BalancerConfig balancer, RetryBudgetConfig retryBudget, UpstreamConfig upstream,
+      List<RouteConfig> routes, Map<String, List<StaticInstanceConfig>> staticInstances, Long shutdownDrainMs,
+      LocalityConfig locality) {
+    this(listeners, admin, registry, outlier, balancer, retryBudget, upstream, routes, staticInstances,
+        shutdownDrainMs, null, locality);
+  }
 
   public GatewayConfig {
     Checks.required(listeners, "listeners");
@@ -51,6 +78,12 @@ public record GatewayConfig(List<ListenerConfig> listeners, AdminConfig admin, R
     routes = List.copyOf(routes);
     staticInstances = staticInstances == null ? Map.of() : Map.copyOf(staticInstances);
     shutdownDrainMs = Checks.positiveMillis(shutdownDrainMs, 10_000, "shutdown-drain-ms");
+    locality = locality == null ? new LocalityConfig(null, null) : locality;
+    for (int i = 0; i < routes.size(); i++) {
+      Checks.checkArgument(locality.zone() != null || routes.get(i).zoneAware() == null
+          || !routes.get(i).zoneAware().enabled(),
+          "routes[%s].zone-aware: needs the gateway's zone (locality.zone)", i);
+    }
   }
 
   public PoolSettings poolSettings() {

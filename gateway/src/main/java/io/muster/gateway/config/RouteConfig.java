@@ -2,7 +2,9 @@ package io.muster.gateway.config;
 
 import io.muster.gateway.lb.Strategy;
 import io.muster.gateway.route.Protocol;
+import io.muster.gateway.route.RetryPolicy;
 import io.muster.gateway.route.Route;
+import io.muster.gateway.route.RoutePolicies;
 import io.muster.gateway.route.UpstreamTls;
 import java.time.Duration;
 
@@ -27,18 +29,48 @@ import java.time.Duration;
  * @param upstreamProtocol {@code http1} (default for http) or {@code h2} (the default, and the only choice, for grpc)
  * @param upstreamTls TLS to the backends, optional (default plaintext)
  * @param rateLimit local rate limit (token bucket), optional; {@code 429} / {@code RESOURCE_EXHAUSTED} beyond it
+ * @param retry Envoy-style retry rules, optional (default: {@code retries} attempts after connect failures
+ *     and resets, on endpoints not tried yet)
+ * @param websocket {@code Upgrade} pass-through, optional (default on, 5 minutes idle)
+ * @param zoneAware prefer the gateway's zone, optional (default off)
  */
 public record RouteConfig(String name, String prefix, String host, String service, String rewrite, Strategy strategy,
     HashKeyConfig hashKey, Long connectTimeoutMs, Long requestTimeoutMs, Long idleTimeoutMs, Integer retries,
     CanaryConfig canary, String protocol, String upstreamProtocol, UpstreamTlsConfig upstreamTls,
-    RateLimitConfig rateLimit) {
+    RateLimitConfig rateLimit, RetryConfig retry, WebSocketConfig websocket, ZoneAwareConfig zoneAware) {
+
+  /** A route without rate-limit, retry, websocket and zone-aware sections. */
+  public RouteConfig(String name, String prefix, String host, String service, String rewrite, Strategy strategy,
+      HashKeyConfig hashKey, Long connectTimeoutMs, Long requestTimeoutMs, Long idleTimeoutMs, Integer retries,
+      CanaryConfig canary, String protocol, String upstreamProtocol, UpstreamTlsConfig upstreamTls) {
+    this(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs, idleTimeoutMs,
+        retries, canary, protocol, upstreamProtocol, upstreamTls, null, null, null, null);
+  }
+
+  /** A route with a rate limit and without retry, websocket and zone-aware sections. */
+  public RouteConfig(String name, String prefix, String host, String service, String rewrite, Strategy strategy,
+      HashKeyConfig hashKey, Long connectTimeoutMs, Long requestTimeoutMs, Long idleTimeoutMs, Integer retries,
+      CanaryConfig canary, String protocol, String upstreamProtocol, UpstreamTlsConfig upstreamTls,
+      RateLimitConfig rateLimit) {
+    this(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs, idleTimeoutMs,
+        retries, canary, protocol, upstreamProtocol, upstreamTls, rateLimit, null, null, null);
+  }
+
+  /** A route with retry, websocket and zone-aware sections and no rate limit. */
+  public RouteConfig(String name, String prefix, String host, String service, String rewrite, Strategy strategy,
+      HashKeyConfig hashKey, Long connectTimeoutMs, Long requestTimeoutMs, Long idleTimeoutMs, Integer retries,
+      CanaryConfig canary, String protocol, String upstreamProtocol, UpstreamTlsConfig upstreamTls,
+      RetryConfig retry, WebSocketConfig websocket, ZoneAwareConfig zoneAware) {
+    this(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs, idleTimeoutMs,
+        retries, canary, protocol, upstreamProtocol, upstreamTls, null, retry, websocket, zoneAware);
+  }
 
   /** A plaintext HTTP route (the keys that existed before protocol and upstream-tls). */
   public RouteConfig(String name, String prefix, String host, String service, String rewrite, Strategy strategy,
       HashKeyConfig hashKey, Long connectTimeoutMs, Long requestTimeoutMs, Long idleTimeoutMs, Integer retries,
       CanaryConfig canary) {
     this(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs, idleTimeoutMs,
-        retries, canary, null, null, null, null);
+        retries, canary, null, null, null, null, null, null, null);
   }
 
   public RouteConfig {
@@ -46,6 +78,8 @@ public record RouteConfig(String name, String prefix, String host, String servic
     connectTimeoutMs = Checks.positiveMillis(connectTimeoutMs, 1_000, "connect-timeout-ms");
     requestTimeoutMs = Checks.positiveMillis(requestTimeoutMs, 15_000, "request-timeout-ms");
     idleTimeoutMs = Checks.positiveMillis(idleTimeoutMs, 60_000, "idle-timeout-ms");
+    Checks.checkArgument(retries == null || retry == null || retry.maxRetries() == null,
+        "retries: set either retries or retry.max-retries, not both");
     retries = retries == null ? 1 : retries;
     protocol = Protocol.parse(protocol, "protocol").configName();
     upstreamProtocol = upstreamProtocol == null || upstreamProtocol.isBlank() ? null : upstreamProtocol;
@@ -54,12 +88,20 @@ public record RouteConfig(String name, String prefix, String host, String servic
     Checks.checkArgument(!(protocol.equals("grpc") && "http1".equals(upstreamProtocol)),
         "upstream-protocol: http1 cannot carry protocol grpc (gRPC needs h2; leave upstream-protocol out)");
     route(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs, idleTimeoutMs,
-        retries, canary, protocol, upstreamProtocol, upstreamTls); // validates the combination
+        retries, canary, protocol, upstreamProtocol, upstreamTls)
+        .withPolicies(policies(retry, websocket, zoneAware, retries)); // validates the combination
   }
 
   public Route toRoute() {
     return route(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs,
-        idleTimeoutMs, retries, canary, protocol, upstreamProtocol, upstreamTls);
+        idleTimeoutMs, retries, canary, protocol, upstreamProtocol, upstreamTls)
+        .withPolicies(policies(retry, websocket, zoneAware, retries));
+  }
+
+  private static RoutePolicies policies(RetryConfig retry, WebSocketConfig websocket, ZoneAwareConfig zoneAware,
+      int retries) {
+    return new RoutePolicies(retry == null ? RetryPolicy.legacy(retries) : retry.toPolicy(retries),
+        websocket == null ? null : websocket.toPolicy(), zoneAware == null ? null : zoneAware.toPolicy());
   }
 
   private static Route route(String name, String prefix, String host, String service, String rewrite,

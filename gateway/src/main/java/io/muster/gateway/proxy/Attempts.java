@@ -42,6 +42,20 @@ final class Attempts {
     return balancer.pick(new PickContext(hashKey, tried), canaryOverride);
   }
 
+  /**
+   * As {@link #pickNext()}; with {@code reuseTried}, when every endpoint was tried, one of them again
+   * (the route's pick as for a first attempt).
+   */
+  Endpoint pickNext(boolean reuseTried) {
+    Endpoint e = pickNext();
+    return e != null || !reuseTried ? e : balancer.pick(new PickContext(hashKey, null), canaryOverride);
+  }
+
+  /** When the attempt in progress (or the last one) started. */
+  long startNanos() {
+    return startNanos;
+  }
+
   /** Starts an attempt on {@code e}. @return its number, to recognise late callbacks of older ones */
   int begin(Endpoint e) {
     count++;

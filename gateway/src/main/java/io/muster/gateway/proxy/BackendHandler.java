@@ -45,6 +45,13 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     timer.armBy(idleSinceNanos + idleTimeoutNanos);
   }
 
+  /** Taken out when the connection becomes a {@link Tunnel}: its pooled-idle check goes with it. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    exchange = null;
+    timer.close();
+  }
+
   void bind(Exchange e) {
     this.exchange = e;
   }

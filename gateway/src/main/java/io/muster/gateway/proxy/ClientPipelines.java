@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -174,6 +176,13 @@ final class ClientPipelines {
           p.remove(upgrade);
         }
         p.remove(this);
+      }
+      if (msg instanceof FullHttpRequest r) {
+        // a first request with an Upgrade other than h2c comes aggregated by the upgrade handler: split it
+        // as an HTTP/1.1 codec would deliver it, or its body would be written upstream as a second head
+        ctx.fireChannelRead(new DefaultHttpRequest(r.protocolVersion(), r.method(), r.uri(), r.headers()));
+        ctx.fireChannelRead(new DefaultLastHttpContent(r.content(), r.trailingHeaders()));
+        return;
       }
       ctx.fireChannelRead(msg);
     }

@@ -8,6 +8,7 @@ import io.muster.gateway.observe.RequestIds;
 import io.muster.gateway.observe.TraceContext;
 import io.muster.gateway.ratelimit.TokenBucket;
 import io.muster.gateway.route.Protocol;
+import io.muster.gateway.route.RetryPolicy;
 import io.muster.gateway.route.Route;
 import io.muster.gateway.route.RouteBalancer;
 import io.netty.channel.Channel;
@@ -19,6 +20,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 
 /**
@@ -29,13 +32,20 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
  * <p>Threading: confined to the client connection's event loop (backend connections are opened on the
  * same loop), so no field needs synchronization.
  *
- * <p>Retry rules: only to an endpoint not tried yet; after a connect failure always (nothing was
- * sent); after a broken connection only for idempotent methods whose body has not been sent; never
- * once response bytes reached the client; at most {@link Route#retries()} times; each retry spends a
- * {@link RetryBudget} token.
+ * <p>Retry rules ({@link RetryPolicy}): on the conditions the route lists (connect failure, reset,
+ * answer statuses, per-try timeout); to an endpoint not tried yet, or with an explicit retry policy
+ * one tried before when none is left; after a connect failure always (nothing was sent), otherwise
+ * only for idempotent methods whose body has not been sent; never once response bytes reached the
+ * client; at most {@link RetryPolicy#maxRetries()} times; each retry spends a {@link RetryBudget}
+ * token. A retried answer's connection is closed, not drained.
  *
  * <p>Timeouts: while the request body streams and while the response body streams, the route's idle
- * timeout bounds the silence; from the end of the request to the response head, the request timeout.
+ * timeout bounds the silence; from the end of the request to the response head, the request timeout,
+ * and for each attempt the per-try timeout if the route has one.
+ *
+ * <p>Upgrades: an HTTP/1.1 request asking {@code Upgrade} (not h2c) on a route to HTTP/1.1 backends is
+ * forwarded with it; a {@code 101} answer ends the exchange (counted with status 101) and turns both
+ * connections into a {@link Tunnel}; any other answer is relayed as usual.
  */
 final class Exchange implements ExchangeTimer.Expiry {
 
@@ -57,6 +67,9 @@ final class Exchange implements ExchangeTimer.Expiry {
   /** Plaintext HTTP/1.1 upstream: the pool comes from the one-lookup map. */
   private final boolean plainUpstream;
   private final boolean secure;
+  private final RetryPolicy retry;
+  /** The protocols of an {@code Upgrade} request forwarded as such, or null. */
+  private final String upgrade;
   private Attempts attempts;
   private UpstreamPool connections;
   private Channel backend;
@@ -85,6 +98,10 @@ final class Exchange implements ExchangeTimer.Expiry {
     this.grpc = route != null && (route.protocol() == Protocol.GRPC || Grpc.isGrpc(request.headers()));
     this.grpcTimeoutNanos = grpc ? Grpc.timeoutNanos(request.headers().get(Grpc.TIMEOUT)) : -1;
     this.plainUpstream = route == null || (!grpc && !route.upstreamHttp2() && route.upstreamTls() == null);
+    this.retry = route == null ? null : route.policies().retry();
+    this.upgrade = route != null && !grpc && !route.upstreamHttp2() && route.policies().webSocket().enabled()
+        && !(client instanceof Http2StreamChannel) && HttpVersion.HTTP_1_1.equals(request.protocolVersion())
+        ? Upgrades.requested(request.headers()) : null;
   }
 
   void start() {
@@ -103,6 +120,9 @@ final class Exchange implements ExchangeTimer.Expiry {
       }
     }
     px.retryBudget().onRequest();
+    if (upgrade != null) {
+      upstreamRequest.upgrade(upgrade);
+    }
     attempts = new Attempts(balancer, request.headers(), px.nanoClock());
     timer = new ExchangeTimer(frontend.timer(), px.nanoClock(), route, this);
     if (grpcTimeoutNanos >= 0) {
@@ -121,6 +141,9 @@ final class Exchange implements ExchangeTimer.Expiry {
 
   private void sendTo(Endpoint e) {
     int myAttempt = attempts.begin(e);
+    if (retry.perTryTimeout() != null) {
+      timer.headDeadlinesFrom(attempts.startNanos());
+    }
     UpstreamPool pool = plainUpstream ? px.upstream().get(e) : px.upstream().get(e, route, grpc);
     if (pool == null) {
       onConnectFailed(myAttempt, new PoolUnavailableException("endpoint " + e + " was closed"));
@@ -160,7 +183,8 @@ final class Exchange implements ExchangeTimer.Expiry {
     boolean endpointsFault = !(cause instanceof PoolUnavailableException);
     px.metrics().upstreamError(e, endpointsFault ? "connect" : "pool_unavailable");
     attempts.finish(endpointsFault ? Outcome.FAILURE : Outcome.NEUTRAL, -1);
-    retryOr(true, 503, "upstream connect error: " + e.authority() + ": " + ErrorResponses.describe(cause));
+    retryOr(retry.onConnectFailure(), true, 503,
+        "upstream connect error: " + e.authority() + ": " + ErrorResponses.describe(cause));
   }
 
   void onRequestContent(HttpContent c) {
@@ -168,7 +192,11 @@ final class Exchange implements ExchangeTimer.Expiry {
       c.release();
       return;
     }
-    upstreamRequest.onContent(c, timer.touch());
+    long now = timer.touch();
+    upstreamRequest.onContent(c, now);
+    if (c instanceof LastHttpContent) {
+      timer.headDeadlinesFrom(now);
+    }
   }
 
   /** Called when the client's read batch ends: pushes what was written upstream. */
@@ -183,6 +211,14 @@ final class Exchange implements ExchangeTimer.Expiry {
   /** Whether the client connection should read now (request body wanted and upstream not full). */
   boolean wantsRequestBody() {
     return !done && upstreamRequest.wantsBody();
+  }
+
+  /**
+   * An {@code Upgrade} request is complete and its answer has not come: the client connection must not
+   * be read, since what the client sends next may already be the new protocol.
+   */
+  boolean awaitingUpgrade() {
+    return upgrade != null && !done && upstreamRequest.complete();
   }
 
   void onBackendWritabilityChanged() {
@@ -207,7 +243,44 @@ final class Exchange implements ExchangeTimer.Expiry {
       return;
     }
     r.headers().set(RequestIds.HEADER, requestId);
+    if (upgrade != null && r.status().code() == 101) {
+      switchToTunnel(r);
+      return;
+    }
     response.onHead(r, attempts.elapsedNanos());
+    if (response.headReceived() && retry.retriesStatuses() && retry.onStatus(response.status())) {
+      retryStatus(response.status());
+    }
+  }
+
+  /** A retriable answer came: tries again if allowed, otherwise it is relayed like any answer. */
+  private void retryStatus(int status) {
+    if (!retryAllowed(false)) {
+      return;
+    }
+    long latency = response.headLatencyNanos();
+    Endpoint next = spendRetry();
+    if (next == null) {
+      return;
+    }
+    if (status >= 500) {
+      px.metrics().upstreamError(attempts.current(), "status_5xx");
+    }
+    attempts.finish(status >= 500 ? Outcome.FAILURE : Outcome.NEUTRAL, latency);
+    releaseBackend(false); // its body was not read: the connection cannot carry another request
+    response.reset();
+    sendTo(next);
+  }
+
+  /** The backend accepted the upgrade: the exchange ends here and the connections become a tunnel. */
+  private void switchToTunnel(HttpResponse r) {
+    Channel ch = backend;
+    backend = null;
+    upstreamRequest.detach();
+    attempts.finish(Outcome.SUCCESS, attempts.elapsedNanos());
+    client.writeAndFlush(Upgrades.switchingHead(r), client.voidPromise());
+    terminate(101);
+    Tunnel.start(client, ch, route.policies().webSocket().idleTimeout(), px.nanoClock(), px.metrics());
   }
 
   void onBackendContent(HttpContent c) {
@@ -257,7 +330,7 @@ final class Exchange implements ExchangeTimer.Expiry {
       return;
     }
     response.reset();
-    retryOr(false, 502, what);
+    retryOr(retry.onReset(), false, 502, what);
   }
 
   // ---- retries, timeouts, termination ----
@@ -269,20 +342,36 @@ final class Exchange implements ExchangeTimer.Expiry {
     }
   }
 
-  private void retryOr(boolean beforeSend, int status, String message) {
-    boolean safe = beforeSend || upstreamRequest.replayable();
-    if (safe && attempts.count() <= route.retries() && !response.started()) {
-      Endpoint next = attempts.pickNext();
+  /** Retries if {@code wanted} by the route's conditions and allowed, otherwise answers {@code status}. */
+  private void retryOr(boolean wanted, boolean beforeSend, int status, String message) {
+    if (wanted && retryAllowed(beforeSend)) {
+      Endpoint next = spendRetry();
       if (next != null) {
-        if (px.retryBudget().tryAcquire()) {
-          px.metrics().retry(route.name(), "attempted");
-          sendTo(next);
-          return;
-        }
-        px.metrics().retry(route.name(), "budget_exhausted");
+        sendTo(next);
+        return;
       }
     }
     respond(status, message);
+  }
+
+  /** Another attempt is safe and within the route's count; the request was sent unless {@code beforeSend}. */
+  private boolean retryAllowed(boolean beforeSend) {
+    return (beforeSend || upstreamRequest.replayable()) && attempts.count() <= retry.maxRetries()
+        && !response.started();
+  }
+
+  /** The endpoint of the next attempt, with a budget token spent; null when there is none or no token. */
+  private Endpoint spendRetry() {
+    Endpoint next = attempts.pickNext(retry.reuseTried());
+    if (next == null) {
+      return null;
+    }
+    if (!px.retryBudget().tryAcquire()) {
+      px.metrics().retry(route.name(), "budget_exhausted");
+      return null;
+    }
+    px.metrics().retry(route.name(), "attempted");
+    return next;
   }
 
   @Override
@@ -293,6 +382,24 @@ final class Exchange implements ExchangeTimer.Expiry {
   @Override
   public long requestCompleteNanos() {
     return upstreamRequest.completeNanos();
+  }
+
+  @Override
+  public long attemptStartNanos() {
+    return attempts.startNanos();
+  }
+
+  @Override
+  public void tryTimedOut() {
+    Endpoint e = attempts.current();
+    long millis = retry.perTryTimeout().toMillis();
+    if (e != null) {
+      px.metrics().upstreamError(e, "timeout");
+      attempts.finish(Outcome.FAILURE, attempts.elapsedNanos());
+    }
+    releaseBackend(false);
+    retryOr(retry.onPerTryTimeout(), false, 504, "upstream " + (e == null ? "" : e.authority() + " ")
+        + "timed out after " + millis + " ms (per-try timeout)");
   }
 
   @Override

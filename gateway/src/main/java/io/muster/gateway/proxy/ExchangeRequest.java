@@ -32,6 +32,8 @@ final class ExchangeRequest {
   private boolean bodyWritten;
   /** Body bytes received from the client (the access log's bytes in). */
   private long bodyBytes;
+  /** The protocols of an {@code Upgrade} pass-through, or null. */
+  private String upgrade;
 
   ExchangeRequest(HttpRequest head) {
     this.head = head;
@@ -40,6 +42,11 @@ final class ExchangeRequest {
 
   HttpRequest head() {
     return head;
+  }
+
+  /** Forwards {@code Upgrade: protocols} (with {@code Connection: upgrade}) instead of stripping it. */
+  void upgrade(String protocols) {
+    upgrade = protocols;
   }
 
   /** Sends the head and everything received so far to a freshly acquired connection. */
@@ -51,6 +58,9 @@ final class ExchangeRequest {
       if (grpc) {
         // gRPC servers expect it (it says the path carries trailers); removed as hop-by-hop above
         upstreamHead.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+      }
+      if (upgrade != null) {
+        Upgrades.restore(upstreamHead.headers(), upgrade);
       }
     }
     // void promises: no per-write future; a failed write reaches BackendHandler.exceptionCaught

@@ -6,7 +6,8 @@ import java.util.function.LongSupplier;
 /**
  * The deadlines of one exchange: from the end of the request to the response head the route's request
  * timeout; before and after that (bodies streaming) the route's idle timeout since the last chunk in
- * either direction. Checked by the client connection's {@link ConnectionTimer}, which it arms.
+ * either direction; with a per-try timeout, each attempt's wait for its head too. Checked by the
+ * client connection's {@link ConnectionTimer}, which it arms.
  */
 final class ExchangeTimer {
 
@@ -24,12 +25,20 @@ final class ExchangeTimer {
 
     /** The client's own deadline ({@code grpc-timeout}) passed. */
     void deadlineExceeded();
+
+    /** When the attempt in progress started (valid when {@link #waitingForHead()}). */
+    long attemptStartNanos();
+
+    /** The attempt in progress waited longer than the route's per-try timeout for its head. */
+    void tryTimedOut();
   }
 
   private final ConnectionTimer connectionTimer;
   private final LongSupplier nanoClock;
   private final Route route;
   private final Expiry expiry;
+  /** The route's per-try timeout in nanoseconds, or 0 for none. */
+  private final long perTryNanos;
   private long lastActivityNanos;
   /** The client's deadline; meaningful only when {@link #hasDeadline}. */
   private long deadlineNanos;
@@ -42,6 +51,8 @@ final class ExchangeTimer {
     this.route = route;
     this.expiry = expiry;
     this.lastActivityNanos = nanoClock.getAsLong();
+    var perTry = route.policies().retry().perTryTimeout();
+    this.perTryNanos = perTry == null ? 0 : perTry.toNanos();
   }
 
   /** Sets the client's deadline ({@code grpc-timeout}); call before {@link #start}. */
@@ -53,6 +64,18 @@ final class ExchangeTimer {
   void start() {
     long first = lastActivityNanos + Math.min(route.idleTimeout().toNanos(), route.requestTimeout().toNanos());
     connectionTimer.armBy(hasDeadline && deadlineNanos - first < 0 ? deadlineNanos : first);
+  }
+
+  /**
+   * The request is complete, or an attempt started: the head deadlines (request, per-try) may now be
+   * nearer than the check armed while the body streamed.
+   */
+  void headDeadlinesFrom(long nowNanos) {
+    long d = nowNanos + route.requestTimeout().toNanos();
+    if (perTryNanos > 0 && perTryNanos < route.requestTimeout().toNanos()) {
+      d = nowNanos + perTryNanos;
+    }
+    connectionTimer.armBy(d);
   }
 
   /** Data moved: the idle deadline starts over (deadlines only move later: nothing to re-arm). @return now */
@@ -75,12 +98,23 @@ final class ExchangeTimer {
         ? expiry.requestCompleteNanos() + route.requestTimeout().toNanos()
         : lastActivityNanos + route.idleTimeout().toNanos();
     long now = nanoClock.getAsLong();
+    long tryDeadline = 0;
+    boolean tryDue = false;
+    if (waitingForHead && perTryNanos > 0) {
+      long from = expiry.attemptStartNanos() - expiry.requestCompleteNanos() > 0
+          ? expiry.attemptStartNanos() : expiry.requestCompleteNanos();
+      tryDeadline = from + perTryNanos;
+      tryDue = now - tryDeadline >= 0;
+    }
     if (hasDeadline && now - deadlineNanos >= 0) {
       expiry.deadlineExceeded();
-    } else if (now - deadline < 0) {
-      connectionTimer.armBy(hasDeadline && deadlineNanos - deadline < 0 ? deadlineNanos : deadline);
-    } else if (waitingForHead) {
+    } else if (waitingForHead && now - deadline >= 0) {
       expiry.requestTimedOut();
+    } else if (tryDue) {
+      expiry.tryTimedOut();
+    } else if (now - deadline < 0) {
+      long next = tryDeadline != 0 && tryDeadline - deadline < 0 ? tryDeadline : deadline;
+      connectionTimer.armBy(hasDeadline && deadlineNanos - next < 0 ? deadlineNanos : next);
     } else {
       expiry.idleTimedOut();
     }

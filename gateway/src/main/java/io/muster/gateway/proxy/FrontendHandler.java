@@ -193,7 +193,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
    */
   void updateAutoRead() {
     boolean want = !closing && queued.isEmpty()
-        && (current == null || current.requestComplete() || current.wantsRequestBody());
+        && (current == null || (current.requestComplete() && !current.awaitingUpgrade()) || current.wantsRequestBody());
     if (ctx.channel().config().isAutoRead() != want) {
       ctx.channel().config().setAutoRead(want);
     }

@@ -1,12 +1,14 @@
 package io.muster.gateway.proxy;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.muster.gateway.pool.Endpoint;
 import io.muster.gateway.route.Route;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -19,8 +21,21 @@ public final class ProxyMetrics {
   private final ConcurrentHashMap<RouteKey, AtomicReferenceArray<Timer>> requestTimers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
 
+  private final AtomicInteger tunnels = new AtomicInteger();
+
   public ProxyMetrics(MeterRegistry registry) {
     this.registry = registry;
+    Gauge.builder("muster.gateway.tunnels", tunnels, AtomicInteger::get)
+        .description("Upgraded connections (WebSocket) being relayed; not counted as requests in flight")
+        .register(registry);
+  }
+
+  void tunnelOpened() {
+    tunnels.incrementAndGet();
+  }
+
+  void tunnelClosed() {
+    tunnels.decrementAndGet();
   }
 
   /** {@link #request} status of an exchange aborted after response bytes went out. */

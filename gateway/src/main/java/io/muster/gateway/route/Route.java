@@ -23,17 +23,27 @@ import java.util.Objects;
  * @param protocol {@link Protocol#GRPC} forwards over HTTP/2 and answers errors as gRPC statuses
  * @param upstreamHttp2 speak HTTP/2 to the backends (always for gRPC); HTTP/1.1 otherwise
  * @param upstreamTls TLS to the backends, or {@code null} for plaintext
+ * @param policies retries, {@code Upgrade} pass-through and zone awareness ({@code null}: the defaults,
+ *     with {@code retries} as the legacy retry rule)
  */
 public record Route(String name, String host, String prefix, String service, String rewrite, Strategy strategy,
     HashKeySource hashKey, Duration connectTimeout, Duration requestTimeout, Duration idleTimeout, int retries,
-    CanaryPolicy canary, Protocol protocol, boolean upstreamHttp2, UpstreamTls upstreamTls) {
+    CanaryPolicy canary, Protocol protocol, boolean upstreamHttp2, UpstreamTls upstreamTls, RoutePolicies policies) {
+
+  /** A route with the default policies. */
+  public Route(String name, String host, String prefix, String service, String rewrite, Strategy strategy,
+      HashKeySource hashKey, Duration connectTimeout, Duration requestTimeout, Duration idleTimeout, int retries,
+      CanaryPolicy canary, Protocol protocol, boolean upstreamHttp2, UpstreamTls upstreamTls) {
+    this(name, host, prefix, service, rewrite, strategy, hashKey, connectTimeout, requestTimeout, idleTimeout, retries,
+        canary, protocol, upstreamHttp2, upstreamTls, null);
+  }
 
   /** An HTTP route over plaintext HTTP/1.1 to its backends. */
   public Route(String name, String host, String prefix, String service, String rewrite, Strategy strategy,
       HashKeySource hashKey, Duration connectTimeout, Duration requestTimeout, Duration idleTimeout, int retries,
       CanaryPolicy canary) {
     this(name, host, prefix, service, rewrite, strategy, hashKey, connectTimeout, requestTimeout, idleTimeout, retries,
-        canary, Protocol.HTTP, false, null);
+        canary, Protocol.HTTP, false, null, null);
   }
 
   public Route {
@@ -56,6 +66,7 @@ public record Route(String name, String host, String prefix, String service, Str
     if (retries < 0 || retries > 10) {
       throw new IllegalArgumentException("retries: " + retries + " (expected: 0-10)");
     }
+    policies = policies == null ? RoutePolicies.defaults(retries) : policies;
   }
 
   private static void requirePositive(String field, Duration d) {
@@ -74,7 +85,13 @@ public record Route(String name, String host, String prefix, String service, Str
   /** A copy that forwards {@code protocol} over HTTP/2 with {@code upstreamTls} (null: plaintext). */
   public Route withProtocol(Protocol protocol, UpstreamTls upstreamTls) {
     return new Route(name, host, prefix, service, rewrite, strategy, hashKey, connectTimeout, requestTimeout,
-        idleTimeout, retries, canary, protocol, true, upstreamTls);
+        idleTimeout, retries, canary, protocol, true, upstreamTls, policies);
+  }
+
+  /** A copy with {@code policies}. */
+  public Route withPolicies(RoutePolicies policies) {
+    return new Route(name, host, prefix, service, rewrite, strategy, hashKey, connectTimeout, requestTimeout,
+        idleTimeout, retries, canary, protocol, upstreamHttp2, upstreamTls, policies);
   }
 
   /** True if a request for {@code host} (lower-case, no port) and {@code path} is routed here. */

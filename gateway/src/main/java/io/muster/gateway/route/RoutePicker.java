@@ -21,10 +21,15 @@ public final class RoutePicker {
   private final PickerResources resources;
 
   RoutePicker(Route route, List<Endpoint> endpoints, PickerResources resources) {
+    this(route, endpoints, resources, null);
+  }
+
+  /** @param locality the gateway's zone, for a zone-aware route; {@code null}: zones are ignored */
+  RoutePicker(Route route, List<Endpoint> endpoints, PickerResources resources, Locality locality) {
     this.policy = route.canary();
     this.resources = resources;
     if (policy == null) {
-      this.stable = route.strategy().newPicker(endpoints, resources);
+      this.stable = newPicker(route, endpoints, resources, locality);
       this.canary = route.strategy().newPicker(List.of(), resources);
     } else {
       List<Endpoint> stableSet = new ArrayList<>();
@@ -32,9 +37,24 @@ public final class RoutePicker {
       for (Endpoint e : endpoints) {
         (policy.matches(e.instance()) ? canarySet : stableSet).add(e);
       }
-      this.stable = route.strategy().newPicker(stableSet, resources);
-      this.canary = route.strategy().newPicker(canarySet, resources);
+      this.stable = newPicker(route, stableSet, resources, locality);
+      this.canary = newPicker(route, canarySet, resources, locality);
     }
+  }
+
+  private static Picker<Endpoint> newPicker(Route route, List<Endpoint> endpoints, PickerResources resources,
+      Locality locality) {
+    ZoneAwarePolicy zoneAware = route.policies().zoneAware();
+    if (locality == null || !zoneAware.enabled()) {
+      return route.strategy().newPicker(endpoints, resources);
+    }
+    return new ZoneAwarePicker(route.strategy(), endpoints, resources, locality.zone(), locality.gateways(),
+        zoneAware);
+  }
+
+  /** The zone plan of the stable side, or {@link ZoneRouting#OFF} (for the admin view and tests). */
+  public ZoneRouting zoneRouting() {
+    return stable instanceof ZoneAwarePicker z ? z.plan() : ZoneRouting.OFF;
   }
 
   /**
