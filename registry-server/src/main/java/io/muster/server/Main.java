@@ -200,8 +200,8 @@ public final class Main implements Callable<Integer> {
 
     /**
      * The TLS files, read and checked before anything starts: each problem (missing, unreadable, not
-     * PEM, a key that is not the certificate's, a certificate not valid now) is one message naming the
-     * flag and the file.
+     * PEM, a key that is not the certificate's, a certificate not valid now, a peer certificate without
+     * a member identity) is one message naming the flag and the file.
      */
     static void checkTlsFiles(NodeConfig config, java.time.Instant now) {
         if (config.tls() != null) {
@@ -211,7 +211,9 @@ public final class Main implements Callable<Integer> {
             }
         }
         if (config.peerTls() != null) {
-            TlsFiles.checkPair("--peer-tls-cert", config.peerTls().certificate(), "--peer-tls-key", config.peerTls().key(), now);
+            java.security.cert.X509Certificate[] own = TlsFiles.checkPair("--peer-tls-cert", config.peerTls().certificate(),
+                    "--peer-tls-key", config.peerTls().key(), now);
+            io.muster.server.tls.PeerTls.checkOwnCertificate("--peer-tls-cert", config.peerTls().certificate(), own);
             TlsFiles.checkCa("--peer-tls-ca", config.peerTls().ca(), now);
         }
     }

@@ -300,4 +300,17 @@ public final class PeerTls {
                 .trustManager(new MemberTrustManager(() -> current.trust(), MemberTrustManager.Dialled.byAddress(memberAt)))
                 .endpointIdentificationAlgorithm(null).build();
     }
+
+    /**
+     * The start-up check of a member's own peer certificate ({@code --peer-tls-cert}): a certificate
+     * without a member identity fails here, as one message naming the flag and the file, before
+     * anything starts, rather than when the peer TLS is loaded.
+     */
+    public static void checkOwnCertificate(String flag, java.nio.file.Path file, java.security.cert.X509Certificate[] chain) {
+        try {
+            MemberTrustManager.requireMember(chain);
+        } catch (java.security.cert.CertificateException e) {
+            throw new IllegalArgumentException(flag + ": " + file + ": " + e.getMessage() + " (muster cert create-member)", e);
+        }
+    }
 }

@@ -121,11 +121,16 @@ class AMemberMaySpeakOnlyForItselfTest {
                 .hasMessageContaining("UNAVAILABLE");
     }
 
-    /** jraft's CLI client over TLS as member n1-copy, expecting {@code expected} at n2's Raft address. */
+    /**
+     * jraft's CLI client over TLS as member n1-copy, expecting {@code expected} at n2's Raft address
+     * and each other member at its own (the CLI goes on to the leader, which need not be n2).
+     */
     private static void withCli(PeerTls tls, String expected, Consumer<CliService> use) throws IOException {
-        PeerSpec n2 = cluster.spec("n2");
-        int n2Port = PeerId.parsePeer(n2.raftAddress()).getPort();
-        SslContext ctx = tls.raftClientContext((host, port) -> port == n2Port ? Optional.of(expected) : Optional.empty());
+        java.util.Map<Integer, String> byPort = new java.util.HashMap<>();
+        for (String id : List.of("n1", "n2", "n3")) {
+            byPort.put(PeerId.parsePeer(cluster.spec(id).raftAddress()).getPort(), id.equals("n2") ? expected : id);
+        }
+        SslContext ctx = tls.raftClientContext((host, port) -> Optional.ofNullable(byPort.get(port)));
         CliServiceImpl cli = new CliServiceImpl();
         CliOptions options = new CliOptions();
         options.setTimeoutMs(2_000);
