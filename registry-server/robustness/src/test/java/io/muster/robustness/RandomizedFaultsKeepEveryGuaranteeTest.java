@@ -26,7 +26,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,8 +51,6 @@ import org.junit.jupiter.api.io.TempDir;
  * The seed is printed; {@code -Drobustness.seed=N} replays a run's schedule.
  */
 @ProcessTest
-// -Drobustness.profile=off skips it (a quick local verify); CI runs the ci profile
-@DisabledIfSystemProperty(named = "robustness.profile", matches = "off")
 class RandomizedFaultsKeepEveryGuaranteeTest {
 
     private static final Duration LINEARIZABLE_READ_DEADLINE = Duration.ofSeconds(3);
