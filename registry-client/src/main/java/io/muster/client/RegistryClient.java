@@ -369,7 +369,9 @@ public final class RegistryClient implements AutoCloseable {
      * Takes an instance out of service ({@code enabled}) or puts it back. While in maintenance the
      * instance is not routable whatever its health (healthy discovery, {@link ServiceView#routable()},
      * the {@code muster:///} resolver and the gateway leave it out); its lease and checks keep running.
-     * Fails with {@code NOT_FOUND} for an unknown instance.
+     * Fails with {@code NOT_FOUND} for an unknown instance. Retries carry the same request id, so the
+     * cluster applies the change once: a retry after a lost answer never undoes a later change by
+     * another caller.
      *
      * <pre>{@code
      * client.setMaintenance("orders", "10.0.0.7:8080", true, "kernel upgrade");
@@ -381,7 +383,7 @@ public final class RegistryClient implements AutoCloseable {
      */
     public CompletableFuture<SetMaintenanceResponse> setMaintenanceAsync(String service, String instanceId, boolean enabled, String reason) {
         SetMaintenanceRequest req = SetMaintenanceRequest.newBuilder().setService(service).setInstanceId(instanceId)
-                .setEnabled(enabled).setReason(enabled && reason != null ? reason : "").build();
+                .setEnabled(enabled).setReason(enabled && reason != null ? reason : "").setRequestId(nextRequestId()).build();
         return retrier.write(ch -> Retrier.unary(registryStub(ch).setMaintenance(req)));
     }
 

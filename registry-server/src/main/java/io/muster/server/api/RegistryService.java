@@ -213,8 +213,11 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             Validation.service("service", request.getService());
             Validation.instanceId("instance_id", request.getInstanceId());
             Validation.maintenanceReason("reason", request.getReason());
-            // back in service has no reason: the flag and its reason go together
-            normalized = request.getEnabled() ? request : request.toBuilder().clearReason().build();
+            Validation.requestId("request_id", request.getRequestId());
+            // back in service has no reason: the flag and its reason go together; every retry (the
+            // forwarder's, the client's) keeps the request id: the catalog applies the change once
+            SetMaintenanceRequest.Builder b = request.toBuilder().setRequestId(requestId(request.getRequestId()));
+            normalized = request.getEnabled() ? b.build() : b.clearReason().build();
         } catch (RuntimeException e) {
             observer.onError(GrpcErrors.toStatus(e));
             return;
@@ -224,7 +227,8 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
                                 .setService(normalized.getService())
                                 .setInstanceId(normalized.getInstanceId())
                                 .setEnabled(normalized.getEnabled())
-                                .setReason(normalized.getReason()))
+                                .setReason(normalized.getReason())
+                                .setRequestId(normalized.getRequestId()))
                         .setNowMs(clock.millis())
                         .build())
                 .thenApply(r -> SetMaintenanceResponse.newBuilder()

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The registers and deregisters applied with a request id, so that a retry of one is answered and
+ * The registers, deregisters and maintenance changes applied with a request id, so that a retry of one is answered and
  * not applied again. A retry after a lost answer is not harmless even though each write is
  * idempotent on its own: between the two applications another client may have written the same
  * instance, and the retry would undo that newer write (a deregister removing a later
@@ -28,8 +28,12 @@ final class AppliedWrites {
     /** About 100 bytes each: a few MB at most, in memory and in every snapshot. */
     static final int MAX_ENTRIES = 65_536;
 
-    /** What the first application answered. */
-    record Applied(long appliedAtMs, long leaseId, long leaseTtlMs, boolean existed) {
+    /**
+     * What the first application answered: a register's lease, TTL and {@code updated}
+     * ({@code existed}), a deregister's {@code found} ({@code existed}), a maintenance change's
+     * {@code changed}.
+     */
+    record Applied(long appliedAtMs, long leaseId, long leaseTtlMs, boolean existed, boolean changed) {
     }
 
     // insertion order is apply order, so the oldest entry is the first
@@ -69,14 +73,14 @@ final class AppliedWrites {
     List<AppliedWrite> snapshot() {
         List<AppliedWrite> out = new ArrayList<>(byKey.size());
         byKey.forEach((k, a) -> out.add(AppliedWrite.newBuilder().setKey(k).setAppliedAtMs(a.appliedAtMs())
-                .setLeaseId(a.leaseId()).setLeaseTtlMs(a.leaseTtlMs()).setExisted(a.existed()).build()));
+                .setLeaseId(a.leaseId()).setLeaseTtlMs(a.leaseTtlMs()).setExisted(a.existed()).setChanged(a.changed()).build()));
         return out;
     }
 
     void resetTo(List<AppliedWrite> entries) {
         byKey.clear();
         for (AppliedWrite w : entries) {
-            byKey.put(w.getKey(), new Applied(w.getAppliedAtMs(), w.getLeaseId(), w.getLeaseTtlMs(), w.getExisted()));
+            byKey.put(w.getKey(), new Applied(w.getAppliedAtMs(), w.getLeaseId(), w.getLeaseTtlMs(), w.getExisted(), w.getChanged()));
         }
     }
 }

@@ -8,7 +8,9 @@ import io.muster.api.v1.Instance;
  *
  * @param revision  revision of the change, or the current revision if nothing changed (a rejected
  *                  command takes no revision)
- * @param changed   whether the command changed the catalog
+ * @param changed   whether the command changed the catalog; for a retried maintenance change
+ *                  answered from {@link AppliedWrites}, whether its first application did (the
+ *                  retry itself changes nothing and takes no revision)
  * @param instance  the instance affected (after the change), or null
  * @param rejection why the command was refused (it changed nothing), or null if it applied
  */

@@ -133,7 +133,7 @@ public final class Catalog {
                         Rules.message("command", "batch", "one operation; a batch is never nested")));
                 case SET_MAINTENANCE -> {
                     CommandChecks.setMaintenance(command.getSetMaintenance());
-                    yield setMaintenance(command.getSetMaintenance(), command.getNowMs());
+                    yield setMaintenanceOnce(command.getSetMaintenance(), command.getNowMs());
                 }
                 case OP_NOT_SET -> throw new CommandRejectedException(Rejection.invalid(Rejection.Reason.NO_OPERATION,
                         Rules.message("command", "no operation", "one operation")));
@@ -174,7 +174,7 @@ public final class Catalog {
         }
         ApplyResult r = register(in, nowMs);
         if (key != null) {
-            appliedWrites.add(key, new AppliedWrites.Applied(nowMs, r.instance().getLeaseId(), r.instance().getLeaseTtlMs(), r.existed()));
+            appliedWrites.add(key, new AppliedWrites.Applied(nowMs, r.instance().getLeaseId(), r.instance().getLeaseTtlMs(), r.existed(), false));
         }
         return r;
     }
@@ -226,7 +226,7 @@ public final class Catalog {
         }
         ApplyResult r = deregister(cmd);
         if (key != null) {
-            appliedWrites.add(key, new AppliedWrites.Applied(nowMs, 0, 0, r.existed()));
+            appliedWrites.add(key, new AppliedWrites.Applied(nowMs, 0, 0, r.existed(), false));
         }
         return r;
     }
@@ -275,6 +275,31 @@ public final class Catalog {
         services.get(key.service()).put(key.id(), updated);
         emit(event(EventType.HEALTH_CHANGED, rev, updated, current.getHealth()));
         return new ApplyResult(rev, true, updated, true);
+    }
+
+    /**
+     * Like {@link #register(Instance, String, long)}: a retried maintenance change never undoes a later
+     * one (on, its answer lost, off by another caller, then the retry turned it on again). The retry
+     * is answered as the first attempt was ({@code changed}, the current revision) with the instance
+     * as it is now, or, if it has been deregistered since, its key and the flag the first attempt set
+     * (the first attempt succeeded: its retry must not hear NOT_FOUND). A rejected attempt is not
+     * remembered: nothing was applied, so its retry is checked again.
+     */
+    private ApplyResult setMaintenanceOnce(SetMaintenanceCmd cmd, long nowMs) {
+        String key = cmd.getRequestId().isEmpty() ? null
+                : AppliedWrites.key("maintenance", cmd.getService(), cmd.getInstanceId(), cmd.getRequestId());
+        AppliedWrites.Applied earlier = key == null ? null : appliedWrites.find(key, nowMs);
+        if (earlier != null) {
+            Instance now = get(new InstanceKey(cmd.getService(), cmd.getInstanceId()));
+            Instance answered = now != null ? now : Instance.newBuilder().setService(cmd.getService()).setId(cmd.getInstanceId())
+                    .setMaintenance(cmd.getEnabled()).setMaintenanceReason(cmd.getReason()).build();
+            return new ApplyResult(revision, earlier.changed(), answered, true);
+        }
+        ApplyResult r = setMaintenance(cmd, nowMs);
+        if (key != null) {
+            appliedWrites.add(key, new AppliedWrites.Applied(nowMs, 0, 0, true, r.changed()));
+        }
+        return r;
     }
 
     /**

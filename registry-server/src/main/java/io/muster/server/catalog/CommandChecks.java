@@ -69,6 +69,7 @@ final class CommandChecks {
             Rules.service("set_maintenance.service", cmd.getService());
             Rules.instanceId("set_maintenance.instance_id", cmd.getInstanceId());
             Rules.maintenanceReason("set_maintenance.reason", cmd.getReason());
+            Rules.requestId("set_maintenance.request_id", cmd.getRequestId());
             if (!cmd.getEnabled() && !cmd.getReason().isEmpty()) {
                 // the API clears it; a command that carries one was not made by the API
                 throw Rules.invalid("set_maintenance.reason", cmd.getReason().length() + " chars", "empty when enabled is false");
