@@ -207,11 +207,13 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     .asRuntimeException();
         }
         b.getInstanceBuilder().setService(service).setId(id);
+        b.setRequestId(idempotencyKey(r, b.getRequestId()));
         r.unary(RegistryGrpc.getRegisterMethod(), b.build(), resp -> r.json(HttpResponseStatus.OK, print(resp)));
     }
 
     private void deregister(Request r, String service, String id) {
-        r.unary(RegistryGrpc.getDeregisterMethod(), DeregisterRequest.newBuilder().setService(service).setInstanceId(id).build(),
+        r.unary(RegistryGrpc.getDeregisterMethod(),
+                DeregisterRequest.newBuilder().setService(service).setInstanceId(id).setRequestId(idempotencyKey(r, "")).build(),
                 resp -> r.json(HttpResponseStatus.OK, print(resp)));
     }
 
@@ -232,8 +234,44 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (b.getEnabled() && !enabled) {
             throw HttpErrors.invalid("enabled", "true", "absent: DELETE turns maintenance off, PUT turns it on").asRuntimeException();
         }
-        b.setService(service).setInstanceId(id).setEnabled(enabled);
+        b.setService(service).setInstanceId(id).setEnabled(enabled).setRequestId(idempotencyKey(r, b.getRequestId()));
         r.unary(RegistryGrpc.getSetMaintenanceMethod(), b.build(), resp -> r.json(HttpResponseStatus.OK, print(resp)));
+    }
+
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    static final String IDEMPOTENCY_KEY_RULE = "1-64 chars of [A-Za-z0-9._-], or no header";
+
+    /**
+     * A write's request id ({@code request_id}) from the {@code Idempotency-Key} header: the cluster
+     * applies a write with a given key at most once within 2 minutes, so a client that repeats a
+     * write whose answer it lost (a curl retry) applies it once. Without the header, the body's
+     * {@code request_id} if it has one (it may repeat the header's, never contradict it), else
+     * empty: the gRPC service then gives the call an id of this member's, one per HTTP request,
+     * which the forwarder's retries to the leader keep, so a forwarded HTTP write applies once either way.
+     */
+    private static String idempotencyKey(Request r, String fromBody) {
+        List<String> values = r.req.headers().getAll(IDEMPOTENCY_KEY);
+        if (values.isEmpty()) {
+            return fromBody; // checked by the gRPC service (request_id)
+        }
+        if (values.size() > 1) {
+            throw HttpErrors.invalid(IDEMPOTENCY_KEY, values.size() + " headers", "one header of " + IDEMPOTENCY_KEY_RULE).asRuntimeException();
+        }
+        String key = values.get(0);
+        boolean valid = !key.isEmpty() && key.length() <= 64;
+        for (int i = 0; valid && i < key.length(); i++) {
+            char c = key.charAt(i);
+            valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        }
+        if (!valid) {
+            String shown = key.length() > 80 ? key.substring(0, 80) + "... (" + key.length() + " chars)" : key;
+            throw HttpErrors.invalid(IDEMPOTENCY_KEY, "'" + shown + "'", IDEMPOTENCY_KEY_RULE).asRuntimeException();
+        }
+        if (!fromBody.isEmpty() && !fromBody.equals(key)) {
+            throw HttpErrors.invalid("request_id", "'" + fromBody + "'", "'" + key + "' as in the " + IDEMPOTENCY_KEY + " header, or absent")
+                    .asRuntimeException();
+        }
+        return key;
     }
 
     /** Body: a {@code TransferLeadershipRequest}, {@code {"targetId": "n2"}}, or none (any other member). */
