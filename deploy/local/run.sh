@@ -148,7 +148,7 @@ up() {
   echo "starting registry nodes ($mode)"
   for i in 1 2 3; do
     [[ $mode == tls ]] && member_tls=(--tls-cert "$TLS/member-n$i.pem" --tls-key "$TLS/member-n$i-key.pem" \
-      --tls-client-ca "$TLS/ca.pem" --tls-client-auth require \
+      --tls-client-ca "$TLS/ca.pem" --tls-client-auth require --http-tls-client-auth none \
       --peer-tls-cert "$TLS/member-n$i.pem" --peer-tls-key "$TLS/member-n$i-key.pem" --peer-tls-ca "$TLS/ca.pem" \
       --acl-enabled --acl-bootstrap-token-file "$ACL/bootstrap-token")
     launch "n$i" muster-server --id "n$i" --raft "127.0.0.1:700$i" --grpc "127.0.0.1:900$i" --peer "127.0.0.1:710$i" \
@@ -174,13 +174,16 @@ up() {
   [[ $mode == tls ]] && acl_line="operator (bootstrap) token in $ACL/bootstrap-token, used by deploy/local/muster; keep it secret"
   # the HTTP API takes the same tokens; printed as a command, never with the token itself
   local curl_auth= scheme=http metrics_note="plain HTTP" http_note="plain HTTP"
+  local console_note="no token needed (plain HTTP: keep it on loopback)"
   if [[ $mode == tls ]]; then
-    # the HTTP API and the metrics port serve the members' certificate; the HTTP API asks for a
-    # client certificate as the gRPC ports do, the metrics port for none
-    curl_auth="--cacert $TLS/ca.pem --cert $TLS/client-cli.pem --key $TLS/client-cli-key.pem -H \"Authorization: Bearer \$(cat $ACL/bootstrap-token)\" "
+    # the HTTP API and the metrics port serve the members' certificate; the HTTP API (so the
+    # console) asks for no client certificate (--http-tls-client-auth none): a browser trusts the CA
+    # and acts with a token, which every protected call still needs
+    curl_auth="--cacert $TLS/ca.pem -H \"Authorization: Bearer \$(cat $ACL/bootstrap-token)\" "
     scheme=https
     metrics_note="HTTPS: curl --cacert $TLS/ca.pem"
-    http_note="HTTPS, client certificate and token: see below"
+    http_note="HTTPS, trust $TLS/ca.pem, token as Authorization: Bearer; no client certificate"
+    console_note="see 'The console in a browser' below"
   fi
 
   cat <<MSG
@@ -190,7 +193,7 @@ Muster is up.
   token      $acl_line}
   registry   gRPC 127.0.0.1:9001-9003   raft 127.0.0.1:7001-7003   peer 127.0.0.1:7101-7103   metrics $scheme://127.0.0.1:9191-9193/metrics ($metrics_note)
              HTTP API $scheme://127.0.0.1:8501-8503/v1/services ($http_note; docs/api.md)
-             console  $scheme://127.0.0.1:8501/ui/ (any member; with ACLs on, paste a token into its token box; with TLS the browser needs the client certificate: docs/console.md)
+             console  $scheme://127.0.0.1:8501/ui/ (any member, 8501-8503; $console_note; docs/console.md)
   gateway    http://127.0.0.1:8080      admin http://127.0.0.1:8081/pools  http://127.0.0.1:8081/ui/  http://127.0.0.1:8081/metrics
   services   hello-1 :8101, hello-2 :8102 (v1), hello-canary :8103 (canary, 10% of /hello)
   logs       $LOGS
@@ -209,6 +212,13 @@ Try:
 MSG
   if [[ $mode == tls ]]; then
     cat <<MSG
+
+The console in a browser (HTTPS, no client certificate needed; the token decides what it may do):
+  1. trust the cluster CA $TLS/ca.pem in the browser (Firefox: Settings > Certificates > Authorities > Import;
+     Chromium: chrome://settings/certificates > Authorities > Import)
+  2. open https://127.0.0.1:8501/ui/ (or :8502, :8503)
+  3. paste the operator token into the token box at the top right: cat $ACL/bootstrap-token
+     (or a narrower one: deploy/local/muster acl token create --policy NAME)
 
 Your own clients (TLS, client certificate and a token required):
   muster --ca $TLS/ca.pem --cert $TLS/client-cli.pem --key $TLS/client-cli-key.pem --token-file $ACL/bootstrap-token members

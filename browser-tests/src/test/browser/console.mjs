@@ -160,11 +160,25 @@ try {
   const leader = await text(page, '#leader-id');
   check(/^n\d$/.test(leader), 'the leader is named: ' + leader);
   check(Number(await text(page, '#applied-index')) > 0, 'the applied index is shown');
+  // every member's own applied index (the page's member asks each one): all alive, all past the
+  // writes above, one number once they have all applied them
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('#members tbody tr')];
+    const applied = rows.map((r) => Number(r.querySelector('td.applied-index')?.textContent));
+    return rows.length === 3 && rows.every((r) => r.querySelector('td.health-HEALTHY') !== null)
+      && applied.every((a) => a > 0 && a === applied[0])
+      && rows.every((r) => Number(r.querySelector('td.term')?.textContent) > 0);
+  }, null, { timeout: STEP_TIMEOUT_MS });
+  const rows = await page.locator('#members tbody tr').evaluateAll((trs) => trs.map((r) => ({
+    id: r.dataset.id, role: r.querySelector('td.role').textContent, applied: r.querySelector('td.applied-index').textContent,
+  })));
+  check(rows.filter((r) => r.role === 'leader').length === 1, 'one leader listed: ' + JSON.stringify(rows));
+  console.log('members: ' + JSON.stringify(rows));
   const target = (await page.locator('#members tbody tr:not(:has(td.leader))').first().getAttribute('data-id'));
   await page.click(`#members tr[data-id="${target}"] button.transfer`);
   await waitForText(page, '#leader-id', target);
   await shot(page, 'members');
-  ok('members page renders and leadership moves');
+  ok("members page shows every member's applied index and leadership moves");
 
   step = "the gateway's pools page";
   await page.goto(config.gatewayAdmin + '/ui/');

@@ -38,7 +38,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Playwright from {@code src/test/browser/console.mjs}) against a real 3-member cluster with ACLs on
  * and a real gateway: the pages render; without a token the server's 401 is shown; a registration
  * appears on the open service page within a second; a health flip shows; a read token's action is
- * refused with the server's 403 and an operator token's works. Screenshots in
+ * refused with the server's 403 and an operator token's works; the members page lists every member
+ * alive with its own term and applied index (one number once all have applied the writes). Screenshots in
  * {@code target/browser-screenshots}. The script prints {@code ok <step>} per step and exits non-zero
  * on the first failure, which this test reports with the script's whole output.
  */
@@ -120,7 +121,7 @@ class ConsoleAndPoolsPageWorkInHeadlessChromiumTest {
                 "ok a health flip shows",
                 "ok a read token's deregister is refused with the server's 403",
                 "ok an operator token's maintenance and deregister work",
-                "ok members page renders and leadership moves",
+                "ok members page shows every member's applied index and leadership moves",
                 "ok the gateway's pools page renders");
         assertThat(shots.resolve("service.png")).exists();
     }

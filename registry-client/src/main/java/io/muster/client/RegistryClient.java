@@ -429,7 +429,18 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     public MembersResponse members() {
-        return Retrier.join(retrier.call(ch -> Retrier.unary(clusterStub(ch).members(MembersRequest.getDefaultInstance()))));
+        return members(false);
+    }
+
+    /**
+     * The members as the leader sees them; with {@code withStatus}, also each member's own status
+     * (term, applied index, ...) in {@code statuses}, which the member answering asks every member
+     * for (each within 1 s; one that does not answer is {@code alive = false} and has none).
+     * {@code client.members(true).getStatusesMap().get("n2").getAppliedIndex()}
+     */
+    public MembersResponse members(boolean withStatus) {
+        MembersRequest req = MembersRequest.newBuilder().setWithStatus(withStatus).build();
+        return Retrier.join(retrier.call(ch -> Retrier.unary(clusterStub(ch).members(req))));
     }
 
     public Member leader() {

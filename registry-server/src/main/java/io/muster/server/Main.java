@@ -109,6 +109,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--tls-client-auth", description = "Client certificates on the public port: none, optional or require "
             + "(default none; require when --tls-client-ca is set)")
     String tlsClientAuth;
+    @Option(names = "--http-tls-client-auth", description = "Client certificates on the HTTPS HTTP/JSON API port (and so the "
+            + "console): none, optional or require (default: as --tls-client-auth); none lets a browser in with only the CA "
+            + "trusted, the API's tokens still required")
+    String httpTlsClientAuth;
     @Option(names = "--dial-route", split = ",", description = "For fault-injection tests: memberAddress=dialAddress, "
             + "comma separated; this member dials dialAddress (a proxy) to reach the member whose Raft or peer "
             + "address is memberAddress, which stays that member's identity. The Raft part is process-wide")
@@ -179,7 +183,8 @@ public final class Main implements Callable<Integer> {
         FileConfig.set(aclEnabled, b::aclEnabled);
         FileConfig.set(aclBootstrapTokenFile, b::aclBootstrapTokenFile);
         b.tls(PublicTls.of(pick(tlsCert, FileConfig.path(f.tlsCert())), pick(tlsKey, FileConfig.path(f.tlsKey())),
-                pick(tlsClientCa, FileConfig.path(f.tlsClientCa())), pick(tlsClientAuth, f.tlsClientAuth())));
+                pick(tlsClientCa, FileConfig.path(f.tlsClientCa())), pick(tlsClientAuth, f.tlsClientAuth()),
+                pick(httpTlsClientAuth, f.httpTlsClientAuth())));
         if (dialRoutes != null) {
             b.dialRoutes(parseDialRoutes(dialRoutes));
         }

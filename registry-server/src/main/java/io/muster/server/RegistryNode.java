@@ -252,7 +252,7 @@ public final class RegistryNode implements AutoCloseable {
         // innermost on each public service: the checks run right before the handler, after the
         // forwarded-by header is stripped and the call is counted
         List<ServerInterceptor> aclCheck = config.aclEnabled() ? List.of(AclService.interceptor(catalog)) : List.of();
-        ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock, grpcExecutor);
+        ClusterService cluster = new ClusterService(id, raft, catalog, directory, forwarder, clock, peerChannels, grpcExecutor);
         internal = new InternalService(raft, forwarder, catalog);
         HostPort publicAddress = HostPort.parse("grpc address of " + id, config.self().grpcAddress());
         InetSocketAddress bind = publicAddress.socketAddress();
@@ -381,7 +381,10 @@ public final class RegistryNode implements AutoCloseable {
     /** Committed entries not applied yet that still count as caught up: a few group-commit entries in flight. */
     private static final long READY_APPLY_LAG = 16;
 
-    /** What followers forward to the leader's (or a check owner's) peer listener; nothing else is served there. */
+    /**
+     * What followers forward to the leader's (or a check owner's) peer listener, and {@code Status},
+     * which a member asks the others for its {@code Members with_status}; nothing else is served there.
+     */
     private static final Set<String> FORWARDED_METHODS = Set.of(
             RegistryGrpc.getRegisterMethod().getFullMethodName(),
             RegistryGrpc.getDeregisterMethod().getFullMethodName(),
@@ -389,6 +392,8 @@ public final class RegistryNode implements AutoCloseable {
             RegistryGrpc.getUpdateHealthMethod().getFullMethodName(),
             RegistryGrpc.getSetMaintenanceMethod().getFullMethodName(),
             ClusterGrpc.getMembersMethod().getFullMethodName(),
+            // not forwarded: a member asks another for its own status (Members with_status)
+            ClusterGrpc.getStatusMethod().getFullMethodName(),
             ClusterGrpc.getTransferLeadershipMethod().getFullMethodName(),
             ClusterGrpc.getAddMemberMethod().getFullMethodName(),
             ClusterGrpc.getRemoveMemberMethod().getFullMethodName(),

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.muster.server.config.NodeConfig;
 import io.muster.server.config.PublicTls;
 import io.muster.testkit.UnitTest;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -13,7 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** --tls-cert, --tls-key, --tls-client-ca, --tls-client-auth (and their YAML keys): errors name the flag. */
+/**
+ * --tls-cert, --tls-key, --tls-client-ca, --tls-client-auth, --http-tls-client-auth (and their YAML
+ * keys): errors name the flag; a bad one stops the member with one line and exit code 2.
+ */
 @UnitTest
 class TlsFlagsAreValidatedNamingTheFlagTest {
 
@@ -65,6 +71,47 @@ class TlsFlagsAreValidatedNamingTheFlagTest {
         assertThat(tls.cert()).isEqualTo(cert);
         assertThat(tls.clientCa()).isEqualTo(ca);
         assertThat(tls.clientAuth()).isEqualTo(PublicTls.ClientAuth.OPTIONAL);
+    }
+
+    @Test
+    void theHttpPortAsksWhatTheGrpcPortAsksUnlessToldOtherwise() throws Exception {
+        String[] tls = {"--tls-cert", cert.toString(), "--tls-key", key.toString(), "--tls-client-ca", ca.toString()};
+        assertThat(parse(tls).tls().httpClientAuth()).isEqualTo(PublicTls.ClientAuth.REQUIRE);
+        assertThat(parse("--tls-cert", cert.toString(), "--tls-key", key.toString()).tls().httpClientAuth())
+                .isEqualTo(PublicTls.ClientAuth.NONE);
+        PublicTls browsable = parse(tls[0], tls[1], tls[2], tls[3], tls[4], tls[5], "--http-tls-client-auth", "none").tls();
+        assertThat(browsable.clientAuth()).isEqualTo(PublicTls.ClientAuth.REQUIRE);
+        assertThat(browsable.httpClientAuth()).isEqualTo(PublicTls.ClientAuth.NONE);
+        assertThat(parse(tls[0], tls[1], tls[2], tls[3], tls[4], tls[5], "--tls-client-auth", "none", "--http-tls-client-auth", "Require")
+                .tls().httpClientAuth()).isEqualTo(PublicTls.ClientAuth.REQUIRE);
+        Path yaml = Files.writeString(dir.resolve("http.yaml"), "tls-cert: " + cert + "\ntls-key: " + key
+                + "\ntls-client-ca: " + ca + "\nhttp-tls-client-auth: optional\n");
+        assertThat(parse("--config", yaml.toString()).tls().httpClientAuth()).isEqualTo(PublicTls.ClientAuth.OPTIONAL);
+    }
+
+    @Test
+    void aBadHttpClientAuthIsOneLineAndExitCode2() {
+        assertThatThrownBy(() -> parse("--tls-cert", cert.toString(), "--tls-key", key.toString(), "--http-tls-client-auth", "maybe"))
+                .hasMessage("http-tls-client-auth: 'maybe' (expected: none, optional or require)");
+        assertThatThrownBy(() -> parse("--tls-cert", cert.toString(), "--tls-key", key.toString(), "--http-tls-client-auth", "require"))
+                .hasMessageStartingWith("tls-client-ca: missing (--http-tls-client-auth require");
+        assertThatThrownBy(() -> parse("--http-tls-client-auth", "none")).hasMessageStartingWith("http-tls-client-auth: needs TLS");
+
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            String[] args = {"--id", "n1", "--raft", "127.0.0.1:7001", "--grpc", "127.0.0.1:9001", "--peer", "127.0.0.1:7101",
+                "--data-dir", dir.resolve("data").toString(), "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+                "--http-tls-client-auth", "maybe"};
+            code = new CommandLine(new Main()).execute(args);
+        } finally {
+            System.setErr(saved);
+        }
+        String out = err.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(out).isEqualTo(2);
+        assertThat(out.strip()).isEqualTo("muster-server: http-tls-client-auth: 'maybe' (expected: none, optional or require)");
     }
 
     @Test

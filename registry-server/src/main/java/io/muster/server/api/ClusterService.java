@@ -30,6 +30,7 @@ import io.muster.internal.v1.SetMemberCmd;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.config.PeerSpec;
 import io.muster.server.peer.Forwarder;
+import io.muster.server.peer.PeerChannels;
 import io.muster.server.peer.PeerDirectory;
 import io.muster.server.raft.RaftNode;
 import java.io.IOException;
@@ -56,14 +57,17 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private final Forwarder forwarder;
     private final Clock clock;
     private final Executor diskExecutor;
+    private final MemberStatuses statuses;
 
     /**
+     * @param peers        the member-to-member channels {@code Members} asks the other members' status on
      * @param diskExecutor runs what touches the disk ({@code Status}'s walk of the Raft directory),
      *     so no handler blocks an event loop
      */
     public ClusterService(String selfId, RaftNode raft, Catalog catalog, PeerDirectory directory, Forwarder forwarder, Clock clock,
-            Executor diskExecutor) {
+            PeerChannels peers, Executor diskExecutor) {
         this.diskExecutor = diskExecutor;
+        this.statuses = new MemberStatuses(selfId, peers, this::ownStatus, MemberStatuses.DEFAULT_DEADLINE);
         this.selfId = selfId;
         this.raft = raft;
         this.catalog = catalog;
@@ -90,6 +94,10 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void members(MembersRequest request, StreamObserver<MembersResponse> observer) {
+        // the statuses are asked by the member the client called, once: a leader answering a
+        // forwarded Members gives its view only, the member that forwarded it adds the statuses
+        boolean withStatus = request.getWithStatus() && !Forwarder.isForwarded();
+        long deadlineNanos = Forwarder.deadlineNanos();
         // the configuration is known for sure only on the leader; without one, answer from the directory
         forwarder.onLeader(ClusterGrpc.getMembersMethod(), request, () -> {
             List<Member> members = members();
@@ -104,12 +112,18 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                 .setTerm(raft.term())
                 .setAnsweredBy(selfId)
                 .build())
+                .thenCompose(r -> withStatus ? statuses.addTo(r, deadlineNanos) : CompletableFuture.completedFuture(r))
                 .whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
     }
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
         // this member's own view, never forwarded: comparing the answers of all members shows who lags
+        // (served on the peer listener too, where Members with_status asks it)
+        ownStatus().whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
+    }
+
+    private CompletableFuture<StatusResponse> ownStatus() {
         String leaderRaft = raft.leaderRaftAddress();
         String leaderId = leaderRaft == null ? "" : directory.all().values().stream()
                 .filter(m -> m.getRaftAddress().equals(leaderRaft)).map(Member::getId).findFirst().orElse(leaderRaft);
@@ -124,13 +138,13 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                 .setLastLogIndex(raft.lastLogIndex())
                 .setRevision(catalog.revision())
                 .setVersion(Version.VERSION);
-        CompletableFuture.supplyAsync(() -> {
+        return CompletableFuture.supplyAsync(() -> {
             try {
                 return b.setDataSizeBytes(raft.diskUsageBytes()).build();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, diskExecutor).whenComplete((r, e) -> GrpcErrors.complete(observer, r, e));
+        }, diskExecutor);
     }
 
     @Override

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * The public port's TLS: the member's certificate and key (and the client CA) from
  * {@link PublicTls}, re-read on the member's scheduler when the files change; a new handshake uses
  * the new certificate, open connections keep theirs. The member's other HTTP listeners serve the same
- * certificate from the same reloading material: the HTTP/JSON API ({@link #httpContext()}, the public
- * port's client authentication: it is the same API) and the metrics port ({@link #metricsContext()},
+ * certificate from the same reloading material: the HTTP/JSON API ({@link #httpContext()}, with its
+ * own client authentication, {@code --http-tls-client-auth}, by default the public port's) and the metrics port ({@link #metricsContext()},
  * no client certificate asked: Prometheus and probes, no catalog data). Close it with the member.
  */
 public final class ServerTls implements AutoCloseable {
@@ -58,8 +58,9 @@ public final class ServerTls implements AutoCloseable {
                 });
         try {
             SslContextBuilder grpc = clientAuth(GrpcSslContexts.configure(SslContextBuilder.forServer(credentials.keyManager()), provider),
-                    tls, credentials);
-            SslContextBuilder http = clientAuth(SslContextBuilder.forServer(credentials.keyManager()).sslProvider(provider), tls, credentials);
+                    tls.clientAuth(), tls, credentials);
+            SslContextBuilder http = clientAuth(SslContextBuilder.forServer(credentials.keyManager()).sslProvider(provider),
+                    tls.httpClientAuth(), tls, credentials);
             javax.net.ssl.SSLContext metrics = javax.net.ssl.SSLContext.getInstance("TLS");
             metrics.init(new javax.net.ssl.KeyManager[] {credentials.keyManager()}, null, null);
             return new ServerTls(credentials, grpc.build(), http.build(), metrics);
@@ -69,11 +70,12 @@ public final class ServerTls implements AutoCloseable {
         }
     }
 
-    private static SslContextBuilder clientAuth(SslContextBuilder b, PublicTls tls, ReloadingCredentials credentials) {
+    private static SslContextBuilder clientAuth(SslContextBuilder b, PublicTls.ClientAuth mode, PublicTls tls,
+                                                ReloadingCredentials credentials) {
         if (tls.clientCa() != null) {
             b.trustManager(credentials.trustManager());
         }
-        return b.clientAuth(switch (tls.clientAuth()) {
+        return b.clientAuth(switch (mode) {
             case NONE -> ClientAuth.NONE;
             case OPTIONAL -> ClientAuth.OPTIONAL;
             case REQUIRE -> ClientAuth.REQUIRE;
@@ -95,7 +97,7 @@ public final class ServerTls implements AutoCloseable {
         return context;
     }
 
-    /** The HTTP/JSON API's (HTTP/1.1): the same certificate and client authentication as the gRPC port. */
+    /** The HTTP/JSON API's (HTTP/1.1): the same certificate, the client authentication of {@code --http-tls-client-auth}. */
     public SslContext httpContext() {
         return httpContext;
     }

@@ -27,6 +27,7 @@ import java.util.function.Consumer;
  * tls-key: /etc/muster/tls/n1-key.pem
  * tls-client-ca: /etc/muster/tls/ca.pem
  * tls-client-auth: require
+ * http-tls-client-auth: none
  * }</pre>
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -65,11 +66,12 @@ public record FileConfig(
         @JsonProperty("tls-cert") String tlsCert,
         @JsonProperty("tls-key") String tlsKey,
         @JsonProperty("tls-client-ca") String tlsClientCa,
-        @JsonProperty("tls-client-auth") String tlsClientAuth) {
+        @JsonProperty("tls-client-auth") String tlsClientAuth,
+        @JsonProperty("http-tls-client-auth") String httpTlsClientAuth) {
 
     /** A file with no keys. */
     public static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     private static final YamlConfigLoader LOADER = YamlConfigLoader.create();
 

@@ -27,7 +27,6 @@ import io.muster.api.v1.RegisterRequest;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.SetMaintenanceRequest;
 import io.muster.api.v1.TransferLeadershipRequest;
-import io.muster.api.v1.StatusRequest;
 import io.muster.api.v1.StatusResponse;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -59,12 +58,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
 
+    private final String memberId;
     private final Channel grpc;
     private final HttpApiServer.Options options;
     private final ConsoleAssets console;
     private SseWatch watch;
 
-    HttpApiHandler(Channel grpc, HttpApiServer.Options options, ConsoleAssets console) {
+    HttpApiHandler(String memberId, Channel grpc, HttpApiServer.Options options, ConsoleAssets console) {
+        this.memberId = memberId;
         this.grpc = grpc;
         this.options = options;
         this.console = console;
@@ -294,18 +295,32 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     /**
-     * The leader's view of the members (role, alive: only the leader knows who answers) and this
-     * member's own Raft status (term, commit and applied index) under {@code self}.
+     * The leader's view of the members (role, addresses) with each member's own Raft status
+     * (term, commit and applied index) under {@code statuses}, which the answering member asks every
+     * member for over the peer listener ({@code Members with_status}): {@code alive} is whether it
+     * answered within a second. This member's own status is repeated under {@code self}
+     * ({@code answeredBy} names the leader, whose view the member list is).
      */
     private void members(Request r) {
         // Members is always the leader's answer; the parameter is still checked, so a typo is not ignored
         consistency(r.query);
-        r.unary(ClusterGrpc.getMembersMethod(), MembersRequest.getDefaultInstance(), (MembersResponse members) ->
-                r.unary(ClusterGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), (StatusResponse self) -> {
-                    JsonObject o = JsonParser.parseString(print(members)).getAsJsonObject();
-                    o.add("self", JsonParser.parseString(print(self)));
-                    r.json(HttpResponseStatus.OK, o.toString());
-                }));
+        r.unary(ClusterGrpc.getMembersMethod(), MembersRequest.newBuilder().setWithStatus(true).build(), (MembersResponse members) -> {
+            JsonObject o = JsonParser.parseString(print(members)).getAsJsonObject();
+            // proto3 JSON leaves false out; a member that did not answer says so in so many words
+            if (!o.has("members")) {
+                o.add("members", new com.google.gson.JsonArray());
+            }
+            o.getAsJsonArray("members").forEach(m -> {
+                JsonObject member = m.getAsJsonObject();
+                member.addProperty("alive", member.has("alive") && member.get("alive").getAsBoolean());
+                member.addProperty("leader", member.has("leader") && member.get("leader").getAsBoolean());
+            });
+            StatusResponse self = members.getStatusesMap().get(memberId);
+            if (self != null) {
+                o.add("self", JsonParser.parseString(print(self)));
+            }
+            r.json(HttpResponseStatus.OK, o.toString());
+        });
     }
 
     static Consistency consistency(QueryStringDecoder q) {

@@ -106,7 +106,7 @@ public final class HttpApiServer implements AutoCloseable {
                                     .addLast(new HttpServerKeepAliveHandler())
                                     // answers 413 to a body over the limit (and closes the connection)
                                     .addLast(new HttpObjectAggregator(options.maxBodyBytes()))
-                                    .addLast(new HttpApiHandler(grpc, options, console));
+                                    .addLast(new HttpApiHandler(memberId, grpc, options, console));
                         }
                     })
                     .bind(new InetSocketAddress(options.host(), options.port()))

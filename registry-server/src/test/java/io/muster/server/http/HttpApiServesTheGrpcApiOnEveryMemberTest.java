@@ -124,7 +124,7 @@ class HttpApiServesTheGrpcApiOnEveryMemberTest {
     }
 
     @Test
-    void membersNameTheLeaderAndTheAnsweringMembersRaftStatus() throws Exception {
+    void membersNameTheLeaderAndEveryMembersOwnRaftStatus() throws Exception {
         RegistryNode leader = cluster.awaitLeader();
         for (RegistryNode node : cluster.nodes()) {
             Reply r = get(node, "/v1/members");
@@ -138,6 +138,12 @@ class HttpApiServesTheGrpcApiOnEveryMemberTest {
             JsonObject self = r.json().getAsJsonObject("self");
             assertThat(self.get("id").getAsString()).isEqualTo(node.id());
             assertThat(self.get("appliedIndex").getAsLong()).isPositive();
+            // and every member's own status, which the member called asked for
+            for (RegistryNode m : cluster.nodes()) {
+                assertThat(find(r.json(), "members", "id", m.id()).get("alive").getAsBoolean()).isTrue();
+                assertThat(r.json().getAsJsonObject("statuses").getAsJsonObject(m.id()).get("appliedIndex").getAsLong())
+                        .as("%s's applied index on %s", m.id(), node.id()).isPositive();
+            }
         }
     }
 

@@ -4,12 +4,14 @@ import io.muster.api.v1.CatalogSnapshot;
 import io.muster.api.v1.Member;
 import io.muster.api.v1.RestoreResponse;
 import io.muster.api.v1.MembersResponse;
+import io.muster.api.v1.StatusResponse;
 import io.muster.client.RegistryClient;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,13 +24,31 @@ final class ClusterCommands {
     }
 
     static void printMembers(Output o, List<Member> members) {
-        Table t = o.wide() ? new Table("ID", "RAFT", "GRPC", "PEER", "ROLE", "ALIVE") : new Table("ID", "RAFT", "GRPC", "ROLE", "ALIVE");
+        printMembers(o, members, null);
+    }
+
+    /** With {@code statuses} (a {@code Members} answer with {@code with_status}): each member's own term and applied index too. */
+    static void printMembers(Output o, List<Member> members, Map<String, StatusResponse> statuses) {
+        List<String> headers = new ArrayList<>(List.of("ID", "RAFT", "GRPC"));
+        if (o.wide()) {
+            headers.add("PEER");
+        }
+        headers.addAll(List.of("ROLE", "ALIVE"));
+        if (statuses != null) {
+            headers.addAll(List.of("TERM", "APPLIED"));
+        }
+        Table t = new Table(headers.toArray(String[]::new));
         for (Member m : members) {
             List<Object> row = new ArrayList<>(List.of(m.getId(), m.getRaftAddress(), m.getGrpcAddress()));
             if (o.wide()) {
                 row.add(m.getPeerAddress());
             }
             row.addAll(List.of(m.getLeader() ? "leader" : "follower", m.getAlive()));
+            if (statuses != null) {
+                // a member that did not answer: its numbers are unknown, not 0
+                StatusResponse s = statuses.get(m.getId());
+                row.addAll(s == null ? List.<Object>of("-", "-") : List.<Object>of(s.getTerm(), s.getAppliedIndex()));
+            }
             t.row(row.toArray());
         }
         t.print(o.out());
@@ -43,7 +63,8 @@ final class ClusterCommands {
         }
     }
 
-    @Command(name = "members", description = "Members of the cluster as the leader sees them")
+    @Command(name = "members", description = "Members of the cluster as the leader sees them, with each member's own term and "
+            + "applied index (asked by the member answering; alive: it answered within 1 s)")
     static final class Members implements Callable<Integer> {
         @ParentCommand
         MusterCli cli;
@@ -51,9 +72,13 @@ final class ClusterCommands {
         @Override
         public Integer call() {
             try (RegistryClient client = cli.client()) {
-                MembersResponse r = client.members();
+                MembersResponse r = client.members(true);
                 Output o = cli.output();
-                printMembers(o, r, r.getMembersList());
+                if (o.structured()) {
+                    o.document(r);
+                } else {
+                    printMembers(o, r.getMembersList(), r.getStatusesMap());
+                }
                 if (!o.structured()) {
                     o.out().printf("term %d, answered by %s%n", r.getTerm(), r.getAnsweredBy());
                     o.out().flush();

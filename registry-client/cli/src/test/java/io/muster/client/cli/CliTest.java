@@ -54,7 +54,10 @@ class CliTest {
     void membersAndLeader() {
         Cli.Result members = run("members");
         assertThat(members.code()).as(members.err()).isZero();
-        assertThat(members.out()).contains("n1", "n2", "n3", "leader", "follower");
+        assertThat(members.out()).contains("n1", "n2", "n3", "leader", "follower", "TERM", "APPLIED");
+        // every member answered its status: a term and an applied index on each row, none unknown
+        assertThat(members.out().lines().filter(l -> l.startsWith("n"))).hasSize(3)
+                .allSatisfy(l -> assertThat(l).contains("true").doesNotContain(" -"));
         Cli.Result leader = run("leader");
         assertThat(leader.out()).contains(cluster.awaitLeader().id());
     }
