@@ -12,7 +12,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -22,13 +21,6 @@ import java.util.List;
  * TLS on bolt, jraft's transport, per server and per client instance: bolt puts the handlers of its
  * {@code EXTENDED_NETTY_CHANNEL_HANDLER} option at the front of every connection's pipeline, and the
  * one here replaces itself with a fresh {@code SslHandler} of the given context, ahead of bolt's codec.
- *
- * <p>Behind the {@code SslHandler} sits a {@link FlushConsolidationHandler}: bolt writes and flushes
- * every Raft message on its own (from jraft's threads, one event-loop task each), and each flush
- * makes the {@code SslHandler} seal a TLS record and write it to the socket. The handler defers a
- * flush to the end of the event loop's current batch of tasks (or of the read in progress), so
- * messages that are queued together (an AppendEntries and a heartbeat, responses to a pipelined
- * batch) leave as one record and one write.
  *
  * <p>Why not bolt's own TLS options ({@code bolt.server.ssl.*}, {@code bolt.client.ssl.*}): they load
  * a key store file and trust whatever chains to any certificate in it, so they cannot refuse a client
@@ -65,23 +57,6 @@ public final class BoltTls {
                 handlers(new ClientSslInstaller(context)));
     }
 
-    // flushes coalesced before one is forced; the event loop's task batch normally ends first
-    private static final int MAX_COALESCED_FLUSHES = 64;
-
-    /** The TLS handler, then the flush coalescing in front of it, in place of {@code installer}. */
-    private static void install(ChannelHandlerContext ctx, io.netty.handler.ssl.SslHandler tls, boolean replace) {
-        if (replace) {
-            ctx.pipeline().replace(ctx.handler(), TLS, tls);
-        } else {
-            ctx.pipeline().addAfter(ctx.name(), TLS, tls);
-        }
-        ctx.pipeline().addAfter(TLS, FLUSHES, new FlushConsolidationHandler(MAX_COALESCED_FLUSHES, true));
-    }
-
-    /** Names of the handlers in a Raft connection's pipeline (tests look for them). */
-    static final String TLS = "muster-tls";
-    static final String FLUSHES = "muster-tls-flushes";
-
     private static ExtendedNettyChannelHandler handlers(ChannelHandler installer) {
         List<ChannelHandler> front = List.of(installer);
         return new ExtendedNettyChannelHandler() {
@@ -111,7 +86,7 @@ public final class BoltTls {
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
-            install(ctx, context.newHandler(ctx.alloc()), true);
+            ctx.pipeline().replace(this, "muster-tls", context.newHandler(ctx.alloc()));
         }
     }
 
@@ -132,7 +107,7 @@ public final class BoltTls {
         @Override
         public void connect(ChannelHandlerContext ctx, SocketAddress remote, SocketAddress local, ChannelPromise promise) {
             InetSocketAddress to = (InetSocketAddress) remote;
-            install(ctx, context.newHandler(ctx.alloc(), to.getHostString(), to.getPort()), false);
+            ctx.pipeline().addAfter(ctx.name(), "muster-tls", context.newHandler(ctx.alloc(), to.getHostString(), to.getPort()));
             ctx.connect(remote, local, promise);
             ctx.pipeline().remove(this);
         }
