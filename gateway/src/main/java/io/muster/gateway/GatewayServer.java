@@ -187,7 +187,7 @@ public final class GatewayServer implements AutoCloseable {
           timers.scheduleWithFixedDelay(certs::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
         }
         bound.add(proxy.bind(new Listener(l.host(), l.port(), Duration.ofMillis(l.idleTimeoutMs()), l.http2(),
-            l.maxConcurrentStreams(), certs)));
+            l.http2Limits(), certs)));
       }
       InetSocketAddress adminAddress = null;
       if (config.admin() != null) {
