@@ -15,6 +15,9 @@
 #   RUNS=3 DURATION=10 bench/scripts/gateway-h2-vs-nginx.sh
 # Environment: RUNS=3 DURATION=10 (s) WARMUP=5 (s) CLIENTS=64 STREAMS=10 (per connection, h2load -m)
 #   GW_TLS_PROVIDER=openssl PORT_BASE=29100 OUT_DIR=/tmp/gateway-h2.<date>
+#   KEEPALIVE=64 (idle upstream connections kept: the gateway's upstream.max-idle-per-loop, nginx's keepalive)
+# The gateway's upstream errors and ejections (its /metrics) are printed at the end: a non-2xx column
+# that is not 0 says why.
 set -euo pipefail
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
@@ -23,6 +26,7 @@ CLIENTS=${CLIENTS:-64}
 STREAMS=${STREAMS:-10}
 GW_TLS_PROVIDER=${GW_TLS_PROVIDER:-openssl}
 PORT_BASE=${PORT_BASE:-29100}
+KEEPALIVE=${KEEPALIVE:-64}
 OUT_DIR=${OUT_DIR:-/tmp/gateway-h2.$(date +%Y%m%d-%H%M%S)}
 NGINX=${NGINX:-/usr/sbin/nginx}
 H2LOAD=${H2LOAD:-/usr/bin/h2load}
@@ -55,7 +59,7 @@ http { $common_http
   client_body_temp_path $OUT_DIR/nginx/cb; proxy_temp_path $OUT_DIR/nginx/px; fastcgi_temp_path $OUT_DIR/nginx/fc;
   uwsgi_temp_path $OUT_DIR/nginx/uw; scgi_temp_path $OUT_DIR/nginx/sc;
   http2_max_concurrent_streams 100;
-  upstream backends { server 127.0.0.1:$BACKEND; keepalive 64; keepalive_requests 1000000; }
+  upstream backends { server 127.0.0.1:$BACKEND; keepalive $KEEPALIVE; keepalive_requests 1000000; }
   server {
     listen 127.0.0.1:$NG_H2C http2 backlog=4096;
     listen 127.0.0.1:$NG_H2 ssl http2 backlog=4096;
@@ -80,7 +84,8 @@ listeners:
     tls:
       provider: $GW_TLS_PROVIDER
       certificates: [{cert-file: $OUT_DIR/server.pem, key-file: $OUT_DIR/server.key}]
-upstream: {max-idle-per-loop: 64}
+upstream: {max-idle-per-loop: $KEEPALIVE}
+admin: {host: 127.0.0.1, port: $((PORT_BASE + 5))}
 routes: [{service: web}]
 static-instances:
   web: [{host: 127.0.0.1, port: $BACKEND}]
@@ -112,7 +117,7 @@ run() { # target round seconds -> "req/s failed"
 }
 {
   echo "date: $(date -Is)  nproc: $(nproc)  nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2)  $("$H2LOAD" --version | head -1)  java: $(java -version 2>&1 | head -1)"
-  echo "h2load -t2 -c$CLIENTS -m$STREAMS -D$DURATION, warm-up ${WARMUP}s per target, gateway TLS provider: $GW_TLS_PROVIDER"
+  echo "h2load -t2 -c$CLIENTS -m$STREAMS -D$DURATION, warm-up ${WARMUP}s per target, gateway TLS provider: $GW_TLS_PROVIDER, upstream keep-alive $KEEPALIVE"
   echo
   echo "| round | load | gateway req/s | nginx req/s | gateway / nginx | failed or non-2xx (gw / nginx) |"
   echo "|---|---|---:|---:|---:|---|"
@@ -125,4 +130,10 @@ for r in $(seq 1 "$RUNS"); do
     echo "| $r | $load | $g | $n | $(awk -v a="$g" -v b="$n" 'BEGIN {printf "%.2f", a / b}') | $gf / $nf |" | tee -a "$OUT_DIR/results.md"
   done
 done
+{
+  echo
+  echo "gateway upstream errors and ejections (/metrics):"
+  curl -s "http://127.0.0.1:$((PORT_BASE + 5))/metrics" | grep -E '^muster_gateway_(upstream_errors|ejections)_total' || echo "(none)"
+  echo "sockets: $(ss -s | grep -i '^TCP:')"
+} | tee -a "$OUT_DIR/results.md"
 echo "raw h2load outputs: $OUT_DIR"

@@ -69,7 +69,7 @@ public final class GatewayServer implements AutoCloseable {
    * What the gateway takes from its environment.
    *
    * @param nanoClock monotonic time for latency, EWMA and ejections
-   * @param random randomness for the balancers, thread-safe
+   * @param random randomness for the balancers and the retry back-off jitter, thread-safe
    * @param ioThreads event loop threads, 0 for Netty's default
    * @param nativeTransport use epoll when available
    */
@@ -176,7 +176,7 @@ public final class GatewayServer implements AutoCloseable {
           new RequestIds(options.random()), accessLog);
       proxy = new ProxyServer(transport, new Router(balancers), upstream,
           new RetryBudget(rb.ratio(), rb.minPerSecond(), options.nanoClock()), new ProxyMetrics(meters),
-          options.nanoClock(), edge);
+          options.nanoClock(), options.random(), edge);
       Gauge.builder("muster.gateway.inflight", proxy, ProxyServer::inFlight)
           .description("Requests in progress").register(meters);
       List<InetSocketAddress> bound = new ArrayList<>();
@@ -187,7 +187,7 @@ public final class GatewayServer implements AutoCloseable {
           timers.scheduleWithFixedDelay(certs::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
         }
         bound.add(proxy.bind(new Listener(l.host(), l.port(), Duration.ofMillis(l.idleTimeoutMs()), l.http2(),
-            l.maxConcurrentStreams(), certs)));
+            l.http2Limits(), certs)));
       }
       InetSocketAddress adminAddress = null;
       if (config.admin() != null) {

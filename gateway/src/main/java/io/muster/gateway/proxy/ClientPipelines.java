@@ -1,5 +1,6 @@
 package io.muster.gateway.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,11 +16,10 @@ import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
@@ -52,7 +52,6 @@ import java.util.concurrent.TimeUnit;
 final class ClientPipelines {
 
   private static final int MAX_UPGRADE_REQUEST_BYTES = 64 * 1024;
-  private static final int MAX_HEADER_LIST_BYTES = 64 * 1024;
 
   private final ProxyContext px;
   private final Listener listener;
@@ -119,12 +118,17 @@ final class ClientPipelines {
     p.addLast("h2-idle", Http2IdleCloser.INSTANCE);
   }
 
+  /** The same limits on every way in (ALPN h2, h2c prior knowledge, h2c Upgrade): {@link Http2Limits}. */
   private Http2FrameCodec frameCodec() {
-    return Http2FrameCodecBuilder.forServer()
-        .initialSettings(Http2Settings.defaultSettings()
-            .maxConcurrentStreams(listener.maxConcurrentStreams())
-            .maxHeaderListSize(MAX_HEADER_LIST_BYTES))
-        .build();
+    Http2FrameCodec codec = listener.http2Limits().serverCodec().build();
+    // counted by error code: ENHANCE_YOUR_CALM is a client that broke a limit (flood, rapid reset)
+    codec.connection().addListener(new Http2ConnectionAdapter() {
+      @Override
+      public void onGoAwaySent(int lastStreamId, long errorCode, ByteBuf debugData) {
+        px.metrics().http2GoAwaySent(errorCode);
+      }
+    });
+    return codec;
   }
 
   private ChannelHandler streams(boolean secure) {

@@ -8,6 +8,7 @@ import io.muster.gateway.observe.RequestIds;
 import io.muster.gateway.observe.TraceContext;
 import io.muster.gateway.ratelimit.TokenBucket;
 import io.muster.gateway.route.Protocol;
+import io.muster.gateway.route.RetryBackoff;
 import io.muster.gateway.route.RetryPolicy;
 import io.muster.gateway.route.Route;
 import io.muster.gateway.route.RouteBalancer;
@@ -23,6 +24,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One proxied request: picks an endpoint, streams the request body up and the response body down
@@ -37,7 +40,8 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
  * one tried before when none is left; after a connect failure always (nothing was sent), otherwise
  * only for idempotent methods whose body has not been sent; never once response bytes reached the
  * client; at most {@link RetryPolicy#maxRetries()} times; each retry spends a {@link RetryBudget}
- * token. A retried answer's connection is closed, not drained.
+ * token and waits the route's {@link RetryBackoff}. A retried answer's connection is closed, not
+ * drained. An idempotent request's body is kept up to the route's buffer limit, so it can be sent again.
  *
  * <p>Timeouts: while the request body streams and while the response body streams, the route's idle
  * timeout bounds the silence; from the end of the request to the response head, the request timeout,
@@ -74,6 +78,8 @@ final class Exchange implements ExchangeTimer.Expiry {
   private UpstreamPool connections;
   private Channel backend;
   private ExchangeTimer timer;
+  /** The retry waiting for its back-off to pass, or null. */
+  private ScheduledFuture<?> backoff;
   private boolean done;
   /** The X-Request-Id sent upstream and to the client. */
   private final String requestId;
@@ -88,10 +94,11 @@ final class Exchange implements ExchangeTimer.Expiry {
     // before the headers are rewritten for the backend, so the id and trace context go upstream
     this.requestId = px.edge().requestIds().apply(request.headers());
     TraceContext.sanitize(request.headers());
-    this.upstreamRequest = new ExchangeRequest(request);
     this.clientAsksKeepAlive = HttpUtil.isKeepAlive(request);
     this.balancer = px.router().match(request.headers().get(HttpHeaderNames.HOST), request.uri());
     this.route = balancer == null ? null : balancer.route();
+    this.upstreamRequest = new ExchangeRequest(request,
+        route == null || route.policies().retry().maxRetries() == 0 ? 0 : route.policies().retry().bufferLimitBytes());
     this.startNanos = px.nanoClock().getAsLong();
     this.response = new ExchangeResponse(this, client, request);
     this.secure = secure;
@@ -248,20 +255,28 @@ final class Exchange implements ExchangeTimer.Expiry {
       return;
     }
     response.onHead(r, attempts.elapsedNanos());
-    if (response.headReceived() && retry.retriesStatuses() && retry.onStatus(response.status())) {
-      retryStatus(response.status());
+    if (!response.headReceived()) {
+      return; // an informational head (100 Continue)
     }
+    if (retry.retriesStatuses() && retry.onStatus(response.status()) && retryStatus(response.status())) {
+      return;
+    }
+    upstreamRequest.stopKeeping(); // this answer is relayed: no retry can need the body any more
   }
 
-  /** A retriable answer came: tries again if allowed, otherwise it is relayed like any answer. */
-  private void retryStatus(int status) {
+  /**
+   * A retriable answer came: tries again if allowed, otherwise it is relayed like any answer.
+   *
+   * @return whether a retry was started (or is waiting for its back-off)
+   */
+  private boolean retryStatus(int status) {
     if (!retryAllowed(false)) {
-      return;
+      return false;
     }
     long latency = response.headLatencyNanos();
     Endpoint next = spendRetry();
     if (next == null) {
-      return;
+      return false;
     }
     if (status >= 500) {
       px.metrics().upstreamError(attempts.current(), "status_5xx");
@@ -269,7 +284,8 @@ final class Exchange implements ExchangeTimer.Expiry {
     attempts.finish(status >= 500 ? Outcome.FAILURE : Outcome.NEUTRAL, latency);
     releaseBackend(false); // its body was not read: the connection cannot carry another request
     response.reset();
-    sendTo(next);
+    retryAfterBackoff(next);
+    return true;
   }
 
   /** The backend accepted the upgrade: the exchange ends here and the connections become a tunnel. */
@@ -347,11 +363,36 @@ final class Exchange implements ExchangeTimer.Expiry {
     if (wanted && retryAllowed(beforeSend)) {
       Endpoint next = spendRetry();
       if (next != null) {
-        sendTo(next);
+        retryAfterBackoff(next);
         return;
       }
     }
     respond(status, message);
+  }
+
+  /**
+   * Sends the next attempt after the route's back-off (none for the plain {@code retries} rule: an
+   * immediate failover). The request timeout keeps running meanwhile, the per-try timeout does not, and
+   * an exchange that ends while it waits (timeout, client gone) never sends it.
+   */
+  private void retryAfterBackoff(Endpoint next) {
+    RetryBackoff b = retry.backoff();
+    long delayMillis = b == null ? 0 : b.delayMillis(attempts.count(), px.random());
+    if (delayMillis <= 0) {
+      sendTo(next);
+      return;
+    }
+    backoff = client.eventLoop().schedule(() -> {
+      backoff = null;
+      if (!done) {
+        sendTo(next);
+      }
+    }, delayMillis, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public boolean backingOff() {
+    return backoff != null;
   }
 
   /** Another attempt is safe and within the route's count; the request was sent unless {@code beforeSend}. */
@@ -520,6 +561,10 @@ final class Exchange implements ExchangeTimer.Expiry {
     done = true;
     if (timer != null) {
       timer.cancel();
+    }
+    if (backoff != null) {
+      backoff.cancel(false);
+      backoff = null;
     }
     upstreamRequest.releasePending();
     long nanos = px.nanoClock().getAsLong() - startNanos;

@@ -15,7 +15,9 @@ import java.util.Set;
 /**
  * The request half of an {@link Exchange}: holds body chunks that arrive before a backend connection
  * is ready, then writes head and chunks to the backend as they come. Remembers whether body bytes
- * left the gateway, which decides whether a retry is still safe.
+ * left the gateway, which decides whether a retry is still safe; for an idempotent request it keeps
+ * what it wrote, up to the route's buffer limit, so a retry can send the body again (Envoy's
+ * {@code per_request_buffer_limit_bytes}).
  */
 final class ExchangeRequest {
 
@@ -25,6 +27,14 @@ final class ExchangeRequest {
   private final HttpRequest head;
   private final boolean expectsBody;
   private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
+  /**
+   * What was written upstream, kept (as retained duplicates) so a retry can send it again, while it fits
+   * {@link #replayLimit}; null when nothing is kept (not idempotent, no limit, over the limit, or no
+   * retry can come any more).
+   */
+  private ArrayDeque<HttpContent> replay;
+  private final long replayLimit;
+  private long replayBytes;
   private HttpRequest upstreamHead;
   private Channel backend;
   private boolean complete;
@@ -35,9 +45,20 @@ final class ExchangeRequest {
   /** The protocols of an {@code Upgrade} pass-through, or null. */
   private String upgrade;
 
-  ExchangeRequest(HttpRequest head) {
+  /**
+   * @param replayLimit body bytes kept for a retry after they were sent (the route's
+   *     {@code per-request-buffer-limit-bytes}); 0 keeps none
+   */
+  ExchangeRequest(HttpRequest head, int replayLimit) {
     this.head = head;
-    this.expectsBody = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+    long length = HttpUtil.getContentLength(head, -1L);
+    this.expectsBody = HttpUtil.isTransferEncodingChunked(head) || length > 0;
+    this.replayLimit = replayLimit;
+    // a body announced larger than the limit is never kept: no copy is made only to be dropped later
+    // (a request without body needs nothing kept: a retry sends its head and an empty end again)
+    if (replayLimit > 0 && expectsBody && IDEMPOTENT.contains(head.method()) && length <= replayLimit) {
+      replay = new ArrayDeque<>(4);
+    }
   }
 
   HttpRequest head() {
@@ -65,15 +86,21 @@ final class ExchangeRequest {
     }
     // void promises: no per-write future; a failed write reaches BackendHandler.exceptionCaught
     ch.write(upstreamHead, ch.voidPromise());
-    if (pending.isEmpty()) {
-      if (complete) {
-        ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise()); // a retry of a request without body
+    boolean lastWritten = false;
+    if (replay != null) {
+      // a retry: what the earlier attempt sent goes again, then what arrived since
+      for (HttpContent kept : replay) {
+        lastWritten |= kept instanceof LastHttpContent;
+        ch.write(kept.retainedDuplicate(), ch.voidPromise());
       }
-    } else {
-      HttpContent c;
-      while ((c = pending.poll()) != null) {
-        write(c);
-      }
+    }
+    HttpContent c;
+    while ((c = pending.poll()) != null) {
+      lastWritten |= c instanceof LastHttpContent;
+      write(c);
+    }
+    if (complete && !lastWritten) {
+      ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise()); // a retry of a request without body
     }
     ch.flush();
   }
@@ -99,7 +126,26 @@ final class ExchangeRequest {
     if (c.content().isReadable()) {
       bodyWritten = true;
     }
+    if (replay != null) {
+      replayBytes += c.content().readableBytes();
+      if (replayBytes > replayLimit) {
+        stopKeeping(); // over the limit: this request cannot be replayed any more
+      } else {
+        replay.add(c.retainedDuplicate());
+      }
+    }
     backend.write(c, backend.voidPromise());
+  }
+
+  /** No retry can come any more (an answer is being relayed): what was kept for one is released. */
+  void stopKeeping() {
+    if (replay != null) {
+      HttpContent c;
+      while ((c = replay.poll()) != null) {
+        c.release();
+      }
+      replay = null;
+    }
   }
 
   void flush() {
@@ -129,10 +175,10 @@ final class ExchangeRequest {
 
   /**
    * Whether the request may be sent again after a backend took it and broke: only an idempotent
-   * method whose body bytes (if any) never left the gateway.
+   * method whose body bytes (if any) never left the gateway or were all kept for a replay.
    */
   boolean replayable() {
-    return IDEMPOTENT.contains(head.method()) && !bodyWritten;
+    return IDEMPOTENT.contains(head.method()) && (!bodyWritten || replay != null);
   }
 
   /** Nothing received is still waiting to be written. */
@@ -149,5 +195,6 @@ final class ExchangeRequest {
     while ((c = pending.poll()) != null) {
       c.release();
     }
+    stopKeeping();
   }
 }

@@ -31,6 +31,9 @@ final class ExchangeTimer {
 
     /** The attempt in progress waited longer than the route's per-try timeout for its head. */
     void tryTimedOut();
+
+    /** A retry waits for its back-off: no attempt is in progress, so no per-try timeout runs. */
+    boolean backingOff();
   }
 
   private final ConnectionTimer connectionTimer;
@@ -100,7 +103,7 @@ final class ExchangeTimer {
     long now = nanoClock.getAsLong();
     long tryDeadline = 0;
     boolean tryDue = false;
-    if (waitingForHead && perTryNanos > 0) {
+    if (waitingForHead && perTryNanos > 0 && !expiry.backingOff()) {
       long from = expiry.attemptStartNanos() - expiry.requestCompleteNanos() > 0
           ? expiry.attemptStartNanos() : expiry.requestCompleteNanos();
       tryDeadline = from + perTryNanos;

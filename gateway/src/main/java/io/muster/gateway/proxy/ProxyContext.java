@@ -2,6 +2,7 @@ package io.muster.gateway.proxy;
 
 import io.muster.gateway.route.Router;
 import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
 
 /**
  * What every exchange of one proxy shares.
@@ -11,8 +12,9 @@ import java.util.function.LongSupplier;
  * @param retryBudget caps retries across routes
  * @param metrics request and upstream meters
  * @param nanoClock latency and timeouts
+ * @param random retry back-off jitter; thread-safe
  * @param inFlight exchanges in progress and the draining flag
  * @param edge rate limits, request ids, access log
  */
 record ProxyContext(Router router, UpstreamConnections upstream, RetryBudget retryBudget, ProxyMetrics metrics,
-    LongSupplier nanoClock, InFlight inFlight, EdgePolicies edge) {}
+    LongSupplier nanoClock, RandomGenerator random, InFlight inFlight, EdgePolicies edge) {}

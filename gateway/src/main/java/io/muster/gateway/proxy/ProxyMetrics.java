@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.muster.gateway.pool.Endpoint;
 import io.muster.gateway.route.Route;
+import io.netty.handler.codec.http2.Http2Error;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -83,11 +84,26 @@ public final class ProxyMetrics {
         .increment();
   }
 
+  /**
+   * The gateway sent GOAWAY to an HTTP/2 client: {@code no_error} for idle and shutdown closes,
+   * {@code enhance_your_calm} for a client that broke an {@link Http2Limits} bound (flood, rapid reset),
+   * {@code protocol_error} and others for broken clients.
+   */
+  void http2GoAwaySent(long errorCode) {
+    Http2Error e = Http2Error.valueOf(errorCode);
+    String name = e == null ? "unknown_" + errorCode : e.name().toLowerCase(java.util.Locale.ROOT);
+    counter("muster.gateway.http2.goaway.sent", "GOAWAY frames sent to HTTP/2 clients, by error code", "error", name,
+        null, null, null, null).increment();
+  }
+
   private Counter counter(String name, String description, String k1, String v1, String k2, String v2, String k3,
       String v3) {
     String key = name + '\0' + v1 + '\0' + v2 + '\0' + v3;
     return counters.computeIfAbsent(key, k -> {
-      Counter.Builder b = Counter.builder(name).description(description).tag(k1, v1).tag(k2, v2);
+      Counter.Builder b = Counter.builder(name).description(description).tag(k1, v1);
+      if (k2 != null) {
+        b.tag(k2, v2);
+      }
       if (k3 != null) {
         b.tag(k3, v3);
       }

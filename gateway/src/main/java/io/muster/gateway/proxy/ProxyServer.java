@@ -1,5 +1,6 @@
 package io.muster.gateway.proxy;
 
+import io.muster.gateway.lb.PickerResources;
 import io.muster.gateway.route.Router;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +40,14 @@ public final class ProxyServer implements AutoCloseable {
 
   public ProxyServer(Transport transport, Router router, UpstreamConnections upstream, RetryBudget retryBudget,
       ProxyMetrics metrics, LongSupplier nanoClock, EdgePolicies edge) {
+    this(transport, router, upstream, retryBudget, metrics, nanoClock, PickerResources.threadLocalRandom(), edge);
+  }
+
+  /** @param random retry back-off jitter; thread-safe */
+  public ProxyServer(Transport transport, Router router, UpstreamConnections upstream, RetryBudget retryBudget,
+      ProxyMetrics metrics, LongSupplier nanoClock, RandomGenerator random, EdgePolicies edge) {
     this.transport = transport;
-    this.px = new ProxyContext(router, upstream, retryBudget, metrics, nanoClock, new InFlight(), edge);
+    this.px = new ProxyContext(router, upstream, retryBudget, metrics, nanoClock, random, new InFlight(), edge);
   }
 
   /**

@@ -21,9 +21,17 @@ import java.util.stream.Collectors;
  *     the request was complete, whichever is later; {@code null}: only the route's request timeout
  * @param reuseTried when every endpoint was tried, a retry may go to one of them again (an explicit
  *     {@code retry} section); otherwise only endpoints not tried yet (the plain {@code retries} key)
+ * @param backoff the wait before each retry, or {@code null} for none (the plain {@code retries} key:
+ *     an immediate failover to another endpoint)
+ * @param bufferLimitBytes request body bytes kept for replay (Envoy's {@code per_request_buffer_limit_bytes}):
+ *     an idempotent request whose whole body fits can be retried after its body was sent; 0 keeps none
  */
 public record RetryPolicy(Set<On> on, Set<Integer> statusCodes, int maxRetries, Duration perTryTimeout,
-    boolean reuseTried) {
+    boolean reuseTried, RetryBackoff backoff, int bufferLimitBytes) {
+
+  /** Envoy's listener buffer limit is 1 MiB; smaller here: it is held per request in flight. */
+  public static final int DEFAULT_BUFFER_LIMIT_BYTES = 64 * 1024;
+  public static final int MAX_BUFFER_LIMIT_BYTES = 64 * 1024 * 1024;
 
   /** A retry condition, named as in configuration files. */
   public enum On {
@@ -74,11 +82,15 @@ public record RetryPolicy(Set<On> on, Set<Integer> statusCodes, int maxRetries, 
     if (perTryTimeout != null && (perTryTimeout.isNegative() || perTryTimeout.isZero())) {
       throw new IllegalArgumentException("per-try-timeout-ms: " + perTryTimeout.toMillis() + " (expected: > 0)");
     }
+    if (bufferLimitBytes < 0 || bufferLimitBytes > MAX_BUFFER_LIMIT_BYTES) {
+      throw new IllegalArgumentException("per-request-buffer-limit-bytes: " + bufferLimitBytes + " (expected: 0-"
+          + MAX_BUFFER_LIMIT_BYTES + ")");
+    }
   }
 
   /** What the plain {@code retries} key means: connect failures and resets, untried endpoints only. */
   public static RetryPolicy legacy(int retries) {
-    return new RetryPolicy(Set.of(On.CONNECT_FAILURE, On.RESET), Set.of(), retries, null, false);
+    return new RetryPolicy(Set.of(On.CONNECT_FAILURE, On.RESET), Set.of(), retries, null, false, null, 0);
   }
 
   private boolean anyFailure() {

@@ -60,6 +60,22 @@ class RetryWebSocketAndZoneKeysAreValidatedWithClearErrorsTest {
   }
 
   @Test
+  void aRetrySectionBacksOffLikeEnvoyAndKeepsBodiesUpToTheLimit() {
+    RetryPolicy defaults = parse("", "  - {service: s, retry: {retry-on: [5xx]}}\n").routes().get(0).toRoute()
+        .policies().retry();
+    assertEquals(Duration.ofMillis(25), defaults.backoff().base());
+    assertEquals(Duration.ofMillis(250), defaults.backoff().max());
+    assertEquals(65_536, defaults.bufferLimitBytes());
+    RetryPolicy set = parse("", "  - {service: s, retry: {backoff: {base-interval-ms: 100}, per-request-buffer-limit-bytes: 0}}\n")
+        .routes().get(0).toRoute().policies().retry();
+    assertEquals(Duration.ofMillis(1_000), set.backoff().max(), "ten times the base");
+    assertEquals(0, set.bufferLimitBytes());
+    RetryPolicy plain = parse("", "  - {service: s, retries: 2}\n").routes().get(0).toRoute().policies().retry();
+    assertNull(plain.backoff(), "the plain retries key fails over at once");
+    assertEquals(0, plain.bufferLimitBytes());
+  }
+
+  @Test
   void badValuesNameTheirKey() {
     assertTrue(error("", "  - {service: s, retry: {retry-on: [503]}}\n")
         .contains("retry-on: '503' (expected one of: connect-failure, reset, 5xx, gateway-error, retriable-status-codes)"));
@@ -70,6 +86,12 @@ class RetryWebSocketAndZoneKeysAreValidatedWithClearErrorsTest {
         .contains("set either retries or retry.max-retries, not both"));
     assertTrue(error("", "  - {service: s, retry: {per-try-timeout-ms: 0}}\n")
         .contains("per-try-timeout-ms: 0 (expected: > 0)"));
+    assertTrue(error("", "  - {service: s, retry: {backoff: {base-interval-ms: 0}}}\n")
+        .contains("backoff.base-interval-ms: 0 (expected: 1-3600000)"));
+    assertTrue(error("", "  - {service: s, retry: {backoff: {base-interval-ms: 50, max-interval-ms: 40}}}\n")
+        .contains("backoff.max-interval-ms: 40 (expected: base-interval-ms (50) to 3600000)"));
+    assertTrue(error("", "  - {service: s, retry: {per-request-buffer-limit-bytes: -1}}\n")
+        .contains("per-request-buffer-limit-bytes: -1 (expected: 0-67108864)"));
     assertTrue(error("", "  - {service: s, websocket: {idle-timeout-ms: 0}}\n")
         .contains("websocket.idle-timeout-ms: 0 (expected: > 0)"));
     assertTrue(error("locality: {zone: a}\n", "  - {service: s, zone-aware: {min-cluster-size: 0}}\n")

@@ -32,6 +32,11 @@ class TlsAndProtocolKeysAreValidatedWithClearErrorsTest {
     GatewayConfig c = parse(PLAIN, ROUTE);
     assertTrue(c.listeners().get(0).http2());
     assertEquals(100, c.listeners().get(0).maxConcurrentStreams());
+    assertEquals(io.muster.gateway.proxy.Http2Limits.DEFAULTS, c.listeners().get(0).http2Limits());
+    assertEquals(new io.muster.gateway.proxy.Http2Limits(7, 8192, 50, 3, 40, 10),
+        parse("  - {port: 0, max-concurrent-streams: 7, max-header-list-bytes: 8192, max-outbound-control-frames: 50,"
+            + " max-consecutive-empty-frames: 3, max-resets-per-window: 40, reset-window-seconds: 10}\n", ROUTE)
+            .listeners().get(0).http2Limits());
     assertNull(c.listeners().get(0).tls());
     Route r = c.routes().get(0).toRoute();
     assertEquals(Protocol.HTTP, r.protocol());
@@ -67,5 +72,11 @@ class TlsAndProtocolKeysAreValidatedWithClearErrorsTest {
         .contains("tls.reload-interval-ms: -1 (expected: >= 0, 0 never reloads)"));
     assertTrue(error("  - {port: 0, max-concurrent-streams: 0}\n", ROUTE)
         .contains("max-concurrent-streams: 0 (expected: 1-10000)"));
+    assertTrue(error("  - {port: 0, max-outbound-control-frames: 0}\n", ROUTE)
+        .contains("max-outbound-control-frames: 0 (expected: 1-1000000)"));
+    assertTrue(error("  - {port: 0, max-resets-per-window: 0}\n", ROUTE)
+        .contains("max-resets-per-window: 0 (expected: 1-1000000)"));
+    assertTrue(error("  - {port: 0, max-header-list-bytes: 100}\n", ROUTE)
+        .contains("max-header-list-bytes: 100 (expected: 4096-1048576)"));
   }
 }
