@@ -30,6 +30,8 @@ public final class NodeMetrics {
                 .description("commands proposed as leader, in all entries").register(r);
         FunctionCounter.builder("muster.raft.commit.push.rounds", raft, RaftNode::commitPushRounds)
                 .description("heartbeat rounds sent to tell the followers a new commit index").register(r);
+        FunctionCounter.builder("muster.raft.peer.connection.resets", raft, RaftNode::peerConnectionResets)
+                .description("times the leader closed its Raft connections to a peer it could not reach without a usable one").register(r);
         Gauge.builder("muster.catalog.revision", catalog, Catalog::revision).register(r);
         for (Rejection.Reason reason : Rejection.Reason.values()) {
             if (reason == Rejection.Reason.INVALID_REQUEST) {

@@ -6,12 +6,14 @@ import com.alipay.sofa.jraft.JRaftUtils;
 import com.alipay.sofa.jraft.RaftGroupService;
 import com.alipay.sofa.jraft.Status;
 import com.alipay.sofa.jraft.closure.ReadIndexClosure;
+import com.alipay.sofa.jraft.core.NodeImpl;
 import com.alipay.sofa.jraft.conf.Configuration;
 import com.alipay.sofa.jraft.entity.PeerId;
 import com.alipay.sofa.jraft.entity.Task;
 import com.alipay.sofa.jraft.error.RaftError;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RaftOptions;
+import com.alipay.sofa.jraft.rpc.ClientService;
 import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
 import com.alipay.sofa.jraft.rpc.RpcServer;
 import com.alipay.sofa.jraft.rpc.impl.BoltRpcServer;
@@ -91,8 +93,10 @@ public final class RaftNode implements AutoCloseable {
 
     private final ProposalBatcher batcher;
     private final CommitPusher pusher;
-    // ReadIndex deadlines: one thread that sleeps until the next one is due
-    private final ScheduledThreadPoolExecutor readDeadlines;
+    // ReadIndex deadlines and the leader's check of its peer connections: one thread that sleeps
+    // until the next one is due
+    private final ScheduledThreadPoolExecutor timers;
+    private volatile StalePeerConnections stalePeerConnections;
 
     /**
      * @param completer called on the proposing thread: where that proposal's future completes (never
@@ -114,7 +118,7 @@ public final class RaftNode implements AutoCloseable {
             }
         };
         this.batcher = new ProposalBatcher(sink, stateMachine::leaderTerm, completer, BATCH_LIMITS);
-        this.readDeadlines = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("muster-raft-read-deadlines-" + options.raftAddress(), true));
+        this.timers = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("muster-raft-timers-" + options.raftAddress(), true));
     }
 
     public void addLeadershipListener(LeadershipListener listener) {
@@ -174,7 +178,60 @@ public final class RaftNode implements AutoCloseable {
             BoltTls.client(started, options.tls().raftClientContext(options.memberAtRaftAddress()));
         }
         node = started;
+        watchPeerConnections(started);
         log.info("raft node {} started, peers {}", self, options.initialPeers());
+    }
+
+    /**
+     * The leader closes its transport's connections to a peer that replication has not reached for
+     * three election timeouts while no usable connection to it is pooled, so that jraft dials it
+     * afresh: bolt never rebuilds a peer's pool left without a live connection
+     * ({@link StalePeerConnections}). Checked twice per election timeout.
+     */
+    private void watchPeerConnections(Node started) {
+        ClientService client = ((NodeImpl) started).getRpcService();
+        StalePeerConnections stale = new StalePeerConnections(options.raftAddress(), new StalePeerConnections.Transport() {
+            @Override
+            public boolean usable(String peer) {
+                return client.isConnected(PeerId.parsePeer(peer).getEndpoint());
+            }
+
+            @Override
+            public void reset(String peer) {
+                client.disconnect(PeerId.parsePeer(peer).getEndpoint());
+            }
+        }, System::nanoTime, Duration.ofMillis(3L * options.electionTimeoutMs()));
+        stalePeerConnections = stale;
+        long every = Math.max(50, options.electionTimeoutMs() / 2);
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                boolean leader = started.isLeader();
+                List<String> peers = List.of();
+                List<String> alive = List.of();
+                if (leader) {
+                    try {
+                        peers = started.listPeers().stream().map(p -> p.getEndpoint().toString()).toList();
+                        alive = started.listAlivePeers().stream().map(p -> p.getEndpoint().toString()).toList();
+                    } catch (IllegalStateException e) {
+                        leader = false; // stepped down between the calls
+                    }
+                }
+                stale.sample(leader, peers, alive);
+            } catch (RuntimeException e) {
+                log.warn("check of the connections to the peers failed", e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Times the leader closed its connections to a peer it could not reach through a stale pool (all peers, all terms). */
+    public long peerConnectionResets() {
+        StalePeerConnections s = stalePeerConnections;
+        return s == null ? 0 : s.resets();
+    }
+
+    /** jraft's client service of this node (its connections to the peers); package-private for tests of the transport. */
+    ClientService raftClient() {
+        return ((NodeImpl) started()).getRpcService();
     }
 
     /**
@@ -245,7 +302,7 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<Void> future = new CompletableFuture<>();
         try {
             // never cancelled: when the read completed first, completing again does nothing
-            readDeadlines.schedule(() -> future.completeExceptionally(new RaftUnavailableException("read index failed: "
+            timers.schedule(() -> future.completeExceptionally(new RaftUnavailableException("read index failed: "
                     + new Status(RaftError.ETIMEDOUT, "read-index request timeout"))), READ_INDEX_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new RaftUnavailableException("raft node stopped"));
@@ -454,6 +511,6 @@ public final class RaftNode implements AutoCloseable {
             }
             group = null;
         }
-        readDeadlines.shutdownNow();
+        timers.shutdownNow();
     }
 }
