@@ -42,6 +42,22 @@ final class Members<T extends Target> {
     return targets.get(i);
   }
 
+  /**
+   * The first target {@code context} allows, looking at each once from position {@code from}; null
+   * when it allows none. The rotating pickers' fallback: their shared index moves under concurrent
+   * picks, so the slots one pick draws may all land on excluded targets while another is allowed.
+   */
+  T firstAllowed(int from, PickContext context) {
+    int size = size();
+    for (int k = 0; k < size; k++) {
+      T candidate = get(Math.floorMod(from + k, size));
+      if (context.allows(candidate)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
   int weight(int i) {
     return weights[i];
   }

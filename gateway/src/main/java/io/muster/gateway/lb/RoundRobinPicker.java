@@ -19,13 +19,17 @@ final class RoundRobinPicker<T extends Target> implements Picker<T> {
   public T pick(PickContext context) {
     int size = members.size();
     // every step consumes a slot, so an excluded target costs one extra increment, never a lock
+    int slot = 0;
     for (int attempt = 0; attempt < size; attempt++) {
-      T candidate = members.get((index.getAndIncrement() & Integer.MAX_VALUE) % size);
+      slot = (index.getAndIncrement() & Integer.MAX_VALUE) % size;
+      T candidate = members.get(slot);
       if (context.allows(candidate)) {
         return candidate;
       }
     }
-    return null;
+    // other requests took the slots in between (a retry drew the one it excludes every time): before
+    // answering that none is left, look at every target once
+    return size == 0 || context.excluded().isEmpty() ? null : members.firstAllowed(slot + 1, context);
   }
 
   @Override

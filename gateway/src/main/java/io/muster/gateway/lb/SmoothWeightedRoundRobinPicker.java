@@ -74,13 +74,17 @@ final class SmoothWeightedRoundRobinPicker<T extends Target> implements Picker<T
   @Override
   public T pick(PickContext context) {
     int period = schedule.length;
+    int member = 0;
     for (int attempt = 0; attempt < period; attempt++) {
-      T candidate = members.get(schedule[(index.getAndIncrement() & Integer.MAX_VALUE) % period]);
+      member = schedule[(index.getAndIncrement() & Integer.MAX_VALUE) % period];
+      T candidate = members.get(member);
       if (context.allows(candidate)) {
         return candidate;
       }
     }
-    return null;
+    // other requests took the slots in between: before answering that none is left, look at every
+    // target once
+    return period == 0 || context.excluded().isEmpty() ? null : members.firstAllowed(member + 1, context);
   }
 
   @Override

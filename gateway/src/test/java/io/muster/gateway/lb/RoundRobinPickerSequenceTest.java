@@ -44,6 +44,36 @@ class RoundRobinPickerSequenceTest {
   }
 
   @Test
+  void aRetryFindsTheUntriedTargetWhileOtherRequestsPickBetweenItsSteps() {
+    // members a, b; the retry excludes b (tried). Between each of its steps another request picks,
+    // so every slot the retry draws lands on b: it must still find a, not answer that none is left
+    // (a 503 through the gateway while a healthy backend was there: GatewayFollowsRegistryTest)
+    Picker<FakeTarget> p = Strategy.ROUND_ROBIN.newPicker(List.of(a, b), resources(new FakeRandom().withInts(1)));
+    assertEquals(a, p.pick(new PickContext(null, othersPickBetweenSteps(p, b))));
+  }
+
+  /** A set holding only {@code tried} whose every lookup lets another request pick first. */
+  static Set<FakeTarget> othersPickBetweenSteps(Picker<FakeTarget> p, FakeTarget tried) {
+    return new java.util.AbstractSet<>() {
+      @Override
+      public boolean contains(Object o) {
+        p.pick(PickContext.NONE);
+        return o == tried;
+      }
+
+      @Override
+      public java.util.Iterator<FakeTarget> iterator() {
+        return Set.of(tried).iterator();
+      }
+
+      @Override
+      public int size() {
+        return 1;
+      }
+    };
+  }
+
+  @Test
   void emptyPickerPicksNothing() {
     Picker<FakeTarget> p = Strategy.ROUND_ROBIN.newPicker(List.of(), resources(new FakeRandom()));
     assertNull(p.pick(PickContext.NONE));

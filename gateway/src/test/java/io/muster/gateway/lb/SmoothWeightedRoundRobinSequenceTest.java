@@ -29,6 +29,15 @@ class SmoothWeightedRoundRobinSequenceTest {
   }
 
   @Test
+  void aRetryFindsTheUntriedTargetWhileOtherRequestsPickBetweenItsSteps() {
+    FakeTarget a = new FakeTarget("a", 1, () -> 0);
+    FakeTarget b = new FakeTarget("b", 1, () -> 0);
+    Picker<FakeTarget> p = Strategy.WEIGHTED_ROUND_ROBIN.newPicker(List.of(a, b),
+        RoundRobinPickerSequenceTest.resources(new io.muster.gateway.testing.FakeRandom().withInts(1)));
+    assertEquals(a, p.pick(new PickContext(null, RoundRobinPickerSequenceTest.othersPickBetweenSteps(p, b))));
+  }
+
+  @Test
   void weightsFiveOneOneGiveNginxSmoothSequence() {
     Picker<FakeTarget> p = picker(new FakeTarget("a", 5, () -> 0), new FakeTarget("b", 1, () -> 0),
         new FakeTarget("c", 1, () -> 0));
