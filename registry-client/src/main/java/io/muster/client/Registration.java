@@ -25,12 +25,18 @@ import org.slf4j.LoggerFactory;
  * (the client's scheduler thread never waits for it). {@link #close()} stops the keep-alives and
  * deregisters.
  *
- * <p>A stream whose keep-alive goes unanswered until the next one is due (TTL/3; at most the attempt
- * timeout) is abandoned for the next member, even though its connection looks fine: a member that
- * froze (a long pause, a stalled VM) keeps its connections open, and while the others elect a new
- * leader, which gives every lease a fresh TTL, keep-alives sent into the frozen member would renew
- * nothing (issue 18). So a lease survives a leader freeze when its TTL covers the election plus this
- * detection (docs/client.md).
+ * <p>A stream whose keep-alive goes unanswered for TTL/6 (at least 100 ms, at most the attempt
+ * timeout) is abandoned, and the keep-alive is sent again at once (after a jitter of at most a tenth
+ * of that) on a new stream to the next member, even though the connection looks fine: a member that
+ * froze (a long pause, a stalled VM) or was cut off from the others (a partition: its relay to the
+ * leader gets no answer and no reset) keeps its connections open, and keep-alives sent into it renew
+ * nothing (issue 18). Waiting for the next periodic keep-alive instead (TTL/3) lost leases when the
+ * next member was cut off too (two followers isolated in a 5-member cluster): TTL/3 late, then
+ * TTL/3 more per cut-off member. Now a lease whose handle meets {@code k} cut-off members in a row
+ * is renewed within TTL/3 + k &times; TTL/6 (+ the jitters) of its last renewal: under the TTL for
+ * any minority of a 5-member cluster (k &le; 2: 2/3 of the TTL). The steady state is unchanged: one
+ * keep-alive per TTL/3 on one stream. A lease survives a leader freeze when its TTL covers the
+ * election plus this detection (docs/client.md).
  *
  * <pre>{@code
  * Registration reg = client.register(instance, new Registration.Listener() {
@@ -109,9 +115,11 @@ public final class Registration implements AutoCloseable {
         synchronized (this) {
             accept(first);
             this.periodNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, ttlMs / 3));
-            // an answer takes milliseconds; three quarters of a period leave room for the scheduler's
-            // jitter and still give the stream up on the first tick after an unanswered keep-alive
-            this.answerTimeoutNanos = Math.min(periodNanos * 3 / 4, client.retryPolicy().attemptTimeout().toNanos());
+            // an answer takes milliseconds (a relay adds one hop); half a period still leaves room for a
+            // loaded leader, and gives the stream up early enough that two cut-off members in a row
+            // cost 2/3 of the TTL, not all of it
+            this.answerTimeoutNanos = Math.min(Math.max(TimeUnit.MILLISECONDS.toNanos(100), periodNanos / 2),
+                    client.retryPolicy().attemptTimeout().toNanos());
             scheduleTick(periodNanos);
             callbacks.add(() -> listener.onRegistered(first));
         }
@@ -194,7 +202,6 @@ public final class Registration implements AutoCloseable {
                 return; // the registration in flight renews the lease when it answers
             }
             long now = client.ticker().nanoTime();
-            abandonIfUnanswered(now);
             long since = now - lastRenewNanos;
             if (state == State.ACTIVE && since > TimeUnit.MILLISECONDS.toNanos(ttlMs) / 2) {
                 state = State.AT_RISK;
@@ -209,13 +216,25 @@ public final class Registration implements AutoCloseable {
     }
 
     /**
-     * Under the monitor: a stream whose member has not answered a keep-alive for the answer timeout
-     * is given up (cancelled) for the next member; the keep-alive about to be sent opens the new stream.
+     * On the scheduler, the answer timeout after a keep-alive was sent on {@code r}: if it is still
+     * unanswered, the stream is given up (cancelled) for the next member, and the keep-alive is sent
+     * again there, promptly (a small jitter, so the clients of a member that froze do not all arrive
+     * at the next one in the same instant), rather than at the next periodic tick.
      */
-    private void abandonIfUnanswered(long now) {
-        if (stream == null || !unanswered || now - unansweredSinceNanos < answerTimeoutNanos) {
-            return;
+    private void answerOverdue(Responses r, long sentAt) {
+        synchronized (this) {
+            if (state == State.CLOSED || state == State.REREGISTERING || responses != r || stream == null || !unanswered
+                    || unansweredSinceNanos != sentAt) {
+                return; // answered, failed, or moved meanwhile
+            }
+            abandon(client.ticker().nanoTime());
+            long jitterBound = answerTimeoutNanos / 10;
+            scheduleTick(jitterBound > 0 ? client.random().nextLong(jitterBound + 1) : 0);
         }
+    }
+
+    /** Under the monitor: gives the unanswered stream up (cancelled); the next keep-alive opens a new one. */
+    private void abandon(long now) {
         int index = responses.index;
         log.info("keep-alive stream of lease {} to {} unanswered for {} ms: moving to another member", leaseId,
                 client.endpoints().target(index), TimeUnit.NANOSECONDS.toMillis(now - unansweredSinceNanos));
@@ -248,7 +267,14 @@ public final class Registration implements AutoCloseable {
         if (!unanswered) {
             // before sending: an in-process answer may arrive inside onNext, on this thread
             unanswered = true;
-            unansweredSinceNanos = client.ticker().nanoTime();
+            long sentAt = client.ticker().nanoTime();
+            unansweredSinceNanos = sentAt;
+            Responses r = responses;
+            try {
+                client.scheduler().schedule(() -> answerOverdue(r, sentAt), answerTimeoutNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // client closed
+            }
         }
         stream.onNext(request);
     }
