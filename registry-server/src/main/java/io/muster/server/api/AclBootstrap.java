@@ -1,7 +1,9 @@
 package io.muster.server.api;
 
+import io.muster.api.Causes;
 import io.muster.api.v1.Token;
 import io.muster.server.catalog.Catalog;
+import io.muster.server.catalog.CommandRejectedException;
 import io.muster.server.raft.LeadershipListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * only), proposes only its salted hash, and once that is applied moves the file to {@code file}. A
  * proposal the state machine refuses (another leader bootstrapped first) removes the temporary file,
  * so the file never names a token the cluster does not know. The secret is never logged.
+ *
+ * <p>A proposal that fails for any other reason (the Raft node still starting: a one-member
+ * cluster elects itself before its start returns; a leadership change) is tried again while this
+ * member leads the same term, after 100 ms, doubling up to 2 s.
  *
  * <p>Leadership callbacks come on jraft's thread; the work runs on the member's scheduler.
  */
@@ -34,6 +41,8 @@ public final class AclBootstrap implements LeadershipListener {
     private final AclService acl;
     private final Path file;
     private final ScheduledExecutorService scheduler;
+    /** The term this member leads, 0 when it does not. */
+    private volatile long leadingTerm;
 
     public AclBootstrap(Catalog catalog, AclService acl, Path file, ScheduledExecutorService scheduler) {
         this.catalog = catalog;
@@ -44,19 +53,25 @@ public final class AclBootstrap implements LeadershipListener {
 
     @Override
     public void onLeaderStart(long term) {
+        leadingTerm = term;
+        schedule(term, 0);
+    }
+
+    @Override
+    public void onLeaderStop() {
+        leadingTerm = 0;
+    }
+
+    private void schedule(long term, long delayMs) {
         try {
-            scheduler.execute(this::bootstrapIfNone);
+            scheduler.schedule(() -> bootstrapIfNone(term, delayMs), delayMs, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // shutting down
         }
     }
 
-    @Override
-    public void onLeaderStop() {
-    }
-
-    private void bootstrapIfNone() {
-        if (catalog.acl().bootstrapped()) {
+    private void bootstrapIfNone(long term, long lastDelayMs) {
+        if (leadingTerm != term || catalog.acl().bootstrapped()) {
             return;
         }
         AclService.NewToken token = acl.draw(Token.newBuilder().setBootstrap(true).setDescription("bootstrap token (first start)"));
@@ -72,7 +87,14 @@ public final class AclBootstrap implements LeadershipListener {
         acl.propose(token.stored()).whenComplete((r, e) -> {
             if (e != null) {
                 deleteQuietly(tmp);
-                log.info("ACL bootstrap not done by this member: {}", e.getMessage());
+                Throwable cause = Causes.unwrap(e);
+                if (!(cause instanceof CommandRejectedException) && leadingTerm == term) {
+                    long next = Math.min(2_000, Math.max(100, lastDelayMs * 2));
+                    log.info("ACL bootstrap: proposal failed ({}); trying again in {} ms", cause.getMessage(), next);
+                    schedule(term, next);
+                    return;
+                }
+                log.info("ACL bootstrap not done by this member: {}", cause.getMessage());
                 return;
             }
             try {

@@ -266,7 +266,7 @@ public final class RaftNode implements AutoCloseable {
     private void apply(Command entry, long expectedTerm, Closure done) {
         Task task = new Task(ByteBuffer.wrap(entry.toByteArray()), done);
         task.setExpectedTerm(expectedTerm);
-        node.apply(task);
+        started().apply(task);
     }
 
     /**
