@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * proposal the state machine refuses (another leader bootstrapped first) removes the temporary file,
  * so the file never names a token the cluster does not know. The secret is never logged.
  *
- * <p>A proposal that fails for any other reason (the Raft node still starting: a one-member
- * cluster elects itself before its start returns; a leadership change) is tried again while this
- * member leads the same term, after 100 ms, doubling up to 2 s.
+ * <p>A proposal that fails for any other reason (a busy log, a leadership change on its way) is
+ * tried again while this member leads the same term, after 100 ms, doubling up to 2 s. (The leader
+ * start itself is announced only once the Raft node can propose: {@code raft.LeadershipGate}.)
  *
  * <p>Leadership callbacks come on jraft's thread; the work runs on the member's scheduler.
  */

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,7 +42,7 @@ final class CatalogStateMachine extends StateMachineAdapter {
 
     private final Catalog catalog;
     private final Executor snapshotExecutor;
-    private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
+    private final LeadershipGate leadership = new LeadershipGate();
     private final AtomicLong appliedIndex = new AtomicLong();
     private volatile long leaderTerm = -1;
     private volatile long knownTerm;
@@ -55,7 +54,12 @@ final class CatalogStateMachine extends StateMachineAdapter {
     }
 
     void addLeadershipListener(LeadershipListener l) {
-        leadershipListeners.add(l);
+        leadership.add(l);
+    }
+
+    /** Passes leadership callbacks on from now; the ones that came before are passed on first, in order. */
+    void openLeadershipCallbacks() {
+        leadership.open();
     }
 
     long appliedIndex() {
@@ -179,26 +183,26 @@ final class CatalogStateMachine extends StateMachineAdapter {
         leaderTerm = term;
         knownTerm = term;
         log.info("became leader at term {}", term);
-        leadershipListeners.forEach(l -> l.onLeaderStart(term));
+        leadership.onLeaderStart(term);
     }
 
     @Override
     public void onLeaderStop(Status status) {
         leaderTerm = -1;
         log.info("stepped down as leader: {}", status);
-        leadershipListeners.forEach(LeadershipListener::onLeaderStop);
+        leadership.onLeaderStop();
     }
 
     @Override
     public void onStartFollowing(com.alipay.sofa.jraft.entity.LeaderChangeContext ctx) {
         knownTerm = ctx.getTerm();
-        leadershipListeners.forEach(l -> l.onStartFollowing(ctx.getTerm()));
+        leadership.onStartFollowing(ctx.getTerm());
     }
 
     @Override
     public void onStopFollowing(com.alipay.sofa.jraft.entity.LeaderChangeContext ctx) {
         log.info("stopped following {}: {}", ctx.getLeaderId(), ctx.getStatus());
-        leadershipListeners.forEach(LeadershipListener::onStopFollowing);
+        leadership.onStopFollowing();
     }
 
     @Override

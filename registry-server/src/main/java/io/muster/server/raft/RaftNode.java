@@ -178,6 +178,8 @@ public final class RaftNode implements AutoCloseable {
             BoltTls.client(started, options.tls().raftClientContext(options.memberAtRaftAddress()));
         }
         node = started;
+        // only now can a listener that reacts to leadership propose through this node
+        stateMachine.openLeadershipCallbacks();
         watchPeerConnections(started);
         log.info("raft node {} started, peers {}", self, options.initialPeers());
     }
