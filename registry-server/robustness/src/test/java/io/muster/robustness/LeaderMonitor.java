@@ -47,17 +47,20 @@ final class LeaderMonitor implements AutoCloseable {
             }
             try {
                 StatusResponse s = MemberCalls.status(cluster.channel(m.id()), CALL_DEADLINE);
-                synchronized (this) {
-                    polls++;
-                    if (s.getIsLeader()) {
-                        leadersByTerm.computeIfAbsent(s.getTerm(), t -> new TreeSet<>()).add(s.getId());
-                    }
-                }
+                observed(s.getId(), s.getTerm(), s.getIsLeader());
             } catch (StatusRuntimeException e) {
                 // frozen, partitioned from us? (no: clients are not proxied), starting: skip this round
             } catch (RuntimeException e) {
                 // the cluster is closing
             }
+        }
+    }
+
+    /** One member's answer: its id, its term, whether it leads that term. */
+    synchronized void observed(String id, long term, boolean leader) {
+        polls++;
+        if (leader) {
+            leadersByTerm.computeIfAbsent(term, t -> new TreeSet<>()).add(id);
         }
     }
 

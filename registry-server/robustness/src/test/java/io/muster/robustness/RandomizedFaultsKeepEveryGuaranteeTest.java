@@ -304,7 +304,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
     private static Map<String, Map<String, String>> awaitConverged(ProcessCluster cluster) {
         return Awaitility.await("members converge").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> {
-                    Set<Long> revisions = new HashSet<>();
+                    List<Long> revisions = new ArrayList<>();
                     List<Map<String, Map<String, String>>> catalogs = new ArrayList<>();
                     for (ProcessCluster.Member m : cluster.members()) {
                         try {
@@ -314,7 +314,7 @@ class RandomizedFaultsKeepEveryGuaranteeTest {
                             return null;
                         }
                     }
-                    return revisions.size() == 1 && new HashSet<>(catalogs).size() == 1 ? catalogs.get(0) : null;
+                    return Validators.converged(revisions, catalogs);
                 }, c -> c != null);
     }
 

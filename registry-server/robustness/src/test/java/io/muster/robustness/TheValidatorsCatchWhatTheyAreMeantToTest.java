@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A validator that cannot fail proves nothing (issue 18's audit): validators 2 (no acknowledged write
  * lost, none half-applied) and 3 (watches ordered, no duplicate, no gap) on histories whose answer is
- * known. Validator 1 has its own test ({@link LinearizabilityCheckerTest}); validator 4 was shown to
+ * known. Validator 1 has its own test ({@link LinearizabilityCheckerTest}), validator 5 too
+ * ({@link ValidatorFiveCatchesTwoLeadersAndDivergedMembersTest}); validator 4 was shown to
  * fail with the keep-alive fix reverted (docs/robustness.md, 36 lease losses).
  */
 @UnitTest

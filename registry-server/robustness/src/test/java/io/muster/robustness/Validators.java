@@ -69,4 +69,16 @@ final class Validators {
         });
         return violations;
     }
+
+    /**
+     * Validator 5's second half: the members' answers (each one's revision and its local catalog,
+     * in the same order) show one revision and one catalog; returns that catalog, or null while
+     * they differ (the suite waits for it, then fails).
+     */
+    static Map<String, Map<String, String>> converged(List<Long> revisions, List<Map<String, Map<String, String>>> catalogs) {
+        if (revisions.isEmpty() || revisions.size() != catalogs.size()) {
+            return null;
+        }
+        return new HashSet<>(revisions).size() == 1 && new HashSet<>(catalogs).size() == 1 ? catalogs.get(0) : null;
+    }
 }
