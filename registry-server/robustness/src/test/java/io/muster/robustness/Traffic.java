@@ -13,12 +13,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The clients of a run, through the real {@link RegistryClient} (its retries and failover
- * included): writer threads that register, re-register (a fresh port each time), deregister and
+ * included): writer threads that register, re-register (a fresh port each time, per instance), deregister and
  * discover (LINEARIZABLE and LOCAL) and record every operation in the {@link History}; lease
  * handles ({@link Registration}, 3 s TTL, kept alive by the client) whose losses are counted.
  *
@@ -37,7 +38,9 @@ final class Traffic implements AutoCloseable {
     private final History history;
     private final long seed;
     private final long startNanos = System.nanoTime();
-    private final AtomicInteger ports = new AtomicInteger(10_000);
+    // a fresh port per register of an instance names that write: unique per instance, not across
+    // the run (a long run makes more registers than there are ports)
+    private final ConcurrentHashMap<String, AtomicInteger> ports = new ConcurrentHashMap<>();
     private final List<RegistryClient> clients = new ArrayList<>();
     private final List<Thread> writers = new ArrayList<>();
     private final List<Registration> handles = new ArrayList<>();
@@ -92,6 +95,14 @@ final class Traffic implements AutoCloseable {
         }
     }
 
+    private int nextPort(String service, String id) {
+        int port = ports.computeIfAbsent(service + "/" + id, k -> new AtomicInteger(1_024)).incrementAndGet();
+        if (port > 65_535) {
+            throw new IllegalStateException("more than 64,511 registers of " + service + "/" + id + ": no port left to name the next one");
+        }
+        return port;
+    }
+
     private void writeLoop(int client, RegistryClient c, Random random) {
         while (!stopping) {
             long window = (System.nanoTime() - startNanos) / WINDOW.toNanos();
@@ -100,7 +111,7 @@ final class Traffic implements AutoCloseable {
             int dice = random.nextInt(100);
             long invoked = System.nanoTime();
             if (dice < 35) {
-                int port = ports.incrementAndGet();
+                int port = nextPort(service, id);
                 Op.Outcome outcome = outcome(() -> c.registerOnceAsync(Instance.newBuilder().setService(service).setId(id)
                         .setHost("127.0.0.1").setPort(port).setLeaseTtlMs(3_600_000).build()).join());
                 history.add(Op.register(client, service, id, port, invoked, System.nanoTime(), outcome));
