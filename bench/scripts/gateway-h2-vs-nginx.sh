@@ -147,7 +147,7 @@ run() { # target round seconds -> "req/s failed cpu_us_per_request cpu_pct"
   echo "|---|---|---:|---:|---:|---|---|---|---|"
 } | tee "$OUT_DIR/results.md"
 for t in gateway-h2c nginx-h2c gateway-h2 nginx-h2; do run "$t" warmup "$WARMUP" >/dev/null; done
-echo "after the warm-ups: $(upstream_errors)" >>"$OUT_DIR/results.md"
+WARM_ERRORS=$(upstream_errors)
 for r in $(seq 1 "$RUNS"); do
   for load in h2c h2; do
     e0=$(upstream_errors)
@@ -159,6 +159,7 @@ for r in $(seq 1 "$RUNS"); do
 done
 {
   echo
+  echo "gateway upstream errors and ejections after the warm-ups: $WARM_ERRORS"
   echo "gateway upstream errors and ejections (/metrics):"
   curl -s "http://127.0.0.1:$((PORT_BASE + 5))/metrics" | grep -E '^muster_gateway_(upstream_errors|ejections)_total' || echo "(none)"
   echo "sockets: $(ss -s | grep -i '^TCP:')"
