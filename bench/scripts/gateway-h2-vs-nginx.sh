@@ -16,8 +16,11 @@
 # Environment: RUNS=3 DURATION=10 (s) WARMUP=5 (s) CLIENTS=64 STREAMS=10 (per connection, h2load -m)
 #   GW_TLS_PROVIDER=openssl PORT_BASE=29100 OUT_DIR=/tmp/gateway-h2.<date>
 #   KEEPALIVE=64 (idle upstream connections kept: the gateway's upstream.max-idle-per-loop, nginx's keepalive)
-# The gateway's upstream errors and ejections (its /metrics) are printed at the end: a non-2xx column
-# that is not 0 says why.
+#   GW_JAVA_OPTS= (extra JVM options of the gateway, e.g. -XX:+PreserveFramePointer for perf)
+# Per run: req/s, CPU of the proxy process (the gateway JVM, the nginx worker) in microseconds per
+# completed request and in % of a core (utime + stime from /proc over the h2load run), and the
+# gateway's upstream errors and ejections during that run (from its /metrics, by kind): a non-2xx
+# column that is not 0 says why. The totals are printed at the end.
 set -euo pipefail
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
@@ -27,6 +30,7 @@ STREAMS=${STREAMS:-10}
 GW_TLS_PROVIDER=${GW_TLS_PROVIDER:-openssl}
 PORT_BASE=${PORT_BASE:-29100}
 KEEPALIVE=${KEEPALIVE:-64}
+GW_JAVA_OPTS=${GW_JAVA_OPTS:-}
 OUT_DIR=${OUT_DIR:-/tmp/gateway-h2.$(date +%Y%m%d-%H%M%S)}
 NGINX=${NGINX:-/usr/sbin/nginx}
 H2LOAD=${H2LOAD:-/usr/bin/h2load}
@@ -75,6 +79,7 @@ NGX
 "$NGINX" -c "$OUT_DIR/backend/nginx.conf" -p "$OUT_DIR/backend" & PIDS+=($!)
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$BACKEND/" >/dev/null && break; sleep 0.1; done
 "$NGINX" -c "$OUT_DIR/nginx/nginx.conf" -p "$OUT_DIR/nginx" & PIDS+=($!)
+NGINX_MASTER=$!
 
 cat >"$OUT_DIR/gateway.yaml" <<YAML
 listeners:
@@ -90,8 +95,10 @@ routes: [{service: web}]
 static-instances:
   web: [{host: 127.0.0.1, port: $BACKEND}]
 YAML
-java -Xmx512m -Dio.netty.eventLoopThreads=1 -cp "$CP" io.muster.gateway.Main --config "$OUT_DIR/gateway.yaml" \
+# shellcheck disable=SC2086
+java -Xmx512m -Dio.netty.eventLoopThreads=1 $GW_JAVA_OPTS -cp "$CP" io.muster.gateway.Main --config "$OUT_DIR/gateway.yaml" \
   >"$OUT_DIR/gateway.log" 2>&1 & PIDS+=($!)
+GW_PID=$!
 for url in "http://127.0.0.1:$GW_H2C/" "https://127.0.0.1:$GW_H2/" "http://127.0.0.1:$NG_H2C/" "https://127.0.0.1:$NG_H2/"; do
   ok=0
   for _ in $(seq 1 100); do
@@ -103,35 +110,56 @@ for url in "http://127.0.0.1:$GW_H2C/" "https://127.0.0.1:$GW_H2/" "http://127.0
   ((ok)) || { echo "$url does not answer h2 200 ($r)" >&2; exit 1; }
 done
 
+NGINX_WORKER=$(pgrep -P "$NGINX_MASTER" | head -1)
+declare -A PID=([gateway]=$GW_PID [nginx]=$NGINX_WORKER)
+echo "gateway pid $GW_PID, nginx worker pid $NGINX_WORKER" >"$OUT_DIR/pids.txt"
+TICK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of the whole process
+upstream_errors() { # -> "kind=n,kind=n ejections=n" (cumulative, from the gateway's /metrics)
+  curl -s "http://127.0.0.1:$((PORT_BASE + 5))/metrics" | awk '
+    /^muster_gateway_upstream_errors_total/ { match($0, /kind="[^"]*"/); k = substr($0, RSTART + 6, RLENGTH - 7); e[k] += $NF }
+    /^muster_gateway_ejections_total/ { j += $NF }
+    END { s = ""; for (k in e) s = s (s == "" ? "" : ",") k "=" e[k]; printf "%s ejections=%d\n", (s == "" ? "none" : s), j }'
+}
 declare -A URL=([gateway-h2c]="http://127.0.0.1:$GW_H2C/" [nginx-h2c]="http://127.0.0.1:$NG_H2C/"
   [gateway-h2]="https://127.0.0.1:$GW_H2/" [nginx-h2]="https://127.0.0.1:$NG_H2/")
-run() { # target round seconds -> "req/s failed"
-  local out="$OUT_DIR/$1-$2.txt"
+run() { # target round seconds -> "req/s failed cpu_us_per_request cpu_pct"
+  local out="$OUT_DIR/$1-$2.txt" pid=${PID[${1%%-*}]}
   echo "# $H2LOAD -t2 -c$CLIENTS -m$STREAMS -D$3 ${URL[$1]}   (load1 $(cut -d' ' -f1 /proc/loadavg))" >"$out"
+  local t0 t1 c0 c1
+  c0=$(cpu_ticks "$pid"); t0=$(date +%s%N)
   "$H2LOAD" -t2 -c"$CLIENTS" -m"$STREAMS" -D"$3" "${URL[$1]}" >>"$out" 2>&1
-  local rps failed non2xx
+  c1=$(cpu_ticks "$pid"); t1=$(date +%s%N)
+  local rps failed non2xx done_
   rps=$(awk '/^finished in/ {gsub(",", "", $4); print $4}' "$out")
   failed=$(awk '/^requests:/ {print $10 + $12}' "$out")     # failed + errored
   non2xx=$(awk '/^status codes:/ {print $7 + $9}' "$out")  # 4xx + 5xx
-  echo "$rps $((failed + non2xx))"
+  done_=$(awk '/^requests:/ {print $6}' "$out")
+  # the window includes h2load's connection setup (under 0.1 s of a 10 s run)
+  echo "$rps $((failed + non2xx)) $(awk -v c=$((c1 - c0)) -v t="$TICK" -v n="$done_" -v ns=$((t1 - t0)) \
+    'BEGIN {printf "%.1f %.0f", (n > 0 ? c / t * 1e6 / n : 0), c / t * 1e9 / ns * 100}')"
 }
 {
   echo "date: $(date -Is)  nproc: $(nproc)  nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2)  $("$H2LOAD" --version | head -1)  java: $(java -version 2>&1 | head -1)"
   echo "h2load -t2 -c$CLIENTS -m$STREAMS -D$DURATION, warm-up ${WARMUP}s per target, gateway TLS provider: $GW_TLS_PROVIDER, upstream keep-alive $KEEPALIVE"
   echo
-  echo "| round | load | gateway req/s | nginx req/s | gateway / nginx | failed or non-2xx (gw / nginx) |"
-  echo "|---|---|---:|---:|---:|---|"
+  echo "| round | load | gateway req/s | nginx req/s | gateway / nginx | failed or non-2xx (gw / nginx) | CPU µs per request (gw / nginx) | CPU % of a core (gw / nginx) | gateway upstream errors during the run |"
+  echo "|---|---|---:|---:|---:|---|---|---|---|"
 } | tee "$OUT_DIR/results.md"
 for t in gateway-h2c nginx-h2c gateway-h2 nginx-h2; do run "$t" warmup "$WARMUP" >/dev/null; done
+WARM_ERRORS=$(upstream_errors)
 for r in $(seq 1 "$RUNS"); do
   for load in h2c h2; do
-    read -r g gf < <(run "gateway-$load" "$r" "$DURATION")
-    read -r n nf < <(run "nginx-$load" "$r" "$DURATION")
-    echo "| $r | $load | $g | $n | $(awk -v a="$g" -v b="$n" 'BEGIN {printf "%.2f", a / b}') | $gf / $nf |" | tee -a "$OUT_DIR/results.md"
+    e0=$(upstream_errors)
+    read -r g gf gu gp < <(run "gateway-$load" "$r" "$DURATION")
+    e1=$(upstream_errors)
+    read -r n nf nu np < <(run "nginx-$load" "$r" "$DURATION")
+    echo "| $r | $load | $g | $n | $(awk -v a="$g" -v b="$n" 'BEGIN {printf "%.2f", a / b}') | $gf / $nf | $gu / $nu | $gp / $np | $([[ $e0 == "$e1" ]] && echo none || echo "$e1 (was $e0)") |" | tee -a "$OUT_DIR/results.md"
   done
 done
 {
   echo
+  echo "gateway upstream errors and ejections after the warm-ups: $WARM_ERRORS"
   echo "gateway upstream errors and ejections (/metrics):"
   curl -s "http://127.0.0.1:$((PORT_BASE + 5))/metrics" | grep -E '^muster_gateway_(upstream_errors|ejections)_total' || echo "(none)"
   echo "sockets: $(ss -s | grep -i '^TCP:')"

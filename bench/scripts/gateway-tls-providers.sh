@@ -75,10 +75,10 @@ run() { # provider load round
   local bad
   if [[ $2 == h2 ]]; then
     bad=$(awk '/^status codes:/ {print $7 + $9} /^requests:/ {f = $10 + $12} END {print f + 0}' "$out" | paste -sd+ | bc)
-    awk -v bad="$bad" '/^finished in/ {gsub(",", "", $4); printf "%s%s\n", $4, bad > 0 ? " (" bad " failed/non-2xx)" : ""}' "$out"
+    awk -v bad="$bad" '/^finished in/ {gsub(",", "", $4); printf "%s%s\n", $4, (bad > 0 ? " (" bad " failed/non-2xx)" : "")}' "$out"
   else
     bad=$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$out")
-    awk -v bad="$bad" '/^Requests\/sec/ {printf "%s%s\n", $2, bad > 0 ? " (" bad " errors/non-2xx)" : ""}' "$out"
+    awk -v bad="$bad" '/^Requests\/sec/ {printf "%s%s\n", $2, (bad > 0 ? " (" bad " errors/non-2xx)" : "")}' "$out"
   fi
 }
 LOADS="keepalive handshake"

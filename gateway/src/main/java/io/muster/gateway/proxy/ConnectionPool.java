@@ -72,12 +72,21 @@ final class ConnectionPool implements UpstreamPool {
     if (pooled != null) {
       return loop.newSucceededFuture(pooled);
     }
-    if (open.incrementAndGet() > maxConnections) {
-      open.decrementAndGet();
+    if (!reserve()) {
       return loop.newFailedFuture(new PoolUnavailableException(
           "connection limit reached for " + endpoint.authority() + " (" + maxConnections + ")"));
     }
     Promise<Channel> promise = loop.newPromise();
+    connect(loop, connectTimeout, promise, true);
+    return promise;
+  }
+
+  /**
+   * Opens a connection for {@code promise}. A channel closed on the gateway's side before its connect
+   * reached the network ({@link PoolUnavailableException#isClosedBeforeConnect}) is replaced once with
+   * a new one: nothing was sent and the endpoint was not asked, so the request should not fail for it.
+   */
+  private void connect(EventLoop loop, Duration connectTimeout, Promise<Channel> promise, boolean mayReplace) {
     ChannelFuture connect = bootstrap.clone(loop)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .connect(endpoint.address());
@@ -91,7 +100,13 @@ final class ConnectionPool implements UpstreamPool {
     });
     connect.addListener(f -> {
       if (!f.isSuccess()) {
-        promise.tryFailure(f.cause());
+        if (!PoolUnavailableException.isClosedBeforeConnect(f.cause())) {
+          promise.tryFailure(f.cause());
+        } else if (mayReplace && !closed && reserve()) {
+          connect(loop, connectTimeout, promise, false);
+        } else {
+          promise.tryFailure(PoolUnavailableException.closedBeforeConnect(endpoint.authority(), f.cause()));
+        }
       } else if (closed) {
         ch.close();
         promise.tryFailure(new PoolUnavailableException("endpoint " + endpoint + " closed while connecting"));
@@ -112,7 +127,15 @@ final class ConnectionPool implements UpstreamPool {
         }
       }
     });
-    return promise;
+  }
+
+  /** Counts a connection about to be opened, unless the limit is reached. */
+  private boolean reserve() {
+    if (open.incrementAndGet() > maxConnections) {
+      open.decrementAndGet();
+      return false;
+    }
+    return true;
   }
 
   /** Returns a connection whose exchange completed cleanly. Must be called on its event loop. */

@@ -187,8 +187,9 @@ final class Exchange implements ExchangeTimer.Expiry {
       return;
     }
     Endpoint e = attempts.current();
+    // the gateway's own limits and channels are not the endpoint's failures (see PoolUnavailableException)
     boolean endpointsFault = !(cause instanceof PoolUnavailableException);
-    px.metrics().upstreamError(e, endpointsFault ? "connect" : "pool_unavailable");
+    px.metrics().upstreamError(e, endpointsFault ? "connect" : ((PoolUnavailableException) cause).kind());
     attempts.finish(endpointsFault ? Outcome.FAILURE : Outcome.NEUTRAL, -1);
     retryOr(retry.onConnectFailure(), true, 503,
         "upstream connect error: " + e.authority() + ": " + ErrorResponses.describe(cause));

@@ -111,7 +111,8 @@ final class Http2ConnectionPool implements UpstreamPool {
     });
     connect.addListener(f -> {
       if (!f.isSuccess()) {
-        promise.tryFailure(f.cause());
+        promise.tryFailure(PoolUnavailableException.isClosedBeforeConnect(f.cause())
+            ? PoolUnavailableException.closedBeforeConnect(endpoint.authority(), f.cause()) : f.cause());
         return;
       }
       if (closed) {

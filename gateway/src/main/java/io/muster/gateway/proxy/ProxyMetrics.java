@@ -72,7 +72,11 @@ public final class ProxyMetrics {
     t.record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  /** {@code kind}: connect, reset, timeout, status_5xx. */
+  /**
+   * {@code kind}: connect, reset, timeout, status_5xx (count toward ejection); pool_unavailable (the
+   * connection limit, an endpoint closed while picked), local (a channel the gateway closed before it
+   * connected) do not.
+   */
   void upstreamError(Endpoint endpoint, String kind) {
     counter("muster.gateway.upstream.errors", "Failed attempts to upstream endpoints",
         "service", endpoint.service(), "endpoint", endpoint.id(), "kind", kind).increment();
