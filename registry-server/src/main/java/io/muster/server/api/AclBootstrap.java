@@ -64,14 +64,7 @@ public final class AclBootstrap implements LeadershipListener {
 
     private void schedule(long term, long delayMs) {
         try {
-            scheduler.schedule(() -> {
-                try {
-                    bootstrapIfNone(term, delayMs);
-                } catch (Throwable t) {
-                    log.error("DEBUG-NS bootstrap threw", t);
-                }
-            }, delayMs, TimeUnit.MILLISECONDS);
-            log.info("DEBUG-NS bootstrap scheduled for term {}", term);
+            scheduler.schedule(() -> bootstrapIfNone(term, delayMs), delayMs, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // shutting down
         }
