@@ -177,7 +177,7 @@ public final class Registration implements AutoCloseable {
      * }</pre>
      */
     public CompletableFuture<io.muster.api.v1.SetMaintenanceResponse> maintenance(boolean enabled, String reason) {
-        return client.setMaintenanceAsync(instance.getService(), instance.getId(), enabled, reason);
+        return client.setMaintenanceAsync(instance.getNamespace(), instance.getService(), instance.getId(), enabled, reason);
     }
 
     private void scheduleTick(long delayNanos) {
@@ -416,7 +416,7 @@ public final class Registration implements AutoCloseable {
                 }
             }
         }
-        return client.deregisterAsync(instance.getService(), instance.getId()).handle((r, e) -> {
+        return client.deregisterAsync(instance.getNamespace(), instance.getService(), instance.getId()).handle((r, e) -> {
             if (e != null) {
                 log.warn("deregistering {}/{} failed ({}); its lease will expire", instance.getService(), instance.getId(),
                         Status.fromThrowable(e));

@@ -89,9 +89,11 @@ public final class RegistryClient implements AutoCloseable {
     private final String requestIdPrefix = UUID.randomUUID().toString().replace("-", "") + "-";
     private final AtomicLong requestIds = new AtomicLong();
     private final TlsChannels tls;
+    private final String namespace;
 
     private RegistryClient(Builder b) {
         this.retry = b.retry;
+        this.namespace = b.namespace;
         this.ownsScheduler = b.scheduler == null;
         this.scheduler = ownsScheduler
                 ? Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("muster-client", true))
@@ -154,6 +156,7 @@ public final class RegistryClient implements AutoCloseable {
         private boolean tlsOn;
         private Duration tlsReloadPeriod = io.muster.api.tls.ReloadingCredentials.DEFAULT_PERIOD;
         private TlsChannels.Files tls;
+        private String namespace = Namespaces.DEFAULT;
 
         private Builder(List<String> targets) {
             Objects.requireNonNull(targets, "targets");
@@ -282,10 +285,37 @@ public final class RegistryClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The namespace this client works in ({@code default} unless set): instances it registers
+         * without a namespace of their own, and the calls that name a service without a namespace
+         * ({@link #discover}, {@link #watch}, {@link #serviceView}, {@link #listServices()},
+         * deregistration and maintenance). The methods that take a namespace use theirs.
+         *
+         * <pre>{@code
+         * RegistryClient shop = RegistryClient.builder("10.0.0.1:9001").namespace("shop").build();
+         * }</pre>
+         *
+         * @param namespace 1-63 chars of [a-z0-9-], starting and ending with [a-z0-9] (a DNS label)
+         */
+        public Builder namespace(String namespace) {
+            this.namespace = Namespaces.check("namespace", namespace);
+            return this;
+        }
+
         public RegistryClient build() {
             tls = tlsOn ? new TlsChannels.Files(tlsCa, tlsCert, tlsKey, tlsReloadPeriod) : null;
             return new RegistryClient(this);
         }
+    }
+
+    /** The namespace this client works in ({@link Builder#namespace}). */
+    public String namespace() {
+        return namespace;
+    }
+
+    /** {@code instance} with this client's namespace if it names none. */
+    private Instance inNamespace(Instance instance) {
+        return instance.getNamespace().isEmpty() ? instance.toBuilder().setNamespace(namespace).build() : instance;
     }
 
     RetryPolicy retryPolicy() {
@@ -341,7 +371,7 @@ public final class RegistryClient implements AutoCloseable {
      * lost answer, on another member) carry the same request id, so the cluster applies it once.
      */
     public CompletableFuture<RegisterResponse> registerOnceAsync(Instance instance) {
-        RegisterRequest req = RegisterRequest.newBuilder().setInstance(instance).setRequestId(nextRequestId()).build();
+        RegisterRequest req = RegisterRequest.newBuilder().setInstance(inNamespace(instance)).setRequestId(nextRequestId()).build();
         return retrier.write(ch -> Retrier.unary(registryStub(ch).register(req)));
     }
 
@@ -351,16 +381,23 @@ public final class RegistryClient implements AutoCloseable {
      */
     public CompletableFuture<Registration> registerAsync(Instance instance, Registration.Listener listener) {
         Objects.requireNonNull(listener, "listener");
-        return registerOnceAsync(instance).thenApply(first ->
-                new Registration(this, instance.toBuilder().setId(first.getInstanceId()).build(), first, listener));
+        Instance in = inNamespace(instance);
+        return registerOnceAsync(in).thenApply(first ->
+                new Registration(this, in.toBuilder().setId(first.getInstanceId()).build(), first, listener));
     }
 
     public CompletableFuture<Registration> registerAsync(Instance instance) {
         return registerAsync(instance, Registration.Listener.NONE);
     }
 
+    /** Removes an instance of this client's namespace. */
     public CompletableFuture<DeregisterResponse> deregisterAsync(String service, String instanceId) {
-        DeregisterRequest req = DeregisterRequest.newBuilder().setService(service).setInstanceId(instanceId)
+        return deregisterAsync(namespace, service, instanceId);
+    }
+
+    /** Removes an instance of {@code namespace}. */
+    public CompletableFuture<DeregisterResponse> deregisterAsync(String namespace, String service, String instanceId) {
+        DeregisterRequest req = DeregisterRequest.newBuilder().setNamespace(namespace).setService(service).setInstanceId(instanceId)
                 .setRequestId(nextRequestId()).build();
         return retrier.write(ch -> Retrier.unary(registryStub(ch).deregister(req)));
     }
@@ -382,7 +419,13 @@ public final class RegistryClient implements AutoCloseable {
      * @param reason why (up to 1024 chars), shown as the instance's {@code maintenance_reason}; ignored when turning it off
      */
     public CompletableFuture<SetMaintenanceResponse> setMaintenanceAsync(String service, String instanceId, boolean enabled, String reason) {
-        SetMaintenanceRequest req = SetMaintenanceRequest.newBuilder().setService(service).setInstanceId(instanceId)
+        return setMaintenanceAsync(namespace, service, instanceId, enabled, reason);
+    }
+
+    /** {@link #setMaintenanceAsync(String, String, boolean, String)} of an instance of {@code namespace}. */
+    public CompletableFuture<SetMaintenanceResponse> setMaintenanceAsync(String namespace, String service, String instanceId, boolean enabled,
+                                                                         String reason) {
+        SetMaintenanceRequest req = SetMaintenanceRequest.newBuilder().setNamespace(namespace).setService(service).setInstanceId(instanceId)
                 .setEnabled(enabled).setReason(enabled && reason != null ? reason : "").setRequestId(nextRequestId()).build();
         return retrier.write(ch -> Retrier.unary(registryStub(ch).setMaintenance(req)));
     }
@@ -392,9 +435,20 @@ public final class RegistryClient implements AutoCloseable {
         return Retrier.join(setMaintenanceAsync(service, instanceId, enabled, reason));
     }
 
-    /** Instances of {@code service} matching {@code filter}. */
+    /** Instances of {@code service} (in this client's namespace) matching {@code filter}. */
     public CompletableFuture<List<Instance>> discoverAsync(String service, DiscoverFilter filter) {
-        var req = filter.toRequest(service);
+        return discoverAsync(namespace, service, filter);
+    }
+
+    /**
+     * Instances of {@code service} in {@code namespace} matching {@code filter}.
+     *
+     * <pre>{@code
+     * client.discoverAsync("shop", "orders", DiscoverFilter.healthy()).thenAccept(pool::update);
+     * }</pre>
+     */
+    public CompletableFuture<List<Instance>> discoverAsync(String namespace, String service, DiscoverFilter filter) {
+        var req = filter.toRequest(service).toBuilder().setNamespace(namespace).build();
         return retrier.call(ch -> Retrier.unary(registryStub(ch).discover(req))).thenApply(r -> r.getInstancesList());
     }
 
@@ -418,13 +472,24 @@ public final class RegistryClient implements AutoCloseable {
         return Retrier.join(deregisterAsync(service, instanceId));
     }
 
-    /** Instances of {@code service} matching {@code filter}. */
+    /** Instances of {@code service} (in this client's namespace) matching {@code filter}. */
     public List<Instance> discover(String service, DiscoverFilter filter) {
         return Retrier.join(discoverAsync(service, filter));
     }
 
+    /** Instances of {@code service} in {@code namespace} matching {@code filter}. */
+    public List<Instance> discover(String namespace, String service, DiscoverFilter filter) {
+        return Retrier.join(discoverAsync(namespace, service, filter));
+    }
+
+    /** The services of this client's namespace. */
     public List<ServiceSummary> listServices() {
-        var req = ListServicesRequest.newBuilder().setConsistency(Consistency.LINEARIZABLE).build();
+        return listServices(namespace);
+    }
+
+    /** The services of {@code namespace}, or of every namespace ({@link Namespaces#ALL}); each summary names its namespace. */
+    public List<ServiceSummary> listServices(String namespace) {
+        var req = ListServicesRequest.newBuilder().setConsistency(Consistency.LINEARIZABLE).setNamespace(namespace).build();
         return Retrier.join(retrier.call(ch -> Retrier.unary(registryStub(ch).listServices(req)))).getServicesList();
     }
 
@@ -559,12 +624,26 @@ public final class RegistryClient implements AutoCloseable {
      * revision, on any member; after a COMPACTED answer it delivers a fresh snapshot.
      */
     public Watch watch(Set<String> services, long startRevision, WatchListener listener) {
-        return new Watch(this, services, startRevision, listener);
+        return watch(namespace, services, startRevision, listener);
     }
 
-    /** A live, watch-maintained view of one service's instances (see {@link ServiceView}). */
+    /**
+     * As {@link #watch(Set, long, WatchListener)}, in {@code namespace}; {@link Namespaces#ALL}
+     * watches every service of every namespace ({@code services} empty). Each instance delivered
+     * carries its namespace.
+     */
+    public Watch watch(String namespace, Set<String> services, long startRevision, WatchListener listener) {
+        return new Watch(this, namespace, services, startRevision, listener);
+    }
+
+    /** A live, watch-maintained view of one service's instances in this client's namespace (see {@link ServiceView}). */
     public ServiceView serviceView(String service) {
-        return new ServiceView(this, service, snapshotDir);
+        return serviceView(namespace, service);
+    }
+
+    /** A live, watch-maintained view of {@code service} in {@code namespace}. */
+    public ServiceView serviceView(String namespace, String service) {
+        return new ServiceView(this, namespace, service, snapshotDir);
     }
 
     public List<String> targets() {

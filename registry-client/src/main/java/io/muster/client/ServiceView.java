@@ -62,6 +62,7 @@ public final class ServiceView implements AutoCloseable {
     }
 
 
+    private final String namespace;
     private final String service;
     private final Object lock = new Object();
     private final Map<String, Instance> byId = new LinkedHashMap<>();
@@ -78,11 +79,12 @@ public final class ServiceView implements AutoCloseable {
     private boolean staleTried;
     private boolean closed;
 
-    ServiceView(RegistryClient client, String service, Path snapshotDir) {
+    ServiceView(RegistryClient client, String namespace, String service, Path snapshotDir) {
+        this.namespace = namespace;
         this.service = service;
         this.current = new Snapshot(service, 0, List.of());
-        this.callbacks = new CallbackQueue(client.callbackExecutor(), "view of " + service);
-        this.file = snapshotDir == null ? null : new SnapshotFile(snapshotDir, service);
+        this.callbacks = new CallbackQueue(client.callbackExecutor(), "view of " + namespace + "/" + service);
+        this.file = snapshotDir == null ? null : new SnapshotFile(snapshotDir, namespace, service);
         this.fileWriter = com.google.common.util.concurrent.MoreExecutors.newSequentialExecutor(client.callbackExecutor());
         ScheduledFuture<?> timer = null;
         if (file != null) {
@@ -94,7 +96,7 @@ public final class ServiceView implements AutoCloseable {
             }
         }
         this.staleTimer = timer;
-        this.watch = client.watch(Set.of(service), 0, new WatchListener() {
+        this.watch = client.watch(namespace, Set.of(service), 0, new WatchListener() {
             @Override
             public void onSnapshot(List<Instance> instances, long revision) {
                 synchronized (lock) {
@@ -203,6 +205,11 @@ public final class ServiceView implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.warn("writing failsafe snapshot {} of {} failed: {}", file.path(), service, e.toString());
         }
+    }
+
+    /** The namespace of the service viewed. */
+    public String namespace() {
+        return namespace;
     }
 
     public String service() {

@@ -29,9 +29,14 @@ final class SnapshotFile {
 
     private final Path file;
 
-    SnapshotFile(Path dir, String service) {
-        // service names are validated by the registry ([a-z0-9.-]); keep the file name safe anyway
-        this.file = dir.resolve(service.replaceAll("[^A-Za-z0-9._-]", "_") + ".snapshot");
+    /**
+     * {@code <service>.snapshot} in the default namespace (the name it had before namespaces), else
+     * {@code <namespace>_<service>.snapshot}: neither name holds a {@code _}, so names never collide.
+     */
+    SnapshotFile(Path dir, String namespace, String service) {
+        // names are validated by the registry ([a-z0-9.-]); keep the file name safe anyway
+        String name = (namespace.isEmpty() || namespace.equals(Namespaces.DEFAULT) ? "" : namespace + "_") + service;
+        this.file = dir.resolve(name.replaceAll("[^A-Za-z0-9._-]", "-") + ".snapshot");
     }
 
     Path path() {

@@ -50,6 +50,7 @@ public final class Watch implements AutoCloseable {
     static final long IDLE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(3L * PROGRESS_INTERVAL_MS);
 
     private final RegistryClient client;
+    private final String namespace;
     private final Set<String> services;
     private final WatchListener listener;
     private final Object lock = new Object();
@@ -65,14 +66,15 @@ public final class Watch implements AutoCloseable {
     private long lastMessageNanos;
     private java.util.concurrent.ScheduledFuture<?> idleCheck;
 
-    Watch(RegistryClient client, Set<String> services, long startRevision, WatchListener listener) {
+    Watch(RegistryClient client, String namespace, Set<String> services, long startRevision, WatchListener listener) {
         if (startRevision < 0) {
             throw new IllegalArgumentException("startRevision: " + startRevision + " (expected: >= 0)");
         }
         this.client = client;
+        this.namespace = java.util.Objects.requireNonNull(namespace, "namespace");
         this.services = Set.copyOf(services);
         this.listener = java.util.Objects.requireNonNull(listener, "listener");
-        this.callbacks = new CallbackQueue(client.callbackExecutor(), "watch of " + services);
+        this.callbacks = new CallbackQueue(client.callbackExecutor(), "watch of " + namespace + "/" + services);
         this.needSnapshot = startRevision == 0;
         this.lastRevision = startRevision == 0 ? 0 : startRevision - 1;
         connect(client.endpoints().currentIndex());
@@ -93,7 +95,8 @@ public final class Watch implements AutoCloseable {
     }
 
     private void connect(int index) {
-        WatchRequest.Builder req = WatchRequest.newBuilder().addAllServices(services).setProgressIntervalMs(PROGRESS_INTERVAL_MS);
+        WatchRequest.Builder req = WatchRequest.newBuilder().setNamespace(namespace).addAllServices(services)
+                .setProgressIntervalMs(PROGRESS_INTERVAL_MS);
         Observer observer = new Observer(index);
         Context.CancellableContext ctx;
         synchronized (lock) {
@@ -185,7 +188,7 @@ public final class Watch implements AutoCloseable {
                     closed = true;
                     current = null;
                     cancelIdleCheck();
-                    log.warn("watch of {} ended: {}", services, status);
+                    log.warn("watch of {}/{} ended: {}", namespace, services, status);
                     callbacks.add(() -> listener.onError(status));
                 }
                 callbacks.drain();

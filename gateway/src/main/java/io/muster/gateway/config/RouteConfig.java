@@ -14,7 +14,8 @@ import java.time.Duration;
  * @param name for metrics and logs, default {@code service@host/prefix}
  * @param prefix path prefix, default {@code /}
  * @param host Host header to match, default any
- * @param service target service, required
+ * @param service target service, required: {@code orders} (in the registry client's namespace,
+ *     {@code default}) or {@code shop/orders} (service {@code orders} of namespace {@code shop})
  * @param rewrite replacement of the prefix in the forwarded path, default none
  * @param strategy {@code round-robin} (default), {@code weighted-round-robin}, {@code least-request},
  *     {@code peak-ewma}, {@code consistent-hash}
@@ -75,6 +76,7 @@ public record RouteConfig(String name, String prefix, String host, String servic
 
   public RouteConfig {
     Checks.required(service, "service");
+    checkNamespace(service);
     connectTimeoutMs = Checks.positiveMillis(connectTimeoutMs, 1_000, "connect-timeout-ms");
     requestTimeoutMs = Checks.positiveMillis(requestTimeoutMs, 15_000, "request-timeout-ms");
     idleTimeoutMs = Checks.positiveMillis(idleTimeoutMs, 60_000, "idle-timeout-ms");
@@ -90,6 +92,24 @@ public record RouteConfig(String name, String prefix, String host, String servic
     route(name, prefix, host, service, rewrite, strategy, hashKey, connectTimeoutMs, requestTimeoutMs, idleTimeoutMs,
         retries, canary, protocol, upstreamProtocol, upstreamTls)
         .withPolicies(policies(retry, websocket, zoneAware, retries)); // validates the combination
+  }
+
+  /** The namespace part of {@code shop/orders}: a namespace name, one slash at most. */
+  private static void checkNamespace(String service) {
+    int slash = service.indexOf('/');
+    if (slash < 0) {
+      return;
+    }
+    String namespace = service.substring(0, slash);
+    String name = service.substring(slash + 1);
+    Checks.checkArgument(!name.isEmpty() && name.indexOf('/') < 0,
+        "service: '%s' (expected: <service> or <namespace>/<service>)", service);
+    try {
+      io.muster.client.Namespaces.check("service namespace", namespace);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("service: '" + service + "' (expected: <namespace>/<service> with a namespace of "
+          + io.muster.client.Namespaces.RULE + ")");
+    }
   }
 
   public Route toRoute() {

@@ -47,7 +47,11 @@ public final class RegistryInstanceSource implements InstanceSource {
 
   @Override
   public void subscribe(String service, Consumer<List<Instance>> listener) {
-    ServiceView view = views.computeIfAbsent(service, client::serviceView);
+    // "shop/orders": service orders of namespace shop; "orders": the client's namespace (default)
+    ServiceView view = views.computeIfAbsent(service, s -> {
+      int slash = s.indexOf('/');
+      return slash < 0 ? client.serviceView(s) : client.serviceView(s.substring(0, slash), s.substring(slash + 1));
+    });
     Delivery delivery = new Delivery(listener);
     deliveries.add(delivery);
     delivery.deliver(view.snapshot());

@@ -75,6 +75,19 @@ public final class ServicePool {
   }
 
   /** Replaces the instance set (a full snapshot from the {@link InstanceSource}). */
+  /**
+   * Whether {@code i} is of this pool's service: {@code orders} (or {@code default/orders}) is
+   * {@code orders} of the namespace {@code default}, as are static instances (they name none);
+   * {@code shop/orders} is {@code orders} of {@code shop}.
+   */
+  private boolean isOf(Instance i) {
+    String ns = i.getNamespace();
+    if (ns.isEmpty() || ns.equals("default")) {
+      return service.equals(i.getService()) || service.equals("default/" + i.getService());
+    }
+    return service.equals(ns + "/" + i.getService());
+  }
+
   public synchronized void update(List<Instance> instances) {
     if (closed) {
       return;
@@ -84,7 +97,7 @@ public final class ServicePool {
       String invalid = Routability.invalidReason(i);
       if (invalid != null) {
         log.warn("service {}: ignoring instance {}: {}", service, i.getId(), invalid);
-      } else if (Routing.isRoutable(i) && i.getService().equals(service)) {
+      } else if (Routing.isRoutable(i) && isOf(i)) {
         wanted.put(i.getId(), i);
       }
     }

@@ -8,6 +8,7 @@ import io.grpc.Status;
 import io.grpc.StatusOr;
 import io.grpc.SynchronizationContext;
 import io.muster.api.v1.Instance;
+import io.muster.client.Namespaces;
 import io.muster.client.RegistryClient;
 import io.muster.client.ServiceView;
 import java.net.InetAddress;
@@ -22,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pushes the routable instances of one service to gRPC on every change of its {@link ServiceView}.
+ * Pushes the routable instances of one service (in one namespace) to gRPC on every change of its {@link ServiceView}.
  *
  * <p>Threading: the view calls {@link #publish} on the client's callback executor (never under a
  * client lock). Host names are looked up on gRPC's offload executor, never on a watch thread; the
@@ -34,7 +35,10 @@ final class MusterNameResolver extends NameResolver {
     private static final Logger log = LoggerFactory.getLogger(MusterNameResolver.class);
 
     private final RegistryClient client;
+    private final String namespace;
     private final String service;
+    /** {@code service} in the default namespace, else {@code namespace/service}: how messages name it. */
+    private final String name;
     private final SynchronizationContext syncContext;
     private final Executor lookups;
     private ServiceView view;
@@ -42,8 +46,10 @@ final class MusterNameResolver extends NameResolver {
     private long publishedRevision = -1;
     private final Consumer<ServiceView.Snapshot> onChange = this::publish;
 
-    MusterNameResolver(RegistryClient client, String service, SynchronizationContext syncContext, Executor offload) {
+    MusterNameResolver(RegistryClient client, String namespace, String service, SynchronizationContext syncContext, Executor offload) {
         this.client = client;
+        this.namespace = namespace;
+        this.name = namespace.equals(Namespaces.DEFAULT) ? service : namespace + "/" + service;
         this.service = service;
         this.syncContext = syncContext;
         this.lookups = com.google.common.util.concurrent.MoreExecutors.newSequentialExecutor(offload);
@@ -57,7 +63,7 @@ final class MusterNameResolver extends NameResolver {
     @Override
     public void start(Listener2 listener) {
         this.listener = listener;
-        this.view = client.serviceView(service);
+        this.view = client.serviceView(namespace, service);
         view.addListener(onChange);
         view.whenReady().whenComplete((s, e) -> {
             if (e != null) {
@@ -74,7 +80,7 @@ final class MusterNameResolver extends NameResolver {
                 try {
                     groups.add(new EquivalentAddressGroup(new InetSocketAddress(address(i.getHost()), i.getPort()), attributes(i)));
                 } catch (UnknownHostException e) {
-                    log.warn("instance {}/{}: host '{}' does not resolve; left out", service, i.getId(), i.getHost());
+                    log.warn("instance {}/{}: host '{}' does not resolve; left out", name, i.getId(), i.getHost());
                 }
             }
             syncContext.execute(() -> deliver(snapshot.revision(), groups));
@@ -106,7 +112,7 @@ final class MusterNameResolver extends NameResolver {
         if (groups.isEmpty()) {
             listener.onResult(ResolutionResult.newBuilder()
                     .setAddressesOrError(StatusOr.fromStatus(Status.UNAVAILABLE.withDescription(
-                            "no healthy instances of " + service + " (revision " + revision + ")")))
+                            "no healthy instances of " + name + " (revision " + revision + ")")))
                     .build());
         } else {
             listener.onResult(ResolutionResult.newBuilder().setAddressesOrError(StatusOr.fromValue(List.copyOf(groups))).build());

@@ -12,10 +12,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.Arrays;
+import io.muster.client.Namespaces;
 
 /**
- * Resolves {@code muster:///<service>} through the registry, so a plain gRPC channel follows the
- * service's routable instances (client-side load balancing, no gateway). Per channel, without
+ * Resolves {@code muster:///<namespace>/<service>} through the registry, so a plain gRPC channel
+ * follows the service's routable instances (client-side load balancing, no gateway).
+ * {@code muster:///<service>} names the service in the client's namespace
+ * ({@link RegistryClient.Builder#namespace}, {@code default} unless set). Per channel, without
  * touching the process-wide registry:
  *
  * <pre>{@code
@@ -67,11 +71,13 @@ public final class MusterNameResolverProvider extends NameResolverProvider {
             return null;
         }
         String path = targetUri.getPath();
-        if (path == null || path.length() < 2) {
-            throw new IllegalArgumentException("target: '" + targetUri + "' (expected: muster:///<service>)");
+        String[] parts = path == null || path.length() < 2 ? new String[0] : path.substring(1).split("/", -1);
+        if (parts.length < 1 || parts.length > 2 || Arrays.asList(parts).contains("")) {
+            throw new IllegalArgumentException("target: '" + targetUri + "' (expected: muster:///<service> or muster:///<namespace>/<service>)");
         }
+        String namespace = parts.length == 2 ? Namespaces.check("target namespace", parts[0]) : client.namespace();
         Executor offload = args.getOffloadExecutor() != null ? args.getOffloadExecutor() : ForkJoinPool.commonPool();
-        return new MusterNameResolver(client, path.substring(1), args.getSynchronizationContext(), offload);
+        return new MusterNameResolver(client, namespace, parts[parts.length - 1], args.getSynchronizationContext(), offload);
     }
 
     @Override

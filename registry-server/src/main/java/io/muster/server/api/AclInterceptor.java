@@ -18,6 +18,7 @@ import io.muster.api.v1.UpdateHealthRequest;
 import io.muster.api.v1.SetMaintenanceRequest;
 import io.muster.api.v1.WatchRequest;
 import io.muster.server.catalog.AclView;
+import io.muster.server.catalog.Namespaces;
 import io.muster.server.catalog.Principal;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,14 +32,15 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>Cluster and Acl methods: the operator rule ({@code Acl/Bootstrap} needs no token: it works
  *       once per cluster);</li>
- *   <li>Register, Deregister, UpdateHealth: write on the request's service; Discover: read on it;
- *       Watch of named services: read on each. Checked on the request message, before the handler
- *       sees it;</li>
+ *   <li>Register, Deregister, UpdateHealth: write on the request's service in the request's
+ *       namespace; Discover: read on it; Watch of named services: read on each, in the watch's
+ *       namespace. Checked on the request message, before the handler sees it;</li>
  *   <li>ListServices, Watch of everything: any valid token; the handler leaves out the services the
  *       token may not read. KeepAlive: the handler checks write on each lease's service.</li>
  * </ul>
  *
- * A refusal is {@code PERMISSION_DENIED} naming the missing rule ({@code write on service "orders"}).
+ * A refusal is {@code PERMISSION_DENIED} naming the missing rule
+ * ({@code write on service "orders" in namespace "shop"}).
  * The token's {@link Principal} travels in the call's {@link Context} ({@link #principal()}); calls
  * on the peer listener (forwarded by members) carry none and are not checked: they were authorized
  * on the member the client called.
@@ -126,36 +128,42 @@ final class AclInterceptor implements ServerInterceptor {
     /** The rule the request needs, or null when it needs none beyond a valid token. */
     static String missingRule(Object request, Principal p) {
         if (request instanceof RegisterRequest r) {
-            return p.canWrite(r.getInstance().getService()) ? null : write(r.getInstance().getService());
+            return writes(p, r.getInstance().getNamespace(), r.getInstance().getService());
         }
         if (request instanceof DeregisterRequest r) {
-            return p.canWrite(r.getService()) ? null : write(r.getService());
+            return writes(p, r.getNamespace(), r.getService());
         }
         if (request instanceof UpdateHealthRequest r) {
-            return p.canWrite(r.getService()) ? null : write(r.getService());
+            return writes(p, r.getNamespace(), r.getService());
         }
         if (request instanceof SetMaintenanceRequest r) {
-            return p.canWrite(r.getService()) ? null : write(r.getService());
+            return writes(p, r.getNamespace(), r.getService());
         }
         if (request instanceof DiscoverRequest r) {
-            return p.canRead(r.getService()) ? null : read(r.getService());
+            return p.canRead(r.getNamespace(), r.getService()) ? null : read(r.getNamespace(), r.getService());
         }
         if (request instanceof WatchRequest r) {
+            // a watch of every namespace ("*") names no service (the handler refuses one that does)
+            // and is filtered by the handler like a watch of everything
             for (String s : r.getServicesList()) {
-                if (!p.canRead(s)) {
-                    return read(s);
+                if (!p.canRead(r.getNamespace(), s)) {
+                    return read(r.getNamespace(), s);
                 }
             }
         }
         return null;
     }
 
-    static String write(String service) {
-        return "write on service \"" + service + "\"";
+    private static String writes(Principal p, String namespace, String service) {
+        return p.canWrite(namespace, service) ? null : write(namespace, service);
     }
 
-    static String read(String service) {
-        return "read on service \"" + service + "\"";
+    static String write(String namespace, String service) {
+        return "write on service \"" + service + "\" in namespace \"" + Namespaces.of(namespace) + "\"";
+    }
+
+    static String read(String namespace, String service) {
+        return "read on service \"" + service + "\" in namespace \"" + Namespaces.of(namespace) + "\"";
     }
 
     /** Checks the (single) request message; a refused call reaches the handler no further. */

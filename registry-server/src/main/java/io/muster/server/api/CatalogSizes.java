@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Instances per service and in total in the applied catalog, kept from its events, so the leader
+ * Instances per service (in its namespace) and in total in the applied catalog, kept from its events, so the leader
  * can check {@code max-instances-per-service} and {@code max-instances} in O(1) before it proposes
  * a new instance. Written on the apply thread only; read anywhere (a read may see a count one
  * event old, which the check's documented overshoot already covers).
@@ -21,8 +21,12 @@ final class CatalogSizes implements CatalogListener {
     private final Map<String, Integer> perService = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
 
-    int instances(String service) {
-        return perService.getOrDefault(service, 0);
+    int instances(String namespace, String service) {
+        return perService.getOrDefault(namespace + '/' + service, 0);
+    }
+
+    private static String key(Instance i) {
+        return i.getNamespace() + '/' + i.getService();
     }
 
     int instances() {
@@ -32,7 +36,7 @@ final class CatalogSizes implements CatalogListener {
     @Override
     public void onEvents(List<Event> events) {
         for (Event e : events) {
-            String service = e.getInstance().getService();
+            String service = key(e.getInstance());
             switch (e.getType()) {
                 case REGISTERED -> {
                     perService.merge(service, 1, Integer::sum);
@@ -53,7 +57,7 @@ final class CatalogSizes implements CatalogListener {
     public void onReset(Collection<Instance> instances, long revision) {
         Map<String, Integer> counts = new HashMap<>();
         for (Instance i : instances) {
-            counts.merge(i.getService(), 1, Integer::sum);
+            counts.merge(key(i), 1, Integer::sum);
         }
         perService.clear();
         perService.putAll(counts);

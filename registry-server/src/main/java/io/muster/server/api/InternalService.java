@@ -49,11 +49,12 @@ public final class InternalService extends InternalGrpc.InternalImplBase {
         }
         return forwarder.onLeader(InternalGrpc.getProposeMethod(), command, () -> {
             SetHealthCmd h = command.getSetHealth();
-            Instance current = catalog.read(v -> v.instance(new InstanceKey(h.getService(), h.getInstanceId())));
+            InstanceKey key = new InstanceKey(h.getNamespace(), h.getService(), h.getInstanceId());
+            Instance current = catalog.read(v -> v.instance(key));
             if (current != null && current.getChecksCount() == 0) {
                 // probes run only for instances with checks: no member has a transition to report
                 return CompletableFuture.failedFuture(Status.FAILED_PRECONDITION.withDescription("set_health: "
-                        + h.getService() + "/" + h.getInstanceId() + " has no health checks (expected: an instance "
+                        + key + " has no health checks (expected: an instance "
                         + "with checks, whose owner proposes its transitions)").asRuntimeException());
             }
             return raft.propose(command).thenApply(InternalService::toResponse);

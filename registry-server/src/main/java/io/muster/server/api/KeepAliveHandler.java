@@ -147,7 +147,7 @@ public final class KeepAliveHandler implements LeadershipListener {
         }
 
         /**
-         * Null if the stream's token may renew {@code leaseId}: write on its instance's service. A
+         * Null if the stream's token may renew {@code leaseId}: write on its instance's service (in its namespace). A
          * lease this member does not know (not applied here yet, or gone) is passed on: the leader
          * answers it, and renewing an unknown lease changes nothing.
          */
@@ -159,11 +159,9 @@ public final class KeepAliveHandler implements LeadershipListener {
             if (p == null) {
                 return AclInterceptor.revoked(accessor);
             }
-            String service = catalog.read(v -> {
-                io.muster.api.v1.Instance i = v.instanceByLease(leaseId);
-                return i == null ? null : i.getService();
-            });
-            return service == null || p.canWrite(service) ? null : AclInterceptor.denied(AclInterceptor.write(service), p);
+            io.muster.api.v1.Instance i = catalog.read(v -> v.instanceByLease(leaseId));
+            return i == null || p.canWrite(i.getNamespace(), i.getService()) ? null
+                    : AclInterceptor.denied(AclInterceptor.write(i.getNamespace(), i.getService()), p);
         }
 
         /** On the scheduler, after this member's leader changed. */

@@ -32,6 +32,7 @@ import io.muster.internal.v1.RegisterCmd;
 import io.muster.internal.v1.SetMaintenanceCmd;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.InstanceKey;
+import io.muster.server.catalog.Namespaces;
 import io.muster.server.catalog.Principal;
 import io.muster.server.config.Limits;
 import io.muster.server.health.HealthChecker;
@@ -44,6 +45,7 @@ import io.muster.server.watch.Watcher;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -175,7 +177,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         if (catalog.read(v -> v.instance(InstanceKey.of(instance)) != null)) {
             return null;
         }
-        int inService = sizes.instances(instance.getService());
+        int inService = sizes.instances(instance.getNamespace(), instance.getService());
         if (inService >= limits.maxInstancesPerService()) {
             return exhausted("max-instances-per-service", inService + 1, limits.maxInstancesPerService());
         }
@@ -188,18 +190,20 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
 
     @Override
     public void deregister(DeregisterRequest request, StreamObserver<DeregisterResponse> observer) {
+        String namespace;
         try {
             Validation.service("service", request.getService());
+            namespace = Validation.namespace("namespace", request.getNamespace());
             Validation.instanceId("instance_id", request.getInstanceId());
             Validation.requestId("request_id", request.getRequestId());
         } catch (RuntimeException e) {
             observer.onError(GrpcErrors.toStatus(e));
             return;
         }
-        DeregisterRequest named = request.toBuilder().setRequestId(requestId(request.getRequestId())).build();
+        DeregisterRequest named = request.toBuilder().setNamespace(namespace).setRequestId(requestId(request.getRequestId())).build();
         forwarder.onLeader(RegistryGrpc.getDeregisterMethod(), named, () -> raft.propose(Command.newBuilder()
-                        .setDeregister(DeregisterCmd.newBuilder().setService(named.getService()).setInstanceId(named.getInstanceId())
-                                .setRequestId(named.getRequestId()))
+                        .setDeregister(DeregisterCmd.newBuilder().setNamespace(named.getNamespace()).setService(named.getService())
+                                .setInstanceId(named.getInstanceId()).setRequestId(named.getRequestId()))
                         .setNowMs(clock.millis())
                         .build())
                 .thenApply(r -> DeregisterResponse.newBuilder().setRevision(r.revision()).setFound(r.existed()).build()))
@@ -211,12 +215,13 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         SetMaintenanceRequest normalized;
         try {
             Validation.service("service", request.getService());
+            String namespace = Validation.namespace("namespace", request.getNamespace());
             Validation.instanceId("instance_id", request.getInstanceId());
             Validation.maintenanceReason("reason", request.getReason());
             Validation.requestId("request_id", request.getRequestId());
             // back in service has no reason: the flag and its reason go together; every retry (the
             // forwarder's, the client's) keeps the request id: the catalog applies the change once
-            SetMaintenanceRequest.Builder b = request.toBuilder().setRequestId(requestId(request.getRequestId()));
+            SetMaintenanceRequest.Builder b = request.toBuilder().setNamespace(namespace).setRequestId(requestId(request.getRequestId()));
             normalized = request.getEnabled() ? b.build() : b.clearReason().build();
         } catch (RuntimeException e) {
             observer.onError(GrpcErrors.toStatus(e));
@@ -224,6 +229,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         }
         forwarder.onLeader(RegistryGrpc.getSetMaintenanceMethod(), normalized, () -> raft.propose(Command.newBuilder()
                         .setSetMaintenance(SetMaintenanceCmd.newBuilder()
+                                .setNamespace(normalized.getNamespace())
                                 .setService(normalized.getService())
                                 .setInstanceId(normalized.getInstanceId())
                                 .setEnabled(normalized.getEnabled())
@@ -242,9 +248,11 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     }
 
     @Override
-    public void updateHealth(UpdateHealthRequest request, StreamObserver<UpdateHealthResponse> observer) {
+    public void updateHealth(UpdateHealthRequest given, StreamObserver<UpdateHealthResponse> observer) {
+        UpdateHealthRequest request;
         try {
-            Validation.service("service", request.getService());
+            Validation.service("service", given.getService());
+            request = given.toBuilder().setNamespace(Validation.namespace("namespace", given.getNamespace())).build();
             Validation.instanceId("instance_id", request.getInstanceId());
             if (!request.hasReport()) {
                 throw Validation.invalid("report", "missing", "a report with a result (PASS, WARN or FAIL)");
@@ -270,8 +278,10 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
 
     @Override
     public void discover(DiscoverRequest request, StreamObserver<DiscoverResponse> observer) {
+        String namespace;
         try {
             Validation.service("service", request.getService());
+            namespace = Validation.namespace("namespace", request.getNamespace());
             // filters are matched against every instance of the service: at most what an instance holds
             if (request.getTagsCount() > Validation.MAX_TAGS) {
                 throw Validation.invalid("tags", request.getTagsCount() + " tags", "at most " + Validation.MAX_TAGS);
@@ -290,7 +300,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
         }
         read(request.getConsistency(), view -> {
             DiscoverResponse.Builder b = DiscoverResponse.newBuilder().setRevision(view.revision());
-            for (Instance i : view.instances(request.getService())) {
+            for (Instance i : view.instances(namespace, request.getService())) {
                 if (matches(request, i)) {
                     b.addInstances(i);
                 }
@@ -321,14 +331,24 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     @Override
     public void listServices(ListServicesRequest request, StreamObserver<ListServicesResponse> observer) {
         Principal principal = AclInterceptor.principal();
+        String namespace;
+        try {
+            namespace = Validation.namespaceOrAll("namespace", request.getNamespace());
+        } catch (RuntimeException e) {
+            observer.onError(GrpcErrors.toStatus(e));
+            return;
+        }
         read(request.getConsistency(), view -> {
             ListServicesResponse.Builder b = ListServicesResponse.newBuilder().setRevision(view.revision());
-            for (Map.Entry<String, Collection<Instance>> e : view.services().entrySet()) {
-                if (principal != null && !principal.canRead(e.getKey())) {
-                    continue; // a token sees only the services it may read
+            for (String ns : namespace.equals(Namespaces.ALL) ? view.namespaces() : List.of(namespace)) {
+                for (Map.Entry<String, Collection<Instance>> e : view.services(ns).entrySet()) {
+                    if (principal != null && !principal.canRead(ns, e.getKey())) {
+                        continue; // a token sees only the services it may read
+                    }
+                    int healthy = (int) e.getValue().stream().filter(Routing::isRoutable).count();
+                    b.addServices(ServiceSummary.newBuilder().setNamespace(ns).setName(e.getKey())
+                            .setInstances(e.getValue().size()).setHealthy(healthy));
                 }
-                int healthy = (int) e.getValue().stream().filter(Routing::isRoutable).count();
-                b.addServices(ServiceSummary.newBuilder().setName(e.getKey()).setInstances(e.getValue().size()).setHealthy(healthy));
             }
             return b.build();
         }).whenComplete((resp, err) -> GrpcErrors.complete(observer, resp, err));
@@ -353,10 +373,16 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
     public void watch(WatchRequest request, StreamObserver<WatchResponse> responseObserver) {
         ServerCallStreamObserver<WatchResponse> observer = (ServerCallStreamObserver<WatchResponse>) responseObserver;
         Set<String> services = new LinkedHashSet<>();
+        String namespace;
         long progressMs;
         try {
             if (request.getServicesCount() > limits.maxWatchServices()) {
                 throw exhausted("max-watch-services", request.getServicesCount(), limits.maxWatchServices());
+            }
+            namespace = Validation.namespaceOrAll("namespace", request.getNamespace());
+            if (namespace.equals(Namespaces.ALL) && request.getServicesCount() > 0) {
+                throw Validation.invalid("services", request.getServicesCount() + " services",
+                        "none with namespace \"*\" (a watch of every namespace watches every service)");
             }
             for (int i = 0; i < request.getServicesCount(); i++) {
                 services.add(Validation.service("services[" + i + "]", request.getServices(i)));
@@ -437,7 +463,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             }
         };
         try {
-            holder[0] = watchHub.open(services, request.getStartRevision(), progressMs, !request.getAllowLeaderless(), sink);
+            holder[0] = watchHub.open(namespace, services, request.getStartRevision(), progressMs, !request.getAllowLeaderless(), sink);
             if (accessor != null) {
                 tokenWatches.put(holder[0], accessor);
                 if (catalog.acl().principal(accessor) == null) {
@@ -487,7 +513,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             case EVENTS -> {
                 WatchResponse.Builder b = response.toBuilder().clearEvents();
                 response.getEventsList().forEach(e -> {
-                    if (p.canRead(e.getInstance().getService())) {
+                    if (p.canRead(e.getInstance().getNamespace(), e.getInstance().getService())) {
                         b.addEvents(e);
                     }
                 });
@@ -499,7 +525,7 @@ public final class RegistryService extends RegistryGrpc.RegistryImplBase {
             case SNAPSHOT -> {
                 WatchResponse.Builder b = response.toBuilder().clearInstances();
                 response.getInstancesList().forEach(i -> {
-                    if (p.canRead(i.getService())) {
+                    if (p.canRead(i.getNamespace(), i.getService())) {
                         b.addInstances(i);
                     }
                 });

@@ -6,6 +6,7 @@ import io.muster.api.v1.CheckReport;
 import io.muster.api.v1.HealthCheck;
 import io.muster.api.v1.Instance;
 import io.muster.server.catalog.CommandRejectedException;
+import io.muster.server.catalog.Namespaces;
 import io.muster.server.catalog.Rules;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -56,6 +57,16 @@ public final class Validation {
 
     public static String service(String field, String name) {
         return mapped(() -> Rules.service(field, name));
+    }
+
+    /** The namespace a request names ({@code default} for empty), or INVALID_ARGUMENT naming {@code field}. */
+    public static String namespace(String field, String ns) {
+        return mapped(() -> Namespaces.check(field, ns));
+    }
+
+    /** As {@link #namespace}, and {@code *} (every namespace) is allowed. */
+    public static String namespaceOrAll(String field, String ns) {
+        return mapped(() -> Namespaces.checkOrAll(field, ns));
     }
 
     public static String requestId(String field, String id) {

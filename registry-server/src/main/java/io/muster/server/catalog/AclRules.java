@@ -99,6 +99,12 @@ public final class AclRules {
                 throw invalid(rf + ".service_prefix", "'" + r.getServicePrefix() + "'", "empty: an OPERATOR rule covers the cluster, not services");
             }
             prefix(rf + ".service_prefix", r.getServicePrefix());
+            if (r.getAccess() == Access.OPERATOR && !r.getNamespace().isEmpty()) {
+                throw invalid(rf + ".namespace", "'" + r.getNamespace() + "'", "empty: an OPERATOR rule covers the cluster, not a namespace");
+            }
+            if (!Namespaces.ALL.equals(r.getNamespace()) && !r.getNamespace().isEmpty() && !Namespaces.isName(r.getNamespace())) {
+                throw invalid(rf + ".namespace", "'" + r.getNamespace() + "'", Namespaces.RULE_OR_ALL);
+            }
         }
         return p;
     }

@@ -33,7 +33,7 @@ final class AclTable {
         return Policy.newBuilder().setName(AclRules.GLOBAL_MANAGEMENT)
                 .setDescription("every rule: created with the bootstrap token")
                 .addRules(Rule.newBuilder().setAccess(Access.OPERATOR))
-                .addRules(Rule.newBuilder().setAccess(Access.WRITE).setServicePrefix(""))
+                .addRules(Rule.newBuilder().setAccess(Access.WRITE).setServicePrefix("").setNamespace(Namespaces.ALL))
                 .build();
     }
 

@@ -48,21 +48,25 @@ public final class AclView {
 
     private static Principal compile(Token token, Map<String, Policy> policies) {
         boolean operator = false;
-        Set<String> read = new LinkedHashSet<>();
-        Set<String> write = new LinkedHashSet<>();
+        Set<Principal.Grant> read = new LinkedHashSet<>();
+        Set<Principal.Grant> write = new LinkedHashSet<>();
         for (String name : token.getPoliciesList()) {
             Policy p = policies.get(name);
             if (p == null) {
                 continue; // the catalog refuses to delete a policy in use: not reached
             }
+            // the built-in policy holds every rule, in every namespace, whatever its stored form: one
+            // stored before namespaces has no namespace on its rules (which would mean "default")
+            boolean everywhere = p.getName().equals(AclRules.GLOBAL_MANAGEMENT);
             for (Rule r : p.getRulesList()) {
+                Principal.Grant grant = new Principal.Grant(everywhere ? Namespaces.ALL : r.getNamespace(), r.getServicePrefix());
                 if (r.getAccess() == Access.OPERATOR) {
                     operator = true;
                 } else if (r.getAccess() == Access.WRITE) {
-                    write.add(r.getServicePrefix());
-                    read.add(r.getServicePrefix());
+                    write.add(grant);
+                    read.add(grant);
                 } else if (r.getAccess() == Access.READ) {
-                    read.add(r.getServicePrefix());
+                    read.add(grant);
                 }
             }
         }

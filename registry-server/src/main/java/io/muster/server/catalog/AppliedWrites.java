@@ -39,8 +39,15 @@ final class AppliedWrites {
     // insertion order is apply order, so the oldest entry is the first
     private final LinkedHashMap<String, Applied> byKey = new LinkedHashMap<>();
 
-    static String key(String kind, String service, String instanceId, String requestId) {
-        return kind + '/' + service + '/' + instanceId + '/' + requestId;
+    /**
+     * The entry of a write. In the default namespace the key has the form it had before namespaces
+     * ({@code kind/service/id/request}), so entries in snapshots taken before keep answering their
+     * retries; elsewhere the namespace comes first ({@code kind/ns/service/id/request}: one more
+     * segment, and no name contains a {@code /}, so the two forms never collide).
+     */
+    static String key(String kind, InstanceKey instance, String requestId) {
+        String ns = instance.namespace().equals(Namespaces.DEFAULT) ? "" : instance.namespace() + '/';
+        return kind + '/' + ns + instance.service() + '/' + instance.id() + '/' + requestId;
     }
 
     /** The earlier application of {@code key}, if it is still within the window at {@code nowMs}. */

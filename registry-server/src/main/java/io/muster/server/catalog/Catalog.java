@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 
 /**
- * The replicated state: instances indexed by service, the lease index and the member directory.
+ * The replicated state: instances indexed by namespace and service, the lease index and the member directory.
  *
  * <p>Threading: {@link #apply} and {@link #restore} are called only by the Raft apply thread and
  * take the write lock; readers take the read lock through {@link #read}. Every change gets the next
@@ -35,7 +35,8 @@ import java.util.function.Function;
 public final class Catalog {
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final Map<String, Map<String, Instance>> services = new TreeMap<>();
+    /** Namespace, then service, then instance id. */
+    private final Map<String, Map<String, Map<String, Instance>>> namespaces = new TreeMap<>();
     private final Map<Long, InstanceKey> leases = new HashMap<>();
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final List<CatalogListener> listeners = new CopyOnWriteArrayList<>();
@@ -108,7 +109,7 @@ public final class Catalog {
                 }
                 case RESTORE -> {
                     CommandChecks.restore(command.getRestore().getSnapshot());
-                    if (revision != 0 || !services.isEmpty()) {
+                    if (revision != 0 || !namespaces.isEmpty()) {
                         throw new CommandRejectedException(new Rejection(Rejection.Kind.FAILED_PRECONDITION,
                                 Rejection.Reason.RESTORE_NOT_EMPTY, Rules.message("restore", "catalog at revision " + revision,
                                 "an empty catalog (revision 0)")));
@@ -165,10 +166,10 @@ public final class Catalog {
      * ({@link AppliedWrites}: a retry must not overwrite what others wrote since) and changes nothing.
      */
     private ApplyResult register(Instance in, String requestId, long nowMs) {
-        String key = requestId.isEmpty() ? null : AppliedWrites.key("register", in.getService(), in.getId(), requestId);
+        String key = requestId.isEmpty() ? null : AppliedWrites.key("register", InstanceKey.of(in), requestId);
         AppliedWrites.Applied earlier = key == null ? null : appliedWrites.find(key, nowMs);
         if (earlier != null) {
-            Instance answered = Instance.newBuilder().setService(in.getService()).setId(in.getId())
+            Instance answered = Instance.newBuilder().setNamespace(in.getNamespace()).setService(in.getService()).setId(in.getId())
                     .setLeaseId(earlier.leaseId()).setLeaseTtlMs(earlier.leaseTtlMs()).build();
             return new ApplyResult(revision, false, answered, earlier.existed());
         }
@@ -180,7 +181,8 @@ public final class Catalog {
     }
 
     private ApplyResult register(Instance in, long nowMs) {
-        Map<String, Instance> byId = services.computeIfAbsent(in.getService(), k -> new LinkedHashMap<>());
+        Map<String, Instance> byId = namespaces.computeIfAbsent(in.getNamespace(), k -> new TreeMap<>())
+                .computeIfAbsent(in.getService(), k -> new LinkedHashMap<>());
         Instance old = byId.get(in.getId());
         long rev = revision + 1;
         Instance.Builder b = in.toBuilder().setModRevision(rev);
@@ -219,7 +221,7 @@ public final class Catalog {
     /** Like {@link #register(Instance, String, long)}: a retried deregister never removes a later registration. */
     private ApplyResult deregister(DeregisterCmd cmd, long nowMs) {
         String key = cmd.getRequestId().isEmpty() ? null
-                : AppliedWrites.key("deregister", cmd.getService(), cmd.getInstanceId(), cmd.getRequestId());
+                : AppliedWrites.key("deregister", key(cmd), cmd.getRequestId());
         AppliedWrites.Applied earlier = key == null ? null : appliedWrites.find(key, nowMs);
         if (earlier != null) {
             return new ApplyResult(revision, false, null, earlier.existed());
@@ -232,7 +234,7 @@ public final class Catalog {
     }
 
     private ApplyResult deregister(DeregisterCmd cmd) {
-        Instance removed = remove(new InstanceKey(cmd.getService(), cmd.getInstanceId()));
+        Instance removed = remove(key(cmd));
         if (removed == null) {
             return ApplyResult.unchanged(revision);
         }
@@ -258,7 +260,7 @@ public final class Catalog {
     }
 
     private ApplyResult setHealth(SetHealthCmd cmd, long nowMs) {
-        InstanceKey key = new InstanceKey(cmd.getService(), cmd.getInstanceId());
+        InstanceKey key = new InstanceKey(cmd.getNamespace(), cmd.getService(), cmd.getInstanceId());
         Instance current = get(key);
         if (current == null
                 || (cmd.getCreateRevision() != 0 && current.getCreateRevision() != cmd.getCreateRevision())
@@ -272,7 +274,7 @@ public final class Catalog {
                 .setHealthChangedAtMs(nowMs)
                 .setModRevision(rev)
                 .build();
-        services.get(key.service()).put(key.id(), updated);
+        namespaces.get(key.namespace()).get(key.service()).put(key.id(), updated);
         emit(event(EventType.HEALTH_CHANGED, rev, updated, current.getHealth()));
         return new ApplyResult(rev, true, updated, true);
     }
@@ -287,11 +289,12 @@ public final class Catalog {
      */
     private ApplyResult setMaintenanceOnce(SetMaintenanceCmd cmd, long nowMs) {
         String key = cmd.getRequestId().isEmpty() ? null
-                : AppliedWrites.key("maintenance", cmd.getService(), cmd.getInstanceId(), cmd.getRequestId());
+                : AppliedWrites.key("maintenance", key(cmd), cmd.getRequestId());
         AppliedWrites.Applied earlier = key == null ? null : appliedWrites.find(key, nowMs);
         if (earlier != null) {
-            Instance now = get(new InstanceKey(cmd.getService(), cmd.getInstanceId()));
-            Instance answered = now != null ? now : Instance.newBuilder().setService(cmd.getService()).setId(cmd.getInstanceId())
+            Instance now = get(key(cmd));
+            Instance answered = now != null ? now : Instance.newBuilder().setNamespace(Namespaces.of(cmd.getNamespace()))
+                    .setService(cmd.getService()).setId(cmd.getInstanceId())
                     .setMaintenance(cmd.getEnabled()).setMaintenanceReason(cmd.getReason()).build();
             return new ApplyResult(revision, earlier.changed(), answered, true);
         }
@@ -308,11 +311,11 @@ public final class Catalog {
      * state the instance already has (same flag, same reason) changes nothing and takes no revision.
      */
     private ApplyResult setMaintenance(SetMaintenanceCmd cmd, long nowMs) {
-        InstanceKey key = new InstanceKey(cmd.getService(), cmd.getInstanceId());
+        InstanceKey key = key(cmd);
         Instance current = get(key);
         if (current == null) {
             throw new CommandRejectedException(new Rejection(Rejection.Kind.NOT_FOUND, Rejection.Reason.UNKNOWN_INSTANCE,
-                    Rules.message("set_maintenance", "'" + cmd.getService() + "/" + cmd.getInstanceId() + "'", "a registered instance")));
+                    Rules.message("set_maintenance", "'" + key + "'", "a registered instance")));
         }
         if (current.getMaintenance() == cmd.getEnabled() && current.getMaintenanceReason().equals(cmd.getReason())) {
             return new ApplyResult(revision, false, current, true);
@@ -324,18 +327,31 @@ public final class Catalog {
                 .setMaintenanceChangedAtMs(nowMs)
                 .setModRevision(rev)
                 .build();
-        services.get(key.service()).put(key.id(), updated);
+        namespaces.get(key.namespace()).get(key.service()).put(key.id(), updated);
         emit(event(EventType.MAINTENANCE_CHANGED, rev, updated, current.getHealth()));
         return new ApplyResult(rev, true, updated, true);
     }
 
+    private static InstanceKey key(DeregisterCmd cmd) {
+        return new InstanceKey(cmd.getNamespace(), cmd.getService(), cmd.getInstanceId());
+    }
+
+    private static InstanceKey key(SetMaintenanceCmd cmd) {
+        return new InstanceKey(cmd.getNamespace(), cmd.getService(), cmd.getInstanceId());
+    }
+
+    private Map<String, Instance> byId(String namespace, String service) {
+        Map<String, Map<String, Instance>> services = namespaces.get(namespace);
+        return services == null ? null : services.get(service);
+    }
+
     private Instance get(InstanceKey key) {
-        Map<String, Instance> byId = services.get(key.service());
+        Map<String, Instance> byId = byId(key.namespace(), key.service());
         return byId == null ? null : byId.get(key.id());
     }
 
     private Instance remove(InstanceKey key) {
-        Map<String, Instance> byId = services.get(key.service());
+        Map<String, Instance> byId = byId(key.namespace(), key.service());
         if (byId == null) {
             return null;
         }
@@ -344,7 +360,11 @@ public final class Catalog {
             return null;
         }
         if (byId.isEmpty()) {
+            Map<String, Map<String, Instance>> services = namespaces.get(key.namespace());
             services.remove(key.service());
+            if (services.isEmpty()) {
+                namespaces.remove(key.namespace());
+            }
         }
         leases.remove(removed.getLeaseId());
         return removed;
@@ -403,11 +423,16 @@ public final class Catalog {
     }
 
     private void resetTo(CatalogSnapshot snapshot) {
-        services.clear();
+        namespaces.clear();
         leases.clear();
         members.clear();
         for (Instance i : snapshot.getInstancesList()) {
-            services.computeIfAbsent(i.getService(), k -> new LinkedHashMap<>()).put(i.getId(), i);
+            if (i.getNamespace().isEmpty()) {
+                // a snapshot written before namespaces: its instances are in the default namespace
+                i = i.toBuilder().setNamespace(Namespaces.DEFAULT).build();
+            }
+            namespaces.computeIfAbsent(i.getNamespace(), k -> new TreeMap<>())
+                    .computeIfAbsent(i.getService(), k -> new LinkedHashMap<>()).put(i.getId(), i);
             leases.put(i.getLeaseId(), InstanceKey.of(i));
         }
         for (Member m : snapshot.getMembersList()) {
@@ -435,8 +460,9 @@ public final class Catalog {
             return revision;
         }
 
-        public Collection<Instance> instances(String service) {
-            Map<String, Instance> byId = services.get(service);
+        /** The instances of {@code service} in {@code namespace} (a name, not {@link Namespaces#ALL}). */
+        public Collection<Instance> instances(String namespace, String service) {
+            Map<String, Instance> byId = byId(namespace, service);
             return byId == null ? List.of() : List.copyOf(byId.values());
         }
 
@@ -449,15 +475,38 @@ public final class Catalog {
             return key == null ? null : get(key);
         }
 
-        public Map<String, Collection<Instance>> services() {
+        /** The services of {@code namespace} by name, with their instances. */
+        public Map<String, Collection<Instance>> services(String namespace) {
             Map<String, Collection<Instance>> out = new LinkedHashMap<>();
-            services.forEach((k, v) -> out.put(k, List.copyOf(v.values())));
+            namespaces.getOrDefault(namespace, Map.of()).forEach((k, v) -> out.put(k, List.copyOf(v.values())));
             return out;
         }
 
+        /** The namespaces that hold at least one instance, by name. */
+        public List<String> namespaces() {
+            return List.copyOf(namespaces.keySet());
+        }
+
+        /** How many services there are, in every namespace. */
+        public int serviceCount() {
+            int n = 0;
+            for (Map<String, Map<String, Instance>> services : namespaces.values()) {
+                n += services.size();
+            }
+            return n;
+        }
+
+        /** Every instance of {@code namespace}, by service. */
+        public List<Instance> namespaceInstances(String namespace) {
+            List<Instance> out = new ArrayList<>();
+            namespaces.getOrDefault(namespace, Map.of()).values().forEach(m -> out.addAll(m.values()));
+            return out;
+        }
+
+        /** Every instance, by namespace and service. */
         public List<Instance> allInstances() {
             List<Instance> out = new ArrayList<>();
-            services.values().forEach(m -> out.addAll(m.values()));
+            namespaces.values().forEach(services -> services.values().forEach(m -> out.addAll(m.values())));
             return out;
         }
 

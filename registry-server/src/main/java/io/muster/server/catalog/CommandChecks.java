@@ -40,6 +40,7 @@ final class CommandChecks {
     static void deregister(DeregisterCmd cmd) {
         labelled(Reason.INVALID_KEY, () -> {
             Rules.service("deregister.service", cmd.getService());
+            Namespaces.check("deregister.namespace", cmd.getNamespace());
             Rules.requestId("deregister.request_id", cmd.getRequestId());
             return Rules.instanceId("deregister.instance_id", cmd.getInstanceId());
         });
@@ -55,6 +56,7 @@ final class CommandChecks {
     static void setHealth(SetHealthCmd cmd) {
         labelled(Reason.INVALID_KEY, () -> {
             Rules.service("set_health.service", cmd.getService());
+            Namespaces.check("set_health.namespace", cmd.getNamespace());
             return Rules.instanceId("set_health.instance_id", cmd.getInstanceId());
         });
         labelled(Reason.INVALID_HEALTH, () -> {
@@ -67,6 +69,7 @@ final class CommandChecks {
     static void setMaintenance(SetMaintenanceCmd cmd) {
         labelled(Reason.INVALID_MAINTENANCE, () -> {
             Rules.service("set_maintenance.service", cmd.getService());
+            Namespaces.check("set_maintenance.namespace", cmd.getNamespace());
             Rules.instanceId("set_maintenance.instance_id", cmd.getInstanceId());
             Rules.maintenanceReason("set_maintenance.reason", cmd.getReason());
             Rules.requestId("set_maintenance.request_id", cmd.getRequestId());
@@ -121,7 +124,7 @@ final class CommandChecks {
                     throw Rules.invalid(field, e.getMessage(), "a valid instance");
                 }
                 if (!keys.add(InstanceKey.of(in))) {
-                    throw Rules.invalid(field + ".id", "'" + in.getService() + "/" + in.getId() + "'", "unique within the snapshot");
+                    throw Rules.invalid(field + ".id", "'" + InstanceKey.of(in) + "'", "unique within the snapshot");
                 }
                 Rules.range(field + ".lease_id", in.getLeaseId(), 1, Long.MAX_VALUE);
                 if (!leases.add(in.getLeaseId())) {

@@ -185,6 +185,7 @@ public final class Rules {
             throw invalid("instance", in.getSerializedSize() + " bytes", "at most " + MAX_INSTANCE_BYTES + " bytes");
         }
         service("instance.service", in.getService());
+        String namespace = Namespaces.check("instance.namespace", in.getNamespace());
         String host = in.getHost();
         if (!isHost(host)) {
             throw invalid("instance.host", "'" + host + "'", "an IP address or DNS name, 1-253 chars");
@@ -223,11 +224,12 @@ public final class Rules {
         if (in.getChecksCount() > MAX_CHECKS) {
             throw invalid("instance.checks", in.getChecksCount() + " checks", "at most " + MAX_CHECKS);
         }
-        if (in.getChecksCount() == 0 && alreadyNormal(in, id, weight, ttl)) {
+        if (in.getChecksCount() == 0 && alreadyNormal(in, id, weight, ttl) && !in.getNamespace().isEmpty()) {
             return in; // nothing to fill in or clear: skip the copy (metadata map included)
         }
         Instance.Builder b = in.toBuilder()
                 .setId(id)
+                .setNamespace(namespace)
                 .setWeight((int) weight)
                 .setLeaseTtlMs(ttl)
                 .clearChecks()

@@ -385,9 +385,9 @@ public final class HealthChecker implements CatalogListener, AutoCloseable {
         return live;
     }
 
-    /** The member that runs the checks of {@code service/id} by this member's view. */
-    Optional<String> owner(String service, String id) {
-        return Optional.ofNullable(ownerOf(new InstanceKey(service, id)));
+    /** The member that runs the checks of {@code namespace/service/id} by this member's view. */
+    Optional<String> owner(String namespace, String service, String id) {
+        return Optional.ofNullable(ownerOf(new InstanceKey(namespace, service, id)));
     }
 
     /**

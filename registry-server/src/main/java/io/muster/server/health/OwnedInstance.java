@@ -217,6 +217,7 @@ final class OwnedInstance {
         HealthStatus from = model.replicated();
         Command cmd = Command.newBuilder()
                 .setSetHealth(SetHealthCmd.newBuilder()
+                        .setNamespace(instance.getNamespace())
                         .setService(instance.getService())
                         .setInstanceId(instance.getId())
                         .setHealth(v.status())

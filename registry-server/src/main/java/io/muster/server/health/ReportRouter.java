@@ -59,7 +59,7 @@ final class ReportRouter {
     }
 
     CompletableFuture<UpdateHealthResponse> updateHealth(UpdateHealthRequest request, boolean forwarded) {
-        InstanceKey key = new InstanceKey(request.getService(), request.getInstanceId());
+        InstanceKey key = new InstanceKey(request.getNamespace(), request.getService(), request.getInstanceId());
         Instance in = catalog.read(v -> v.instance(key));
         if (in == null) {
             return CompletableFuture.failedFuture(Status.NOT_FOUND
@@ -84,7 +84,7 @@ final class ReportRouter {
         for (int i = 0; i < request.getReportsCount(); i++) {
             CheckReport r = Rules.report("reports[" + i + "]", request.getReports(i));
             String check = ttlCheck(in, r.getCheckName(), "reports[" + i + "].check_name");
-            resolved.add(UpdateHealthRequest.newBuilder().setService(in.getService()).setInstanceId(in.getId())
+            resolved.add(UpdateHealthRequest.newBuilder().setNamespace(in.getNamespace()).setService(in.getService()).setInstanceId(in.getId())
                     .setReport(r.toBuilder().setCheckName(check)).build());
         }
         InstanceKey key = InstanceKey.of(in);
@@ -104,7 +104,7 @@ final class ReportRouter {
         if (name.isEmpty() ? ttl.size() == 1 : ttl.contains(name)) {
             return name.isEmpty() ? ttl.get(0) : name;
         }
-        String key = in.getService() + "/" + in.getId();
+        InstanceKey key = InstanceKey.of(in);
         String expected = ttl.isEmpty() ? "a TTL check, but " + key + " has none"
                 : name.isEmpty() ? "one of the TTL checks of " + key + ": " + ttl
                 : "the name of a TTL check of " + key + ": " + ttl;

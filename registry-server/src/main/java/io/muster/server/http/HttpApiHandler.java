@@ -177,12 +177,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private void listServices(Request r) {
-        r.unary(RegistryGrpc.getListServicesMethod(), ListServicesRequest.newBuilder().setConsistency(consistency(r.query)).build(),
+        r.unary(RegistryGrpc.getListServicesMethod(), ListServicesRequest.newBuilder().setConsistency(consistency(r.query))
+                        .setNamespace(namespace(r.query)).build(),
                 resp -> r.json(HttpResponseStatus.OK, print(resp)));
     }
 
     private void service(Request r, String name) {
-        DiscoverRequest req = DiscoverRequest.newBuilder().setService(name).setConsistency(consistency(r.query)).build();
+        DiscoverRequest req = DiscoverRequest.newBuilder().setService(name).setNamespace(namespace(r.query))
+                .setConsistency(consistency(r.query)).build();
         r.unary(RegistryGrpc.getDiscoverMethod(), req, (DiscoverResponse resp) -> {
             // the catalog knows a service only by its instances: none means no such service
             if (resp.getInstancesCount() == 0) {
@@ -190,6 +192,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             } else {
                 JsonObject o = JsonParser.parseString(print(resp)).getAsJsonObject();
                 o.addProperty("service", name);
+                o.addProperty("namespace", resp.getInstances(0).getNamespace());
                 r.json(HttpResponseStatus.OK, o.toString());
             }
         });
@@ -207,14 +210,23 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             throw HttpErrors.invalid("instance.id", "'" + b.getInstance().getId() + "'", "'" + id + "' as in the path, or absent")
                     .asRuntimeException();
         }
+        String namespace = namespace(r.query);
+        if (!namespace.isEmpty() && !b.getInstance().getNamespace().isEmpty() && !b.getInstance().getNamespace().equals(namespace)) {
+            throw HttpErrors.invalid("instance.namespace", "'" + b.getInstance().getNamespace() + "'",
+                    "'" + namespace + "' as in ?namespace=, or absent").asRuntimeException();
+        }
         b.getInstanceBuilder().setService(service).setId(id);
+        if (!namespace.isEmpty()) {
+            b.getInstanceBuilder().setNamespace(namespace);
+        }
         b.setRequestId(idempotencyKey(r, b.getRequestId()));
         r.unary(RegistryGrpc.getRegisterMethod(), b.build(), resp -> r.json(HttpResponseStatus.OK, print(resp)));
     }
 
     private void deregister(Request r, String service, String id) {
         r.unary(RegistryGrpc.getDeregisterMethod(),
-                DeregisterRequest.newBuilder().setService(service).setInstanceId(id).setRequestId(idempotencyKey(r, "")).build(),
+                DeregisterRequest.newBuilder().setNamespace(namespace(r.query)).setService(service).setInstanceId(id)
+                        .setRequestId(idempotencyKey(r, "")).build(),
                 resp -> r.json(HttpResponseStatus.OK, print(resp)));
     }
 
@@ -234,6 +246,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         // JSON cannot tell an absent false from a written one: only a contradicting true is caught
         if (b.getEnabled() && !enabled) {
             throw HttpErrors.invalid("enabled", "true", "absent: DELETE turns maintenance off, PUT turns it on").asRuntimeException();
+        }
+        String namespace = namespace(r.query);
+        if (!namespace.isEmpty() && !b.getNamespace().isEmpty() && !b.getNamespace().equals(namespace)) {
+            throw HttpErrors.invalid("namespace", "'" + b.getNamespace() + "'", "'" + namespace + "' as in ?namespace=, or absent")
+                    .asRuntimeException();
+        }
+        if (!namespace.isEmpty()) {
+            b.setNamespace(namespace);
         }
         b.setService(service).setInstanceId(id).setEnabled(enabled).setRequestId(idempotencyKey(r, b.getRequestId()));
         r.unary(RegistryGrpc.getSetMaintenanceMethod(), b.build(), resp -> r.json(HttpResponseStatus.OK, print(resp)));
@@ -321,6 +341,15 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             }
             r.json(HttpResponseStatus.OK, o.toString());
         });
+    }
+
+    /**
+     * The {@code ?namespace=} parameter: the last value, or empty (the namespace {@code default}).
+     * Checked by the gRPC service it is passed to (INVALID_ARGUMENT, 400, naming {@code namespace}).
+     */
+    static String namespace(QueryStringDecoder q) {
+        List<String> values = q.parameters().get("namespace");
+        return values == null || values.isEmpty() ? "" : values.get(values.size() - 1);
     }
 
     static Consistency consistency(QueryStringDecoder q) {

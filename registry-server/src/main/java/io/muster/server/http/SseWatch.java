@@ -47,6 +47,7 @@ final class SseWatch {
 
     private final ChannelHandlerContext ctx;
     private final Channel grpc;
+    private final String namespace;
     private final List<String> services;
     private final int progressIntervalMs;
     private ClientCall<WatchRequest, WatchResponse> call;
@@ -54,8 +55,9 @@ final class SseWatch {
     private boolean wantsMore;
     private boolean ended;
 
-    private SseWatch(ChannelHandlerContext ctx, Channel grpc, List<String> services, int progressIntervalMs) {
+    private SseWatch(ChannelHandlerContext ctx, Channel grpc, String namespace, List<String> services, int progressIntervalMs) {
         this.ctx = ctx;
+        this.namespace = namespace;
         this.grpc = grpc;
         this.services = services;
         this.progressIntervalMs = progressIntervalMs;
@@ -74,7 +76,7 @@ final class SseWatch {
             // the gRPC watch checks the range
             progressMs = (int) Math.min(Integer.MAX_VALUE, revision("progress_interval_ms", query.parameters().get("progress_interval_ms").get(0)));
         }
-        SseWatch w = new SseWatch(ctx, grpc, services, progressMs);
+        SseWatch w = new SseWatch(ctx, grpc, HttpApiHandler.namespace(query), services, progressMs);
         w.open(last == 0 ? 0 : last + 1);
         // a request the watch refuses (a bad service name, too many services) is refused at once, in
         // this call: answer it as an HTTP error. Past this point the stream has begun
@@ -113,7 +115,7 @@ final class SseWatch {
                 }
             }
         }, new Metadata());
-        c.sendMessage(WatchRequest.newBuilder().addAllServices(services).setStartRevision(startRevision)
+        c.sendMessage(WatchRequest.newBuilder().setNamespace(namespace).addAllServices(services).setStartRevision(startRevision)
                 .setProgressIntervalMs(progressIntervalMs).build());
         c.halfClose();
         c.request(1);

@@ -44,7 +44,7 @@ public final class NodeMetrics {
         Gauge.builder("muster.catalog.instances", catalog, c -> c.read(v -> v.allInstances().size())).register(r);
         Gauge.builder("muster.catalog.instances.routable", catalog, c -> c.read(v -> v.allInstances().stream()
                 .filter(Routing::isRoutable).count())).register(r);
-        Gauge.builder("muster.catalog.services", catalog, c -> c.read(v -> v.services().size())).register(r);
+        Gauge.builder("muster.catalog.services", catalog, c -> c.read(Catalog.View::serviceCount)).register(r);
         Gauge.builder("muster.watch.watchers", watches, WatchHub::watcherCount).register(r);
         Gauge.builder("muster.watch.compacted", watches, WatchHub::compactedCount).description("watchers answered COMPACTED").register(r);
         Gauge.builder("muster.watch.leaderless.ended", watches, WatchHub::leaderlessEndedCount)

@@ -4,6 +4,7 @@ import io.muster.api.v1.Event;
 import io.muster.api.v1.Instance;
 import io.muster.server.catalog.Catalog;
 import io.muster.server.catalog.CatalogListener;
+import io.muster.server.catalog.Namespaces;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -148,17 +149,25 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
      * @throws IllegalStateException if the node already serves {@code maxWatchers} watchers, with the
      *         message {@code max-watchers: <count> (limit <n>)}
      */
-    public Watcher open(Set<String> services, long startRevision, long progressIntervalMs, WatchSink sink) {
-        return open(services, startRevision, progressIntervalMs, false, sink);
+    public Watcher open(String namespace, Set<String> services, long startRevision, long progressIntervalMs, WatchSink sink) {
+        return open(namespace, services, startRevision, progressIntervalMs, false, sink);
     }
 
     /**
      * Opens a watcher that, if {@code requiresLeader}, ends when this member has had no leader for
      * too long ({@link #requireLeader}).
      *
+     * @param namespace the namespace watched (a name), or {@link Namespaces#ALL} (then {@code services} is empty)
+     * @param services  names in {@code namespace}; empty: every service of it
      * @throws LeaderlessException if it requires a leader and this member has had none for too long
      */
-    public Watcher open(Set<String> services, long startRevision, long progressIntervalMs, boolean requiresLeader, WatchSink sink) {
+    public Watcher open(String namespace, Set<String> services, long startRevision, long progressIntervalMs, boolean requiresLeader,
+                        WatchSink sink) {
+        boolean everyNamespace = namespace.equals(Namespaces.ALL);
+        if (everyNamespace && !services.isEmpty()) {
+            throw new IllegalArgumentException("services: " + services + " (expected: none with namespace *)");
+        }
+        Set<String> keys = keys(namespace, services);
         if (requiresLeader) {
             // the live answer, not the tick's: a member that found its leader serves at once
             long without = leaderlessNanos.getAsLong();
@@ -171,22 +180,25 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
             // the RESOURCE_EXHAUSTED a client gets: the limit's flag, the count with this watcher
             throw new IllegalStateException("max-watchers: " + (open + 1) + " (limit " + maxWatchers + ")");
         }
-        Watcher w = new Watcher(ids.incrementAndGet(), Set.copyOf(services), history, sink, executor, memberId,
+        Watcher w = new Watcher(ids.incrementAndGet(), everyNamespace ? null : namespace, Set.copyOf(services), keys, history, sink,
+                executor, memberId,
                 TimeUnit.MILLISECONDS.toNanos(progressIntervalMs), nanoTime.getAsLong(), this, requiresLeader);
         catalog.read(view -> {
             // under the read lock: no event can be appended between the snapshot and registration
             if (startRevision == 0) {
                 List<Instance> snapshot = new ArrayList<>();
-                if (services.isEmpty()) {
+                if (everyNamespace) {
                     snapshot.addAll(view.allInstances());
+                } else if (services.isEmpty()) {
+                    snapshot.addAll(view.namespaceInstances(namespace));
                 } else {
-                    services.stream().sorted().forEach(s -> snapshot.addAll(view.instances(s)));
+                    services.stream().sorted().forEach(s -> snapshot.addAll(view.instances(namespace, s)));
                 }
                 w.startWithSnapshot(snapshot, view.revision());
             } else {
                 w.startAt(startRevision);
             }
-            register(w, services);
+            register(w, keys);
             return null;
         });
         if (requiresLeader) {
@@ -200,14 +212,30 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
         return w;
     }
 
-    private void register(Watcher w, Set<String> services) {
+    /**
+     * The index keys of a watch: {@code ns/service} for each service named, {@code ns/} for every
+     * service of a namespace, none for every namespace. No name holds a {@code /}, so keys never collide.
+     */
+    static Set<String> keys(String namespace, Set<String> services) {
+        if (namespace.equals(Namespaces.ALL)) {
+            return Set.of();
+        }
+        if (services.isEmpty()) {
+            return Set.of(namespace + '/');
+        }
+        Set<String> keys = new HashSet<>();
+        services.forEach(s -> keys.add(namespace + '/' + s));
+        return Set.copyOf(keys);
+    }
+
+    private void register(Watcher w, Set<String> keys) {
         all.add(w);
         tickWhileWatched();
-        if (services.isEmpty()) {
+        if (keys.isEmpty()) {
             everything.add(w);
         } else {
-            for (String s : services) {
-                byService.computeIfAbsent(s, k -> ConcurrentHashMap.newKeySet()).add(w);
+            for (String k : keys) {
+                byService.computeIfAbsent(k, x -> ConcurrentHashMap.newKeySet()).add(w);
             }
         }
     }
@@ -225,23 +253,35 @@ public final class WatchHub implements CatalogListener, AutoCloseable {
             history.append(e);
         }
         List<Watcher> woken = new ArrayList<>(everything);
-        if (events.size() == 1) {
-            Set<Watcher> set = byService.get(events.get(0).getInstance().getService());
-            if (set != null) {
-                woken.addAll(set);
-            }
+        if (byService.isEmpty()) {
+            // only watches of every namespace: no key to build
+        } else if (events.size() == 1) {
+            Instance i = events.get(0).getInstance();
+            wake(woken, i.getNamespace() + '/');
+            wake(woken, i.getNamespace() + '/' + i.getService());
         } else {
-            Set<String> services = new HashSet<>();
+            Set<String> keys = new HashSet<>();
             for (Event e : events) {
-                String service = e.getInstance().getService();
-                Set<Watcher> set = services.add(service) ? byService.get(service) : null;
-                if (set != null) {
-                    woken.addAll(set);
+                Instance i = e.getInstance();
+                String ns = i.getNamespace() + '/';
+                if (keys.add(ns)) {
+                    wake(woken, ns);
+                }
+                String key = ns + i.getService();
+                if (keys.add(key)) {
+                    wake(woken, key);
                 }
             }
         }
         if (!woken.isEmpty()) {
             fanOut(woken.toArray(new Watcher[0]));
+        }
+    }
+
+    private void wake(List<Watcher> woken, String key) {
+        Set<Watcher> set = byService.get(key);
+        if (set != null) {
+            woken.addAll(set);
         }
     }
 

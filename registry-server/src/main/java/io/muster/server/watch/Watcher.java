@@ -27,7 +27,12 @@ public final class Watcher {
     static final int SNAPSHOT_CHUNK = 500;
 
     private final long id;
+    /** The namespace watched, or null: every namespace. */
+    private final String namespace;
+    /** Service names in {@link #namespace}; empty: every service. */
     private final Set<String> services;
+    /** The filter as the hub indexes it ({@link WatchHub#keys}): what watchers sharing event messages compare. */
+    private final Set<String> keys;
     private final EventHistory history;
     private final WatchSink sink;
     private final Executor executor;
@@ -53,8 +58,10 @@ public final class Watcher {
     private volatile boolean progressDue;
     private volatile boolean closed;
 
-    Watcher(long id, Set<String> services, EventHistory history, WatchSink sink, Executor executor,
+    Watcher(long id, String namespace, Set<String> services, Set<String> keys, EventHistory history, WatchSink sink, Executor executor,
             String memberId, long progressIntervalNanos, long nowNanos, WatchHub hub, boolean requiresLeader) {
+        this.namespace = namespace;
+        this.keys = keys;
         this.requiresLeader = requiresLeader;
         this.id = id;
         this.services = services;
@@ -67,7 +74,7 @@ public final class Watcher {
         this.lastSentNanos = nowNanos;
         this.hub = hub;
         this.batches = hub.batches();
-        this.servicesHash = services.hashCode();
+        this.servicesHash = keys.hashCode();
     }
 
     public long id() {
@@ -96,7 +103,8 @@ public final class Watcher {
     }
 
     boolean matches(Instance instance) {
-        return services.isEmpty() || services.contains(instance.getService());
+        return (namespace == null || namespace.equals(instance.getNamespace()))
+                && (services.isEmpty() || services.contains(instance.getService()));
     }
 
     /** Whether the stream must end when this member has had no leader for too long (not {@code allow_leaderless}). */
@@ -227,7 +235,7 @@ public final class Watcher {
                 compacted(oldest);
                 return;
             }
-            EventBatches.Batch batch = batches.get(services, servicesHash, next, latest);
+            EventBatches.Batch batch = batches.get(keys, servicesHash, next, latest);
             if (batch == null) {
                 batch = buildBatch(latest);
                 if (batch == null) {
@@ -261,7 +269,7 @@ public final class Watcher {
                 count++;
             }
         }
-        return new EventBatches.Batch(services, next, latest,
+        return new EventBatches.Batch(keys, next, latest,
                 response == null ? null : response.setRevision(rev - 1).build(), rev);
     }
 

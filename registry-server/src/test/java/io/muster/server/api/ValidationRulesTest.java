@@ -197,7 +197,7 @@ class ValidationRulesTest {
 
     @Test
     void anInstanceThatAlreadyCarriesItsDefaultsComesBackAsItIs() {
-        Instance normal = OK.toBuilder().setId("o-1").setWeight(100).setLeaseTtlMs(10_000).putMetadata("v", "1").build();
+        Instance normal = OK.toBuilder().setNamespace("default").setId("o-1").setWeight(100).setLeaseTtlMs(10_000).putMetadata("v", "1").build();
         assertThat(Validation.instance(normal)).isSameAs(normal);
         Instance withRegistryField = normal.toBuilder().setModRevision(3).build();
         assertThat(Validation.instance(withRegistryField)).isEqualTo(normal).isNotSameAs(withRegistryField);

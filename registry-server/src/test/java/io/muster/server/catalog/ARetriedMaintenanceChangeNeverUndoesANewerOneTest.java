@@ -37,7 +37,7 @@ class ARetriedMaintenanceChangeNeverUndoesANewerOneTest {
 
     static Boolean inMaintenance(Catalog c) {
         return c.read(v -> {
-            Instance i = v.instance(new InstanceKey("orders", "i1"));
+            Instance i = v.instance(new InstanceKey("default", "orders", "i1"));
             return i == null ? null : i.getMaintenance();
         });
     }

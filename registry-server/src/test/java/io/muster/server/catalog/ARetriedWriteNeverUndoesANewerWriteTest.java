@@ -38,7 +38,7 @@ class ARetriedWriteNeverUndoesANewerWriteTest {
 
     static Integer port(Catalog c) {
         return c.read(v -> {
-            Instance i = v.instance(new InstanceKey("orders", "i1"));
+            Instance i = v.instance(new InstanceKey("default", "orders", "i1"));
             return i == null ? null : i.getPort();
         });
     }

@@ -70,7 +70,7 @@ class CatalogRevisionsTest {
                 .setLeaseId(a.instance().getLeaseId()).setModRevision(2)).build());
         assertThat(fresh.changed()).isTrue();
         assertThat(events.get(events.size() - 1).getType()).isEqualTo(EventType.EXPIRED);
-        assertThat(List.copyOf(catalog.read(v -> v.instances("svc")))).isEmpty();
+        assertThat(List.copyOf(catalog.read(v -> v.instances("default", "svc")))).isEmpty();
     }
 
     @Test

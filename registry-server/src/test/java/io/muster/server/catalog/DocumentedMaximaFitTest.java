@@ -23,6 +23,7 @@ class DocumentedMaximaFitTest {
         Instance.Builder b = Instance.newBuilder()
                 .setService("s".repeat(64))
                 .setId("i".repeat(128))
+                .setNamespace("n".repeat(63))
                 .setHost("h".repeat(253))
                 .setPort(65535)
                 .setWeight(10_000)

@@ -58,7 +58,7 @@ class MaintenanceIsReplicatedStateTest {
     }
 
     Instance current() {
-        return catalog.read(v -> v.instance(new InstanceKey("orders", "o-1")));
+        return catalog.read(v -> v.instance(new InstanceKey("default", "orders", "o-1")));
     }
 
     @Test
@@ -140,7 +140,7 @@ class MaintenanceIsReplicatedStateTest {
         Catalog restored = new Catalog();
         ApplyResult r = restored.apply(Command.newBuilder().setRestore(RestoreCmd.newBuilder().setSnapshot(snap.toBuilder().clearMembers())).build());
         assertThat(r.isRejected()).as(String.valueOf(r.rejection())).isFalse();
-        Instance back = restored.read(v -> v.instance(new InstanceKey("orders", "o-1")));
+        Instance back = restored.read(v -> v.instance(new InstanceKey("default", "orders", "o-1")));
         assertThat(back.getMaintenance()).isTrue();
         assertThat(back.getMaintenanceReason()).isEqualTo("drain");
 
@@ -154,7 +154,7 @@ class MaintenanceIsReplicatedStateTest {
     void aRegistrationCannotSetTheFlagItself() {
         Instance sneaky = OK.toBuilder().setId("o-2").setMaintenance(true).setMaintenanceReason("x").build();
         catalog.apply(Command.newBuilder().setNowMs(1000).setRegister(RegisterCmd.newBuilder().setInstance(sneaky)).build());
-        Instance stored = catalog.read(v -> v.instance(new InstanceKey("orders", "o-2")));
+        Instance stored = catalog.read(v -> v.instance(new InstanceKey("default", "orders", "o-2")));
         assertThat(stored.getMaintenance()).isFalse();
         assertThat(stored.getMaintenanceReason()).isEmpty();
     }

@@ -231,7 +231,7 @@ class BackendOutageSeenOnEveryNodeTest {
                         .map(InstanceKey::id).collect(Collectors.toSet()));
                 // every member agrees on the owner
                 for (String id : ids) {
-                    assertThat(MemberInternals.healthChecks(n).owner("spread", id)).isEqualTo(MemberInternals.healthChecks(cluster.node("n1")).owner("spread", id));
+                    assertThat(MemberInternals.healthChecks(n).owner("default", "spread", id)).isEqualTo(MemberInternals.healthChecks(cluster.node("n1")).owner("default", "spread", id));
                 }
             }
             Set<String> union = new HashSet<>();

@@ -125,7 +125,7 @@ class CheckTimingOnAFakeClockTest {
                 .setNowMs(time.clock().millis()).build());
         assertThat(r.isRejected()).as("registered: %s", r.rejection()).isFalse();
         time.runDueTasks();
-        assertThat(checker.ownedInstances()).containsExactly(new InstanceKey("svc", "i1"));
+        assertThat(checker.ownedInstances()).containsExactly(new InstanceKey("default", "svc", "i1"));
     }
 
     private CompletableFuture<UpdateHealthResponse> report(CheckResult result) {
@@ -136,7 +136,7 @@ class CheckTimingOnAFakeClockTest {
     }
 
     private HealthStatus health() {
-        return catalog.read(v -> v.instance(new InstanceKey("svc", "i1"))).getHealth();
+        return catalog.read(v -> v.instance(new InstanceKey("default", "svc", "i1"))).getHealth();
     }
 
     private static Duration ms(long ms) {

@@ -71,7 +71,7 @@ class TheHealthCheckerResyncsAfterABacklogTest {
         time.runDueTasks();
         register(withTtlCheck("a", 9000));
         time.runDueTasks();
-        assertThat(checker.ownedInstances()).containsExactly(new InstanceKey("svc", "a"));
+        assertThat(checker.ownedInstances()).containsExactly(new InstanceKey("default", "svc", "a"));
 
         // the control context stands still while more events than the bound arrive: re-registrations
         // of b, then a deregistered, c registered, all behind the backlog
@@ -84,12 +84,12 @@ class TheHealthCheckerResyncsAfterABacklogTest {
 
         time.runDueTasks();
         assertThat(checker.stats().resyncs()).as("one re-read, not one per event past the bound").isEqualTo(1);
-        assertThat(checker.ownedInstances()).containsExactlyInAnyOrder(new InstanceKey("svc", "b"), new InstanceKey("svc", "c"));
+        assertThat(checker.ownedInstances()).containsExactlyInAnyOrder(new InstanceKey("default", "svc", "b"), new InstanceKey("default", "svc", "c"));
 
         // and events after the re-read are followed again one by one
         catalog.apply(Command.newBuilder().setDeregister(DeregisterCmd.newBuilder().setService("svc").setInstanceId("b")).build());
         time.runDueTasks();
-        assertThat(checker.ownedInstances()).containsExactly(new InstanceKey("svc", "c"));
+        assertThat(checker.ownedInstances()).containsExactly(new InstanceKey("default", "svc", "c"));
         assertThat(checker.stats().resyncs()).isEqualTo(1);
     }
 }

@@ -58,7 +58,7 @@ class LeaseExpiryDecisionsTest {
     }
 
     boolean present(String id) {
-        return catalog.read(v -> v.instances("s")).stream().anyMatch(i -> i.getId().equals(id));
+        return catalog.read(v -> v.instances("default", "s")).stream().anyMatch(i -> i.getId().equals(id));
     }
 
     @Test

@@ -108,7 +108,7 @@ class BadLogEntryStopsStateMachineTest {
         assertThat(it.rolledBack).isEqualTo(1);
         assertThat(catalog.revision()).isEqualTo(1);
         assertThat(fsm.appliedIndex()).isEqualTo(1);
-        assertThat(List.copyOf(catalog.read(v -> v.instances("s")))).extracting(Instance::getId).containsExactly("a");
+        assertThat(List.copyOf(catalog.read(v -> v.instances("default", "s")))).extracting(Instance::getId).containsExactly("a");
     }
 
     @Test
@@ -125,7 +125,7 @@ class BadLogEntryStopsStateMachineTest {
         assertThat(catalog.revision()).as("rejected entries take no revision").isEqualTo(1);
         assertThat(catalog.rejected(Rejection.Reason.NO_OPERATION)).isEqualTo(1);
         assertThat(catalog.rejected(Rejection.Reason.INVALID_INSTANCE)).isEqualTo(1);
-        assertThat(List.copyOf(catalog.read(v -> v.instances("s")))).extracting(Instance::getId).containsExactly("b");
+        assertThat(List.copyOf(catalog.read(v -> v.instances("default", "s")))).extracting(Instance::getId).containsExactly("b");
     }
 
     @Test
@@ -165,7 +165,7 @@ class BadLogEntryStopsStateMachineTest {
         assertThat(it.error).isNull();
         assertThat(catalog.revision()).isEqualTo(4);
         assertThat(fsm.appliedIndex()).isEqualTo(2);
-        assertThat(List.copyOf(catalog.read(v -> v.instances("s"))))
+        assertThat(List.copyOf(catalog.read(v -> v.instances("default", "s"))))
                 .extracting(Instance::getId, Instance::getCreateRevision)
                 .containsExactlyInAnyOrder(tuple("a", 1L), tuple("b", 2L), tuple("c", 3L), tuple("d", 4L));
     }
@@ -184,7 +184,7 @@ class BadLogEntryStopsStateMachineTest {
         assertThat(it.error).isNull();
         assertThat(catalog.rejected(Rejection.Reason.NESTED_BATCH)).isEqualTo(1);
         assertThat(catalog.rejected(Rejection.Reason.INVALID_INSTANCE)).isEqualTo(1);
-        assertThat(List.copyOf(catalog.read(v -> v.instances("s"))))
+        assertThat(List.copyOf(catalog.read(v -> v.instances("default", "s"))))
                 .extracting(Instance::getId, Instance::getCreateRevision)
                 .containsExactlyInAnyOrder(tuple("a", 1L), tuple("c", 2L), tuple("b", 3L));
     }

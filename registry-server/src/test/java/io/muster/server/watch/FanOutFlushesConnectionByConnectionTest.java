@@ -117,8 +117,8 @@ class FanOutFlushesConnectionByConnectionTest {
         Connection a = new Connection("A", loop, log);
         Connection b = new Connection("B", loop, log);
         for (int i = 0; i < 4; i++) {
-            hub.open(Set.of("svc"), 1, 60_000, new Stream(i % 2 == 0 ? a : b));
-            hub.open(Set.of(), 1, 60_000, new Stream(i % 2 == 0 ? b : a));
+            hub.open("default", Set.of("svc"), 1, 60_000, new Stream(i % 2 == 0 ? a : b));
+            hub.open("*", Set.of(), 1, 60_000, new Stream(i % 2 == 0 ? b : a));
         }
         loop.runAll(); // the watchers' first drains (nothing to send yet)
         assertThat(log).isEmpty();

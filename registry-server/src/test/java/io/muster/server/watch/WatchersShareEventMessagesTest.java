@@ -71,7 +71,7 @@ class WatchersShareEventMessagesTest {
 
     Recorder watch(Set<String> services, long from) {
         Recorder r = new Recorder();
-        hub.open(services, from, 60_000, r);
+        hub.open(services.isEmpty() ? "*" : "default", services, from, 60_000, r);
         return r;
     }
 
@@ -146,7 +146,7 @@ class WatchersShareEventMessagesTest {
             List<Recorder> watchers = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 Recorder r = new Recorder();
-                pooled.open(i % 3 == 0 ? Set.of() : Set.of("svc"), 1, 60_000, r);
+                pooled.open(i % 3 == 0 ? "*" : "default", i % 3 == 0 ? Set.of() : Set.of("svc"), 1, 60_000, r);
                 watchers.add(r);
             }
             for (int i = 0; i < 50; i++) {
@@ -206,7 +206,7 @@ class WatchersShareEventMessagesTest {
             List<LoopRecorder> onSecond = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 LoopRecorder r = new LoopRecorder(loops[i % 2]);
-                looped.open(i % 3 == 0 ? Set.of() : Set.of("svc"), 1, 60_000, r);
+                looped.open(i % 3 == 0 ? "*" : "default", i % 3 == 0 ? Set.of() : Set.of("svc"), 1, 60_000, r);
                 (i % 2 == 0 ? onFirst : onSecond).add(r);
             }
             Thread firstLoop = loops[0].submit(Thread::currentThread).get();

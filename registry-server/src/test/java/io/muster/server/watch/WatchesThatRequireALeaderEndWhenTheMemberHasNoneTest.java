@@ -77,7 +77,7 @@ class WatchesThatRequireALeaderEndWhenTheMemberHasNoneTest {
 
     Recorder watch(boolean requiresLeader) {
         Recorder r = new Recorder();
-        hub.open(Set.of("svc"), 1, 60_000, requiresLeader, r);
+        hub.open("default", Set.of("svc"), 1, 60_000, requiresLeader, r);
         return r;
     }
 

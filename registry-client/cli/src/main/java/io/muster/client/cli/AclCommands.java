@@ -151,11 +151,20 @@ final class AclCommands {
     /**
      * {@code read:PREFIX}, {@code write:PREFIX} or {@code operator}; a prefix may end in {@code *}
      * (dropped: a rule always matches by prefix), {@code *} or nothing alone means every service.
+     * {@code NAMESPACE/PREFIX} scopes the rule to a namespace ({@code *}: every namespace); without
+     * one the rule is for the namespace {@code default}, as every rule written before namespaces.
+     * The server checks the names.
      */
     static Rule parseRule(String text) {
         int colon = text.indexOf(':');
         String access = (colon < 0 ? text : text.substring(0, colon)).toLowerCase(Locale.ROOT);
         String prefix = colon < 0 ? "" : text.substring(colon + 1);
+        String namespace = "";
+        int slash = prefix.indexOf('/');
+        if (slash >= 0) {
+            namespace = prefix.substring(0, slash);
+            prefix = prefix.substring(slash + 1);
+        }
         if (prefix.endsWith("*")) {
             prefix = prefix.substring(0, prefix.length() - 1);
         }
@@ -164,14 +173,15 @@ final class AclCommands {
             case "write" -> Access.WRITE;
             case "operator" -> Access.OPERATOR;
             default -> throw new IllegalArgumentException("--rule: '" + text
-                    + "' (expected: read:PREFIX, write:PREFIX or operator, e.g. write:orders*)");
+                    + "' (expected: read:[NAMESPACE/]PREFIX, write:[NAMESPACE/]PREFIX or operator, e.g. write:orders* or write:shop/orders*)");
         };
-        return Rule.newBuilder().setAccess(a).setServicePrefix(prefix).build();
+        return Rule.newBuilder().setAccess(a).setServicePrefix(prefix).setNamespace(namespace).build();
     }
 
     static String format(Rule r) {
+        String ns = r.getNamespace().isEmpty() || r.getNamespace().equals("default") ? "" : r.getNamespace() + "/";
         return r.getAccess() == Access.OPERATOR ? "operator"
-                : r.getAccess().name().toLowerCase(Locale.ROOT) + ":" + r.getServicePrefix() + "*";
+                : r.getAccess().name().toLowerCase(Locale.ROOT) + ":" + ns + r.getServicePrefix() + "*";
     }
 
     static Policy policy(String name, String description, List<String> rules) {
@@ -203,7 +213,8 @@ final class AclCommands {
         @Parameters(paramLabel = "NAME", description = "Policy name (1-64 chars of [A-Za-z0-9_.-])")
         String name;
         @Option(names = {"-r", "--rule"}, required = true, split = ",", paramLabel = "RULE",
-                description = "read:PREFIX, write:PREFIX (implies read) or operator; e.g. write:orders* (repeat or comma-separate)")
+                description = "read:PREFIX, write:PREFIX (implies read) or operator; e.g. write:orders* (repeat or comma-separate); "
+                        + "NAMESPACE/PREFIX for another namespace than default, e.g. write:shop/orders*, read:*/orders* (every namespace)")
         List<String> rules;
         @Option(names = {"-d", "--description"}, description = "What the policy is for (at most 256 chars)")
         String description = "";

@@ -15,6 +15,7 @@ import io.muster.api.v1.TtlCheck;
 import io.muster.api.v1.WatchResponse;
 import io.muster.client.DiscoverFilter;
 import io.muster.client.Registration;
+import io.muster.client.Namespaces;
 import io.muster.client.RegistryClient;
 import io.grpc.Status;
 import io.muster.client.Watch;
@@ -57,7 +58,7 @@ final class Commands {
                         "CREATED", "LEASE", "TTL_MS", "CHECKS", "METADATA")
                 : new Table("SERVICE", "ID", "ADDRESS", "HEALTH", "REASON", "WEIGHT", "ZONE", "TAGS", "REVISION");
         for (Instance i : instances) {
-            List<Object> row = new ArrayList<>(List.of(i.getService(), i.getId(), i.getHost() + ":" + i.getPort(),
+            List<Object> row = new ArrayList<>(List.of(named(i.getNamespace(), i.getService()), i.getId(), i.getHost() + ":" + i.getPort(),
                     i.getMaintenance() ? i.getHealth() + ",MAINT" : i.getHealth(),
                     i.getMaintenance() ? "maintenance: " + i.getMaintenanceReason() + "; " + i.getHealthReason() : i.getHealthReason(), i.getWeight(), i.getZone(), String.join(",", i.getTagsList()), i.getModRevision()));
             if (o.wide()) {
@@ -169,13 +170,14 @@ final class Commands {
                 b.addChecks(HealthCheck.newBuilder().setCustom(CustomCheck.newBuilder().setType(customCheck).putAllConfig(checkConfig))
                         .setIntervalMs(checkIntervalMs));
             }
+            cli.oneNamespace();
             try (RegistryClient client = cli.client()) {
                 if (!keep) {
                     RegisterResponse r = client.registerOnce(b.build());
                     if (cli.output().structured()) {
                         cli.output().document(r);
                     } else {
-                        cli.out().printf("registered %s/%s lease %d ttl %d ms at revision %d%n", service, r.getInstanceId(),
+                        cli.out().printf("registered %s/%s lease %d ttl %d ms at revision %d%n", named(cli, service), r.getInstanceId(),
                                 r.getLeaseId(), r.getLeaseTtlMs(), r.getRevision());
                         cli.out().flush();
                     }
@@ -183,7 +185,7 @@ final class Commands {
                 }
                 CountDownLatch stop = new CountDownLatch(1);
                 try (Registration reg = client.register(b.build())) {
-                    cli.out().printf("registered %s/%s lease %d; keeping it alive (Ctrl-C deregisters)%n", service,
+                    cli.out().printf("registered %s/%s lease %d; keeping it alive (Ctrl-C deregisters)%n", named(cli, service),
                             reg.instance().getId(), reg.leaseId());
                     cli.out().flush();
                     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -225,12 +227,13 @@ final class Commands {
                 case "off" -> false;
                 default -> throw new IllegalArgumentException("on|off: '" + state + "' (expected: on or off)");
             };
+            cli.oneNamespace();
             try (RegistryClient client = cli.client()) {
                 var r = client.setMaintenance(service, id, on, reason);
                 if (cli.output().structured()) {
                     cli.output().document(r);
                 } else {
-                    cli.out().printf("%s/%s maintenance %s%s%n", service, id, on ? "on" : "off",
+                    cli.out().printf("%s/%s maintenance %s%s%n", named(cli, service), id, on ? "on" : "off",
                             r.getChanged() ? " at revision " + r.getRevision() : " (already)");
                     cli.out().flush();
                 }
@@ -250,13 +253,14 @@ final class Commands {
 
         @Override
         public Integer call() {
+            cli.oneNamespace();
             try (RegistryClient client = cli.client()) {
                 var r = client.deregister(service, id);
                 if (cli.output().structured()) {
                     cli.output().document(r);
                 } else {
-                    cli.out().println(r.getFound() ? "deregistered " + service + "/" + id + " at revision " + r.getRevision()
-                            : "no instance " + service + "/" + id);
+                    cli.out().println(r.getFound() ? "deregistered " + named(cli, service) + "/" + id + " at revision " + r.getRevision()
+                            : "no instance " + named(cli, service) + "/" + id);
                     cli.out().flush();
                 }
                 return r.getFound() ? ExitCode.OK : ExitCode.NOT_FOUND;
@@ -275,19 +279,35 @@ final class Commands {
         public Integer call() {
             try (RegistryClient client = cli.client()) {
                 if (service != null) {
-                    printInstances(cli, client.discover(service, DiscoverFilter.all()));
+                    printInstances(cli, client.discover(cli.oneNamespace(), service, DiscoverFilter.all()));
                     return 0;
                 }
-                List<ServiceSummary> services = client.listServices();
+                List<ServiceSummary> services = client.listServices(cli.namespace);
                 Output o = cli.output();
                 if (o.structured()) {
                     o.document(Output.list("services", services));
                     return 0;
                 }
-                Table t = o.wide() ? new Table("SERVICE", "INSTANCES", "HEALTHY", "NOT_ROUTABLE") : new Table("SERVICE", "INSTANCES", "HEALTHY");
-                services.forEach(s -> t.row(o.wide()
-                        ? new Object[] {s.getName(), s.getInstances(), s.getHealthy(), s.getInstances() - s.getHealthy()}
-                        : new Object[] {s.getName(), s.getInstances(), s.getHealthy()}));
+                // every namespace: a column says which; one namespace: as before namespaces
+                boolean all = cli.namespace.equals(Namespaces.ALL);
+                List<String> head = new ArrayList<>(List.of("SERVICE", "INSTANCES", "HEALTHY"));
+                if (o.wide()) {
+                    head.add("NOT_ROUTABLE");
+                }
+                if (all) {
+                    head.add(0, "NAMESPACE");
+                }
+                Table t = new Table(head.toArray(String[]::new));
+                services.forEach(s -> {
+                    List<Object> row = new ArrayList<>(List.of(s.getName(), s.getInstances(), s.getHealthy()));
+                    if (o.wide()) {
+                        row.add(s.getInstances() - s.getHealthy());
+                    }
+                    if (all) {
+                        row.add(0, s.getNamespace());
+                    }
+                    t.row(row.toArray());
+                });
                 t.print(cli.out());
                 return 0;
             }
@@ -313,7 +333,7 @@ final class Commands {
         public Integer call() {
             try (RegistryClient client = cli.client()) {
                 DiscoverFilter f = new DiscoverFilter(healthy, tags, zone, Map.of(), local);
-                printInstances(cli, client.discover(service, f));
+                printInstances(cli, client.discover(cli.oneNamespace(), service, f));
                 return 0;
             }
         }
@@ -336,7 +356,7 @@ final class Commands {
             AtomicInteger seen = new AtomicInteger();
             AtomicReference<Status> failure = new AtomicReference<>();
             try (RegistryClient client = cli.client();
-                 Watch w = client.watch(new LinkedHashSet<>(services), from, new WatchListener() {
+                 Watch w = client.watch(cli.namespace, new LinkedHashSet<>(services), from, new WatchListener() {
                      @Override
                      public void onSnapshot(List<Instance> instances, long revision) {
                          Output o = cli.output();
@@ -359,7 +379,8 @@ final class Commands {
                          for (Event e : events) {
                              if (!cli.output().structured()) {
                                  Instance i = e.getInstance();
-                                 cli.out().printf("%d %-14s %s/%s %s:%d %s%s%n", e.getRevision(), e.getType(), i.getService(), i.getId(),
+                                 cli.out().printf("%d %-14s %s/%s %s:%d %s%s%n", e.getRevision(), e.getType(),
+                                         named(i.getNamespace(), i.getService()), i.getId(),
                                          i.getHost(), i.getPort(), i.getHealth(),
                                          i.getHealthReason().isEmpty() ? "" : " (" + i.getHealthReason() + ")");
                                  cli.out().flush();
@@ -387,4 +408,12 @@ final class Commands {
         }
     }
 
+    /** How the CLI prints a service: {@code orders} in the default namespace, else {@code shop/orders}. */
+    static String named(String namespace, String service) {
+        return namespace.isEmpty() || namespace.equals(Namespaces.DEFAULT) ? service : namespace + "/" + service;
+    }
+
+    static String named(MusterCli cli, String service) {
+        return named(cli.namespace, service);
+    }
 }

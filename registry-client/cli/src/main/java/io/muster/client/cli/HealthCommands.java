@@ -70,14 +70,14 @@ final class HealthCommands {
         @Override
         public Integer call() {
             MusterCli cli = parent.cli;
-            UpdateHealthRequest req = UpdateHealthRequest.newBuilder().setService(service).setInstanceId(id)
+            UpdateHealthRequest req = UpdateHealthRequest.newBuilder().setNamespace(cli.oneNamespace()).setService(service).setInstanceId(id)
                     .setReport(CheckReport.newBuilder().setCheckName(check).setResult(result.proto).setNote(note)).build();
             UpdateHealthResponse r = call(cli, req);
             Output o = cli.output();
             if (o.structured()) {
                 o.document(r);
             } else {
-                o.out().printf("%s/%s %s: health %s at revision %d%n", service, id, check, r.getHealth(), r.getRevision());
+                o.out().printf("%s/%s %s: health %s at revision %d%n", Commands.named(cli, service), id, check, r.getHealth(), r.getRevision());
                 o.out().flush();
             }
             return ExitCode.OK;

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.muster.client.Namespaces;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
@@ -79,6 +80,11 @@ public final class MusterCli implements Callable<Integer> {
     @Option(names = "--timeout-ms", scope = ScopeType.INHERIT, defaultValue = "5000", description = "Deadline of the command in ms, retries on other members included (default ${DEFAULT-VALUE})")
     long timeoutMs;
 
+    @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_NAMESPACE:-default}",
+            paramLabel = "NS", description = "Namespace of the services named (env MUSTER_NAMESPACE; default ${DEFAULT-VALUE}); "
+                    + "'*' lists or watches every namespace (list, watch)")
+    String namespace;
+
     @Option(names = "--token", scope = ScopeType.INHERIT, defaultValue = "${env:MUSTER_TOKEN}", paramLabel = "TOKEN",
             description = "ACL token <accessor_id>.<secret> sent with every call (env MUSTER_TOKEN); see docs/security.md")
     String token;
@@ -115,6 +121,15 @@ public final class MusterCli implements Callable<Integer> {
         return 0;
     }
 
+    /** The namespace of a command that names one service: {@code *} is refused (a usage error). */
+    String oneNamespace() {
+        if (namespace.equals(Namespaces.ALL)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--namespace: '*' (expected: one namespace; '*' only lists or watches every namespace)");
+        }
+        return namespace;
+    }
+
     RegistryClient client() {
         if (timeoutMs < 1 || timeoutMs > 600_000) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--timeout-ms: " + timeoutMs + " (expected: 1-600000)");
@@ -126,6 +141,13 @@ public final class MusterCli implements Callable<Integer> {
                 // TLS through the credentials of the CLI's own channels: a command lives too briefly to
                 // need the library's certificate reloading
                 .channelBuilder(this::channel);
+        if (!namespace.equals(Namespaces.ALL)) {
+            try {
+                b.namespace(namespace);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--namespace: " + e.getMessage().substring("namespace: ".length()));
+            }
+        }
         if (tokenFile != null) {
             b.tokenFile(tokenFile);
         } else if (token != null && !token.isBlank()) {
