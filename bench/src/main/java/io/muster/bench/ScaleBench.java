@@ -109,42 +109,42 @@ public final class ScaleBench implements Callable<Integer> {
             cluster.awaitEveryMemberServing(Duration.ofSeconds(60));
             Map<String, MemberFootprintBench.Footprint> empty = phases.contains(Phase.heap) ? MemberFootprintBench.measure(cluster) : null;
             register();
-            if (phases.contains(Phase.heap)) {
-                heap(empty);
-            }
-            if (phases.contains(Phase.restart_log)) {
-                restartOne("a follower, no snapshot (the whole log replayed)");
-            }
+            phase(Phase.heap, () -> heap(empty));
+            phase(Phase.restart_log, () -> restartOne("a follower, no snapshot (the whole log replayed)"));
             if (phases.contains(Phase.snapshot) || phases.contains(Phase.join)) {
-                snapshots();
+                phase(Phase.snapshot, this::snapshots);
             }
-            if (phases.contains(Phase.restart_one)) {
-                restartOne("a follower, from its snapshot");
-            }
-            if (phases.contains(Phase.restart_all)) {
-                restartAll();
-            }
-            if (phases.contains(Phase.join)) {
-                join();
-            }
+            phase(Phase.restart_one, () -> restartOne("a follower, from its snapshot"));
+            phase(Phase.restart_all, this::restartAll);
+            phase(Phase.join, this::join);
             ScaleLoads loads = new ScaleLoads(cluster, windowS);
-            if (phases.contains(Phase.discover)) {
-                loads.discover("big", bigService);
-            }
-            if (phases.contains(Phase.watch)) {
-                loads.watchEverything(instances);
-            }
-            if (phases.contains(Phase.keepalive)) {
-                loads.keepAlive(leases, (long) instances * 3 / keepaliveTtlS, clients);
-            }
-            if (phases.contains(Phase.expiry)) {
-                expiry(loads);
-            }
+            phase(Phase.discover, () -> loads.discover("big", bigService));
+            phase(Phase.watch, () -> loads.watchEverything(instances));
+            phase(Phase.keepalive, () -> loads.keepAlive(leases, (long) instances * 3 / keepaliveTtlS, clients));
+            phase(Phase.expiry, () -> expiry(loads));
         }
         return 0;
     }
 
     private long[] leases;
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs a phase that was asked for; a phase that fails is reported and the next one runs. */
+    private void phase(Phase p, Step step) {
+        if (!phases.contains(p) && !(p == Phase.snapshot && phases.contains(Phase.join))) {
+            return;
+        }
+        try {
+            step.run();
+        } catch (Exception | AssertionError e) {
+            System.out.println();
+            System.out.println("## " + p + ": FAILED: " + e);
+            e.printStackTrace(System.out);
+        }
+    }
 
     Instance instance(int k, long ttlMs) {
         return Instance.newBuilder()
@@ -224,7 +224,7 @@ public final class ScaleBench implements Callable<Integer> {
         cluster.kill(f.id());
         long t0 = System.nanoTime();
         cluster.startNode(f.id());
-        double ready = awaitCaughtUp(f, instances, t0, Duration.ofMinutes(4));
+        double ready = awaitCaughtUp(f, instances, t0, Duration.ofMinutes(2));
         System.out.printf(Locale.ROOT, "%n## Restart of %s%n%n%s: ready with %,d instances %.1f s after its JVM was started%n",
                 what, f.id(), instances, ready);
     }
@@ -234,12 +234,12 @@ public final class ScaleBench implements Callable<Integer> {
         ns.forEach(m -> cluster.kill(m.id()));
         long t0 = System.nanoTime();
         ns.forEach(m -> cluster.startNode(m.id()));
-        ProcessCluster.Member leader = cluster.awaitLeader(Duration.ofMinutes(4));
+        ProcessCluster.Member leader = cluster.awaitLeader(Duration.ofMinutes(2));
         double leaderS = (System.nanoTime() - t0) / 1e9;
         System.out.printf(Locale.ROOT, "%n## Restart of all %d members%n%nleader %s %.1f s after the JVMs were started%n", ns.size(), leader.id(), leaderS);
         for (ProcessCluster.Member m : ns) {
             System.out.printf(Locale.ROOT, "- %s ready with %,d instances after %.1f s%n", m.id(), instances,
-                    awaitCaughtUp(m, instances, t0, Duration.ofMinutes(4)));
+                    awaitCaughtUp(m, instances, t0, Duration.ofMinutes(2)));
         }
     }
 
@@ -295,7 +295,7 @@ public final class ScaleBench implements Callable<Integer> {
                 .addMember(AddMemberRequest.newBuilder().setMember(Member.newBuilder().setId(n.id()).setRaftAddress(n.raftAddress())
                         .setGrpcAddress(n.grpcAddress()).setPeerAddress(n.peerAddress())).build());
         double added = (System.nanoTime() - t0) / 1e9;
-        double ready = awaitCaughtUp(n, instances, t0, Duration.ofMinutes(4));
+        double ready = awaitCaughtUp(n, instances, t0, Duration.ofMinutes(2));
         System.out.printf(Locale.ROOT, "%n## A new member joins%n%n%s: AddMember answered after %.1f s, ready with %,d instances %.1f s after AddMember was sent%n",
                 n.id(), added, instances, ready);
     }
