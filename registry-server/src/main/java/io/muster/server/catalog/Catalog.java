@@ -208,7 +208,7 @@ public final class Catalog {
                     .setMaintenanceReason(old.getMaintenanceReason())
                     .setMaintenanceChangedAtMs(old.getMaintenanceChangedAtMs());
         }
-        Instance stored = b.build();
+        Instance stored = SharedStrings.share(b).build();
         byId.put(stored.getId(), stored);
         leases.put(stored.getLeaseId(), InstanceKey.of(stored));
         revision = rev;
@@ -268,7 +268,7 @@ public final class Catalog {
         long rev = ++revision;
         Instance updated = current.toBuilder()
                 .setHealth(cmd.getHealth())
-                .setHealthReason(cmd.getReason())
+                .setHealthReason(cmd.getReason().intern())
                 .setHealthChangedAtMs(nowMs)
                 .setModRevision(rev)
                 .build();
@@ -406,7 +406,8 @@ public final class Catalog {
         services.clear();
         leases.clear();
         members.clear();
-        for (Instance i : snapshot.getInstancesList()) {
+        for (Instance parsed : snapshot.getInstancesList()) {
+            Instance i = SharedStrings.share(parsed);
             services.computeIfAbsent(i.getService(), k -> new LinkedHashMap<>()).put(i.getId(), i);
             leases.put(i.getLeaseId(), InstanceKey.of(i));
         }
