@@ -78,6 +78,8 @@ public final class ScaleBench implements Callable<Integer> {
     List<String> memberJvmOpts;
     @Option(names = "--member-args", split = " ", description = "More member flags")
     List<String> memberArgs = List.of();
+    @Option(names = "--election-timeout-ms", defaultValue = "1000", description = "The members' Raft election timeout (default ${DEFAULT-VALUE})")
+    int electionTimeoutMs;
     @Option(names = "--work-dir", description = "Where the members keep their data and logs (default: a temp dir)")
     Path workDir;
 
@@ -96,12 +98,12 @@ public final class ScaleBench implements Callable<Integer> {
         Path dir = workDir != null ? workDir : Files.createTempDirectory("muster-scale");
         System.out.println("# Muster scale, " + LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME));
         System.out.println(MachineInfo.describe());
-        System.out.printf(Locale.ROOT, "# instances=%d services=%d bigService=%d clients=%d inFlight=%d phases=%s memberJvmOpts=%s memberArgs=%s%n",
-                instances, services, bigService, clients, inFlight, phases, String.join(" ", memberJvmOpts), String.join(" ", memberArgs));
+        System.out.printf(Locale.ROOT, "# instances=%d services=%d bigService=%d clients=%d inFlight=%d electionTimeoutMs=%d phases=%s memberJvmOpts=%s memberArgs=%s%n",
+                instances, services, bigService, clients, inFlight, electionTimeoutMs, phases, String.join(" ", memberJvmOpts), String.join(" ", memberArgs));
         System.out.println("# work dir (member logs): " + dir.toAbsolutePath());
         List<String> jvm = new ArrayList<>(memberJvmOpts);
         jvm.add("-XX:NativeMemoryTracking=summary"); // MemberFootprintBench.measure reads it
-        try (ProcessCluster c = ProcessCluster.builder(dir).size(3).jvmOptions(jvm).memberArgs(memberArgs).start()) {
+        try (ProcessCluster c = ProcessCluster.builder(dir).size(3).electionTimeoutMs(electionTimeoutMs).jvmOptions(jvm).memberArgs(memberArgs).start()) {
             cluster = c;
             // a run stopped with SIGTERM (or its timeout) stops its members too
             Runtime.getRuntime().addShutdownHook(new Thread(c::close, "scale-bench-cluster-stop"));
@@ -192,6 +194,8 @@ public final class ScaleBench implements Callable<Integer> {
             }
             System.out.printf(Locale.ROOT, "- all members: %.1f µs of CPU per registration; bench JVM %.0f %% of a core%n",
                     allCpuMs * 1e3 / instances, RegisterBench.CpuSample.percent(cpu0.self, cpu1.self, nanos));
+            System.out.printf(Locale.ROOT, "- calls sent again after UNAVAILABLE / DEADLINE_EXCEEDED: %,d; leader at the end: %s%n",
+                    Registrations.RETRIED.get(), cluster.awaitLeader(Duration.ofSeconds(30)).id());
             System.out.printf(Locale.ROOT, "- leader's Raft log: %,.0f entries/s, %.1f commands per entry%n",
                     raft.entries() / s, raft.entries() <= 0 ? 0 : raft.commands() / raft.entries());
             double apply = ThreadCpu.of(threads0, threads1, "FSMCaller");

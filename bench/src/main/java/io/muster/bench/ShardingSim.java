@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /**
  * Registrations per second and latency of 1, 3 and 9 Raft groups (namespaces sharded over them),
  * estimated by {@link ShardingModel} from one group's measured costs. For each group count and
- * host layout it prints the model's capacity bound and the highest offered rate (searched in 2 %
+ * host layout it prints the model's capacity bound and the highest offered rate (searched in 4 %
  * steps) whose p99 stays under {@code --slo-p99-ms} with every request answered within the run,
  * and the latency at half of that rate. Deterministic: same flags, same seed, same table.
  *
@@ -23,13 +23,13 @@ import picocli.CommandLine.Option;
 public final class ShardingSim implements Callable<Integer> {
 
     // defaults: docs/benchmarks.md, "Scale: a million instances" (see docs/scaling.md for where each comes from)
-    @Option(names = "--leader-cpu-us", defaultValue = "80", description = "Leader CPU per registration, apply excluded (default ${DEFAULT-VALUE})")
+    @Option(names = "--leader-cpu-us", defaultValue = "54", description = "Leader CPU per registration, apply excluded (default ${DEFAULT-VALUE})")
     double leaderCpuUs;
-    @Option(names = "--follower-cpu-us", defaultValue = "30", description = "Follower CPU per registration, apply excluded (default ${DEFAULT-VALUE})")
+    @Option(names = "--follower-cpu-us", defaultValue = "12", description = "Follower CPU per registration, apply excluded (default ${DEFAULT-VALUE})")
     double followerCpuUs;
     @Option(names = "--apply-us", defaultValue = "10", description = "Apply-thread time per registration, per replica (default ${DEFAULT-VALUE})")
     double applyUs;
-    @Option(names = "--fsync-ms", defaultValue = "2", description = "One log flush (default ${DEFAULT-VALUE})")
+    @Option(names = "--fsync-ms", defaultValue = "0.5", description = "One log flush (default ${DEFAULT-VALUE})")
     double fsyncMs;
     @Option(names = "--rtt-ms", defaultValue = "0.2", description = "Network round trip between hosts and to clients (default ${DEFAULT-VALUE})")
     double rttMs;
@@ -45,7 +45,7 @@ public final class ShardingSim implements Callable<Integer> {
     double zipf;
     @Option(names = "--slo-p99-ms", defaultValue = "50", description = "Latency bound of the throughput search (default ${DEFAULT-VALUE})")
     double sloP99Ms;
-    @Option(names = "--requests", defaultValue = "60000", description = "Registrations simulated per point (default ${DEFAULT-VALUE})")
+    @Option(names = "--requests", defaultValue = "30000", description = "Registrations simulated per point (default ${DEFAULT-VALUE})")
     int requests;
     @Option(names = "--seed", defaultValue = "23", description = "Random seed (default ${DEFAULT-VALUE})")
     long seed;
@@ -82,17 +82,17 @@ public final class ShardingSim implements Callable<Integer> {
                 100 * best.maxHostBusy(), 100 * best.maxApplyBusy(), 100 * hottest);
     }
 
-    /** The highest offered rate, in 2 % steps of the capacity bound, whose run keeps up and meets the p99 bound. */
+    /** The highest offered rate, in 4 % steps of the capacity bound, whose run keeps up and meets the p99 bound. */
     ShardingModel.Result maxWithinSlo(ShardingModel.Costs costs, ShardingModel.Topology topo, double bound) {
         ShardingModel model = new ShardingModel(costs, topo);
         ShardingModel.Result best = null;
-        for (int pct = 2; pct <= 100; pct += 2) {
+        for (int pct = 4; pct <= 100; pct += 4) {
             ShardingModel.Result r = model.run(bound * pct / 100, requests, seed);
             if (r.p99Ms() > sloP99Ms || r.completedPerS() < 0.97 * r.offeredPerS()) {
                 break;
             }
             best = r;
         }
-        return best != null ? best : model.run(bound * 0.02, requests, seed);
+        return best != null ? best : model.run(bound * 0.04, requests, seed);
     }
 }
