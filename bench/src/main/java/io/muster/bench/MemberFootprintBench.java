@@ -7,8 +7,6 @@ import io.grpc.stub.StreamObserver;
 import io.muster.api.v1.Instance;
 import io.muster.api.v1.KeepAliveRequest;
 import io.muster.api.v1.KeepAliveResponse;
-import io.muster.api.v1.RegisterRequest;
-import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.testkit.ProcessCluster;
 import java.io.IOException;
@@ -23,11 +21,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -153,42 +148,7 @@ public final class MemberFootprintBench implements Callable<Integer> {
 
     /** Registers every instance, {@code inFlight} calls at a time over the channels; returns the lease ids. */
     private long[] register(List<ManagedChannel> chs) throws InterruptedException {
-        long[] leases = new long[instances];
-        Semaphore window = new Semaphore(inFlight);
-        CountDownLatch done = new CountDownLatch(instances);
-        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
-        AtomicLong failed = new AtomicLong();
-        for (int k = 0; k < instances; k++) {
-            window.acquire();
-            int idx = k;
-            RegistryGrpc.newStub(chs.get(k % chs.size())).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .register(RegisterRequest.newBuilder().setInstance(instance(k)).build(), new StreamObserver<>() {
-                        @Override
-                        public void onNext(RegisterResponse r) {
-                            leases[idx] = r.getLeaseId();
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            if (failed.incrementAndGet() <= 5) {
-                                errors.add(Status.fromThrowable(t).toString());
-                            }
-                            window.release();
-                            done.countDown();
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            window.release();
-                            done.countDown();
-                        }
-                    });
-        }
-        done.await();
-        if (failed.get() > 0) {
-            throw new IllegalStateException(failed.get() + " registrations failed, e.g. " + errors);
-        }
-        return leases;
+        return Registrations.register(chs, instances, this::instance, inFlight);
     }
 
     /** One keep-alive for every lease, spread over one stream per channel; returns the open streams. */
@@ -225,7 +185,7 @@ public final class MemberFootprintBench implements Callable<Integer> {
                      Map<String, Long> nmtByCategoryKb, long threads, double instances) {
     }
 
-    private static Map<String, Footprint> measure(ProcessCluster cluster) throws IOException, InterruptedException {
+    static Map<String, Footprint> measure(ProcessCluster cluster) throws IOException, InterruptedException {
         Map<String, Footprint> out = new LinkedHashMap<>();
         for (ProcessCluster.Member m : cluster.members()) {
             long pid = cluster.pid(m.id());
@@ -250,15 +210,17 @@ public final class MemberFootprintBench implements Callable<Integer> {
             Matcher th = Pattern.compile("\\(thread #(\\d+)\\)").matcher(nmt);
             long threads = th.find() ? Long.parseLong(th.group(1)) : -1;
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
-            double count = Double.NaN;
-            // "muster_catalog_instances 100000.0", or with labels: "muster_catalog_instances{...} 100000.0"
-            Matcher cm = Pattern.compile("(?m)^muster_catalog_instances(\\{[^}]*\\})? (\\S+)$").matcher(ProcessCluster.metricsText(m.metricsPort()));
-            if (cm.find()) {
-                count = Double.parseDouble(cm.group(2));
-            }
+            double count = catalogInstances(ProcessCluster.metricsText(m.metricsPort()));
             out.put(m.id(), new Footprint(used, committed, statusKb(status, "VmRSS"), statusKb(status, "RssAnon"), nmtTotal, cats, threads, count));
         }
         return out;
+    }
+
+    /** {@code muster_catalog_instances} in a member's Prometheus text; NaN if absent. */
+    static double catalogInstances(String metrics) {
+        // "muster_catalog_instances 100000.0", or with labels: "muster_catalog_instances{...} 100000.0"
+        Matcher cm = Pattern.compile("(?m)^muster_catalog_instances(\\{[^}]*\\})? (\\S+)$").matcher(metrics);
+        return cm.find() ? Double.parseDouble(cm.group(2)) : Double.NaN;
     }
 
     private static long statusKb(String status, String key) {
@@ -266,7 +228,7 @@ public final class MemberFootprintBench implements Callable<Integer> {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    private static String jcmd(long pid, String... command) throws IOException, InterruptedException {
+    static String jcmd(long pid, String... command) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
         cmd.add(Long.toString(pid));
@@ -279,7 +241,7 @@ public final class MemberFootprintBench implements Callable<Integer> {
         return text;
     }
 
-    private void print(String title, ProcessCluster cluster, Map<String, Footprint> now, Map<String, Footprint> before) {
+    static void print(String title, ProcessCluster cluster, Map<String, Footprint> now, Map<String, Footprint> before) {
         String leader = "?";
         try {
             leader = cluster.awaitLeader(Duration.ofSeconds(5)).id();

@@ -2,6 +2,7 @@ package io.muster.server.api;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.muster.api.Version;
 import io.muster.api.v1.AddMemberRequest;
@@ -44,6 +45,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The {@code muster.v1.Cluster} admin service. */
 public final class ClusterService extends ClusterGrpc.ClusterImplBase {
@@ -240,6 +242,15 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void snapshot(SnapshotRequest request, StreamObserver<SnapshotChunk> observer) {
+        ServerCallStreamObserver<SnapshotChunk> call = (ServerCallStreamObserver<SnapshotChunk>) observer;
+        AtomicReference<BackupStream> backup = new AtomicReference<>();
+        // gRPC takes the handler only before this method returns; it pumps once the backup is taken
+        call.setOnReadyHandler(() -> {
+            BackupStream b = backup.get();
+            if (b != null) {
+                b.pump();
+            }
+        });
         forwarder.retrying("read index", true, raft::readBarrier)
                 .thenCompose(v -> request.getCompactLog() ? raft.snapshot() : CompletableFuture.completedFuture(null))
                 .whenComplete((v, err) -> {
@@ -248,20 +259,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                         return;
                     }
                     // a backup carries services, not this cluster's tokens: restore keeps the target's own ACL state
-                    CatalogSnapshot snapshot = catalog.snapshot().toBuilder().clearAcl().clearAppliedWrites().build();
-                    ByteString data = snapshot.toByteString();
-                    int size = data.size();
-                    int from = 0;
-                    do {
-                        int to = Math.min(size, from + CHUNK);
-                        observer.onNext(SnapshotChunk.newBuilder()
-                                .setRevision(snapshot.getRevision())
-                                .setData(data.substring(from, to))
-                                .setLast(to == size)
-                                .build());
-                        from = to;
-                    } while (from < size);
-                    observer.onCompleted();
+                    BackupStream b = new BackupStream(catalog.snapshot().toBuilder().clearAcl().clearAppliedWrites().build(), call, CHUNK);
+                    backup.set(b);
+                    b.pump();
                 });
     }
 

@@ -210,7 +210,7 @@ public final class Catalog {
                     .setMaintenanceReason(old.getMaintenanceReason())
                     .setMaintenanceChangedAtMs(old.getMaintenanceChangedAtMs());
         }
-        Instance stored = b.build();
+        Instance stored = SharedStrings.share(b).build();
         byId.put(stored.getId(), stored);
         leases.put(stored.getLeaseId(), InstanceKey.of(stored));
         revision = rev;
@@ -270,7 +270,7 @@ public final class Catalog {
         long rev = ++revision;
         Instance updated = current.toBuilder()
                 .setHealth(cmd.getHealth())
-                .setHealthReason(cmd.getReason())
+                .setHealthReason(cmd.getReason().intern())
                 .setHealthChangedAtMs(nowMs)
                 .setModRevision(rev)
                 .build();
@@ -426,11 +426,13 @@ public final class Catalog {
         namespaces.clear();
         leases.clear();
         members.clear();
-        for (Instance i : snapshot.getInstancesList()) {
+        for (Instance parsed : snapshot.getInstancesList()) {
+            Instance i = parsed;
             if (i.getNamespace().isEmpty()) {
                 // a snapshot written before namespaces: its instances are in the default namespace
                 i = i.toBuilder().setNamespace(Namespaces.DEFAULT).build();
             }
+            i = SharedStrings.share(i);
             namespaces.computeIfAbsent(i.getNamespace(), k -> new TreeMap<>())
                     .computeIfAbsent(i.getService(), k -> new LinkedHashMap<>()).put(i.getId(), i);
             leases.put(i.getLeaseId(), InstanceKey.of(i));

@@ -169,6 +169,9 @@ final class CatalogStateMachine extends StateMachineAdapter {
         try (InputStream in = Files.newInputStream(file)) {
             CatalogSnapshot snapshot = CatalogSnapshot.parseFrom(in);
             catalog.restore(snapshot);
+            // the snapshot covers the log up to its index: with nothing after it, no onApply follows,
+            // and readiness (applied about up to committed) would wait for the next write
+            appliedIndex.set(reader.load().getLastIncludedIndex());
             log.info("loaded snapshot at revision {} ({} instances) from {}", snapshot.getRevision(),
                     snapshot.getInstancesCount(), file);
             return true;

@@ -31,6 +31,16 @@ public final class Gauges {
         return (long) gauge(node, "muster.raft.last.log.index");
     }
 
+    /** The index of the last Raft entry the member applied, or the index its loaded snapshot covers ({@code muster_raft_applied_index}). */
+    public static long appliedIndex(RegistryNode node) {
+        return (long) gauge(node, "muster.raft.applied.index");
+    }
+
+    /** The highest Raft index the member knows committed ({@code muster_raft_commit_index}). */
+    public static long commitIndex(RegistryNode node) {
+        return (long) gauge(node, "muster.raft.commit.index");
+    }
+
     /** Members this one sees alive and shares the health checks with ({@code muster_health_live_members}). */
     public static int liveMembers(RegistryNode node) {
         return (int) gauge(node, "muster.health.live.members");

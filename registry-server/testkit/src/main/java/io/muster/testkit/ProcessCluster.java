@@ -71,9 +71,11 @@ public final class ProcessCluster implements AutoCloseable {
     private final List<String> memberArgs;
     private final ClientTls clientTls;
     private final java.util.function.Supplier<String> token;
-    private final List<Member> members = new ArrayList<>();
+    private final List<Member> members = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
+    /** Members added by {@link #startJoining()}: they start with {@code --join}, not {@code --peers}. */
+    private final Set<String> joiners = ConcurrentHashMap.newKeySet();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Network network;
 
@@ -258,9 +260,13 @@ public final class ProcessCluster implements AutoCloseable {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.muster.server.Main");
-        cmd.addAll(List.of("--id", id, "--raft", self.raftAddress(), "--grpc", self.grpcAddress(), "--peer", self.peerAddress(),
-                "--peers", String.join(",", members.stream().map(Member::peerSpec).toList()),
-                "--data-dir", self.dataDir().toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs),
+        cmd.addAll(List.of("--id", id, "--raft", self.raftAddress(), "--grpc", self.grpcAddress(), "--peer", self.peerAddress()));
+        if (joiners.contains(id)) {
+            cmd.add("--join");
+        } else {
+            cmd.addAll(List.of("--peers", String.join(",", members.stream().filter(m -> !joiners.contains(m.id())).map(Member::peerSpec).toList())));
+        }
+        cmd.addAll(List.of("--data-dir", self.dataDir().toString(), "--election-timeout-ms", Integer.toString(electionTimeoutMs),
                 "--metrics-port", Integer.toString(self.metricsPort())));
         cmd.addAll(memberFlags.apply(id));
         if (network != null) {
@@ -281,6 +287,25 @@ public final class ProcessCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Starts one more member, empty and with {@code --join} (docs/operations.md, "Membership"), with
+     * the cluster's JVM options and flags. It is not in the Raft configuration until a
+     * {@code Cluster.AddMember} names it; its addresses are in the returned {@link Member}. Not for a
+     * cluster with proxied links.
+     */
+    public Member startJoining() {
+        if (network != null) {
+            throw new IllegalStateException("a joining member has no proxied links");
+        }
+        String id = "n" + (members.size() + 1);
+        Member m = new Member(id, FreePorts.nextAddress(), FreePorts.nextAddress(), FreePorts.nextAddress(),
+                FreePorts.next(), workDir.resolve(id), workDir.resolve(id + ".log"));
+        joiners.add(id);
+        members.add(m);
+        startNode(id);
+        return m;
     }
 
     /** SIGKILL: no shutdown hook, no leadership hand-over. */
