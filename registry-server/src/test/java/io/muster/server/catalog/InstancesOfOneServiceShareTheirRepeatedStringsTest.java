@@ -28,6 +28,7 @@ class InstancesOfOneServiceShareTheirRepeatedStringsTest {
     }
 
     private static void assertShared(Instance a, Instance b) {
+        assertThat(a.getNamespace()).isSameAs(b.getNamespace());
         assertThat(a.getService()).isSameAs(b.getService());
         assertThat(a.getTags(0)).isSameAs(b.getTags(0));
         String keyA = a.getMetadataMap().keySet().iterator().next();
@@ -57,8 +58,8 @@ class InstancesOfOneServiceShareTheirRepeatedStringsTest {
         CatalogSnapshot parsed = CatalogSnapshot.parseFrom(source.snapshot().toByteArray());
         Catalog restored = new Catalog();
         restored.restore(parsed);
-        Instance a = restored.read(v -> v.instance(new InstanceKey("payments", "a")));
-        Instance b = restored.read(v -> v.instance(new InstanceKey("payments", "b")));
+        Instance a = restored.read(v -> v.instance(new InstanceKey(Namespaces.DEFAULT, "payments", "a")));
+        Instance b = restored.read(v -> v.instance(new InstanceKey(Namespaces.DEFAULT, "payments", "b")));
         assertShared(a, b);
         assertThat(restored.snapshot().getInstancesList()).isEqualTo(source.snapshot().getInstancesList());
     }
