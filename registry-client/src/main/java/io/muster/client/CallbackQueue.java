@@ -1,12 +1,11 @@
 package io.muster.client;
 
 import com.google.common.util.concurrent.MoreExecutors;
+import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Callbacks decided under an owner's lock, run after it, in the order they were added, one at a
@@ -17,7 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 final class CallbackQueue {
 
-    private static final Logger log = LoggerFactory.getLogger(CallbackQueue.class);
+    private static final System.Logger log = System.getLogger(CallbackQueue.class.getName());
 
     private final Executor sequential;
     private final String owner;
@@ -67,7 +66,7 @@ final class CallbackQueue {
         try {
             next.run();
         } catch (RuntimeException e) {
-            log.warn("a listener of {} threw; delivery goes on", owner, e);
+            log.log(Level.WARNING, () -> "a listener of " + owner + " threw; delivery goes on", e);
         }
     }
 }

@@ -10,13 +10,12 @@ import io.muster.api.v1.KeepAliveRequest;
 import io.muster.api.v1.KeepAliveResponse;
 import io.muster.api.v1.RegisterResponse;
 import io.muster.api.v1.RegistryGrpc;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A registered instance whose lease is kept alive in the background (a keep-alive every TTL/3 on a
@@ -51,7 +50,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Registration implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(Registration.class);
+    private static final System.Logger log = System.getLogger(Registration.class.getName());
 
     /** Where the lease stands. */
     public enum State {
@@ -206,8 +205,8 @@ public final class Registration implements AutoCloseable {
             if (state == State.ACTIVE && since > TimeUnit.MILLISECONDS.toNanos(ttlMs) / 2) {
                 state = State.AT_RISK;
                 Duration d = Duration.ofNanos(since);
-                log.warn("lease {} of {}/{} not renewed for {} ms (TTL {} ms): at risk", leaseId, instance.getService(),
-                        instance.getId(), d.toMillis(), ttlMs);
+                log.log(Level.WARNING, () -> "lease " + leaseId + " of " + instance.getService() + "/" + instance.getId()
+                        + " not renewed for " + d.toMillis() + " ms (TTL " + ttlMs + " ms): at risk");
                 callbacks.add(() -> listener.onLeaseAtRisk(d));
             }
             send(KeepAliveRequest.newBuilder().setLeaseId(leaseId).build());
@@ -236,8 +235,9 @@ public final class Registration implements AutoCloseable {
     /** Under the monitor: gives the unanswered stream up (cancelled); the next keep-alive opens a new one. */
     private void abandon(long now) {
         int index = responses.index;
-        log.info("keep-alive stream of lease {} to {} unanswered for {} ms: moving to another member", leaseId,
-                client.endpoints().target(index), TimeUnit.NANOSECONDS.toMillis(now - unansweredSinceNanos));
+        long unansweredMs = TimeUnit.NANOSECONDS.toMillis(now - unansweredSinceNanos);
+        log.log(Level.INFO, () -> "keep-alive stream of lease " + leaseId + " to " + client.endpoints().target(index)
+                + " unanswered for " + unansweredMs + " ms: moving to another member");
         stream = null;
         responses = null;
         unanswered = false;
@@ -298,14 +298,16 @@ public final class Registration implements AutoCloseable {
                 reRegistering = null;
                 if (e != null) {
                     // try again on a later tick; the lease is gone anyway
-                    log.warn("re-registering {}/{} failed: {}", instance.getService(), instance.getId(), Status.fromThrowable(e));
+                    log.log(Level.WARNING, () -> "re-registering " + instance.getService() + "/" + instance.getId() + " failed: "
+                            + Status.fromThrowable(e));
                     reRegisterLater();
                     return;
                 }
                 accept(r);
                 state = State.ACTIVE;
                 failures = 0;
-                log.info("re-registered {}/{} with lease {}", instance.getService(), instance.getId(), r.getLeaseId());
+                log.log(Level.INFO,
+                        () -> "re-registered " + instance.getService() + "/" + instance.getId() + " with lease " + r.getLeaseId());
                 callbacks.add(() -> listener.onRegistered(r));
             }
             callbacks.drain();
@@ -351,7 +353,8 @@ public final class Registration implements AutoCloseable {
                 } else if (r.getLeaseId() == leaseId && state != State.REREGISTERING) {
                     state = State.REREGISTERING;
                     long lost = r.getLeaseId();
-                    log.warn("lease {} of {}/{} is gone: registering again", lost, instance.getService(), instance.getId());
+                    log.log(Level.WARNING, () -> "lease " + lost + " of " + instance.getService() + "/" + instance.getId()
+                            + " is gone: registering again");
                     callbacks.add(() -> listener.onLeaseLost(lost));
                     reRegister();
                 }
@@ -373,7 +376,8 @@ public final class Registration implements AutoCloseable {
                 }
                 client.endpoints().failover(index);
                 failures++;
-                log.debug("keep-alive stream to {} failed ({}), retrying", client.endpoints().target(index), t.toString());
+                log.log(Level.DEBUG,
+                        () -> "keep-alive stream to " + client.endpoints().target(index) + " failed (" + t + "), retrying");
                 // the next keep-alive opens a new stream: sooner than the period, after a backoff
                 long backoff = client.retryPolicy().backoffNanos(failures, client.random());
                 if (backoff < periodNanos) {
@@ -418,8 +422,8 @@ public final class Registration implements AutoCloseable {
         }
         return client.deregisterAsync(instance.getNamespace(), instance.getService(), instance.getId()).handle((r, e) -> {
             if (e != null) {
-                log.warn("deregistering {}/{} failed ({}); its lease will expire", instance.getService(), instance.getId(),
-                        Status.fromThrowable(e));
+                log.log(Level.WARNING, () -> "deregistering " + instance.getService() + "/" + instance.getId() + " failed ("
+                        + Status.fromThrowable(e) + "); its lease will expire");
             }
             return null;
         });

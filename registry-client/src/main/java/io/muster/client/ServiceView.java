@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.muster.api.v1.Event;
 import io.muster.api.v1.Instance;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,8 +22,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The live set of instances of one service, kept current by a watch. Reads are lock-free: each
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServiceView implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(ServiceView.class);
+    private static final System.Logger log = System.getLogger(ServiceView.class.getName());
 
     /** An immutable state of the service at {@code revision}; {@code stale} if read from the failsafe snapshot. */
     public record Snapshot(String service, long revision, List<Instance> instances, boolean stale) {
@@ -169,7 +168,7 @@ public final class ServiceView implements AutoCloseable {
         try {
             copy = file.read();
         } catch (IOException | RuntimeException e) {
-            log.warn("failsafe snapshot {} of {} unreadable: {}", file.path(), service, e.toString());
+            log.log(Level.WARNING, () -> "failsafe snapshot " + file.path() + " of " + service + " unreadable: " + e);
             return;
         }
         if (copy.isEmpty()) {
@@ -181,8 +180,8 @@ public final class ServiceView implements AutoCloseable {
             }
             Snapshot s = new Snapshot(service, copy.get().revision(), copy.get().instances(), true);
             current = s;
-            log.warn("registry unreachable: serving {} instances of {} from the failsafe snapshot (revision {}) until it answers",
-                    s.instances().size(), service, s.revision());
+            log.log(Level.WARNING, () -> "registry unreachable: serving " + s.instances().size() + " instances of " + service
+                    + " from the failsafe snapshot (revision " + s.revision() + ") until it answers");
             callbacks.add(() -> deliver(s));
         }
         callbacks.drain();
@@ -203,7 +202,7 @@ public final class ServiceView implements AutoCloseable {
         try {
             file.write(s.revision(), s.instances());
         } catch (IOException | RuntimeException e) {
-            log.warn("writing failsafe snapshot {} of {} failed: {}", file.path(), service, e.toString());
+            log.log(Level.WARNING, () -> "writing failsafe snapshot " + file.path() + " of " + service + " failed: " + e);
         }
     }
 

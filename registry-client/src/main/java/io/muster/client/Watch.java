@@ -8,13 +8,12 @@ import io.muster.api.v1.Instance;
 import io.muster.api.v1.RegistryGrpc;
 import io.muster.api.v1.WatchRequest;
 import io.muster.api.v1.WatchResponse;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A resumable watch stream. It remembers the last revision it delivered; when the stream ends for
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Watch implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(Watch.class);
+    private static final System.Logger log = System.getLogger(Watch.class.getName());
     static final int PROGRESS_INTERVAL_MS = 2000;
     /**
      * The stream's deadline, renewed by every message: the server sends PROGRESS every interval on
@@ -149,8 +148,8 @@ public final class Watch implements AutoCloseable {
                 scheduleIdleCheck(observer, IDLE_TIMEOUT_NANOS - idle);
                 return;
             }
-            log.info("watch stream to {} silent for {} ms: resuming elsewhere", client.endpoints().target(observer.index),
-                    TimeUnit.NANOSECONDS.toMillis(idle));
+            log.log(Level.INFO, () -> "watch stream to " + client.endpoints().target(observer.index) + " silent for "
+                    + TimeUnit.NANOSECONDS.toMillis(idle) + " ms: resuming elsewhere");
             silent = context;
         }
         // the stream then fails with CANCELLED, which resumes on the next member
@@ -188,7 +187,7 @@ public final class Watch implements AutoCloseable {
                     closed = true;
                     current = null;
                     cancelIdleCheck();
-                    log.warn("watch of {}/{} ended: {}", namespace, services, status);
+                    log.log(Level.WARNING, () -> "watch of " + namespace + "/" + services + " ended: " + status);
                     callbacks.add(() -> listener.onError(status));
                 }
                 callbacks.drain();
@@ -245,8 +244,8 @@ public final class Watch implements AutoCloseable {
                 callbacks.add(() -> listener.onProgress(revision));
             }
             case COMPACTED -> {
-                log.info("watch from revision {} compacted (oldest {}): resyncing from a snapshot",
-                        lastRevision + 1, r.getCompactRevision());
+                log.log(Level.INFO, () -> "watch from revision " + (lastRevision + 1) + " compacted (oldest " + r.getCompactRevision()
+                        + "): resyncing from a snapshot");
                 needSnapshot = true;
             }
             default -> {
@@ -266,8 +265,9 @@ public final class Watch implements AutoCloseable {
             attempt++;
             delay = cause == null ? 0 : client.retryPolicy().backoffNanos(attempt, client.random());
             if (cause != null) {
-                log.debug("watch stream failed ({}), resuming after revision {} on {} in {} ms", cause.toString(), lastRevision,
-                        target, TimeUnit.NANOSECONDS.toMillis(delay));
+                long delayMs = TimeUnit.NANOSECONDS.toMillis(delay);
+                log.log(Level.DEBUG, () -> "watch stream failed (" + cause + "), resuming after revision " + lastRevision + " on "
+                        + target + " in " + delayMs + " ms");
                 callbacks.add(() -> listener.onReconnect(cause, target));
             }
         }

@@ -11,6 +11,7 @@ import io.muster.api.v1.Instance;
 import io.muster.client.Namespaces;
 import io.muster.client.RegistryClient;
 import io.muster.client.ServiceView;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -19,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Pushes the routable instances of one service (in one namespace) to gRPC on every change of its {@link ServiceView}.
@@ -32,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 final class MusterNameResolver extends NameResolver {
 
-    private static final Logger log = LoggerFactory.getLogger(MusterNameResolver.class);
+    private static final System.Logger log = System.getLogger(MusterNameResolver.class.getName());
 
     private final RegistryClient client;
     private final String namespace;
@@ -80,7 +79,8 @@ final class MusterNameResolver extends NameResolver {
                 try {
                     groups.add(new EquivalentAddressGroup(new InetSocketAddress(address(i.getHost()), i.getPort()), attributes(i)));
                 } catch (UnknownHostException e) {
-                    log.warn("instance {}/{}: host '{}' does not resolve; left out", name, i.getId(), i.getHost());
+                    log.log(Level.WARNING,
+                            () -> "instance " + name + "/" + i.getId() + ": host '" + i.getHost() + "' does not resolve; left out");
                 }
             }
             syncContext.execute(() -> deliver(snapshot.revision(), groups));

@@ -12,19 +12,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The library's resolved runtime classpath (written by the dependency plugin before the tests, see
- * the pom) carries no logging backend and no CLI framework: applications pick their own. The
- * enforcer's bannedDependencies rule checks the same at validate time.
+ * the pom) carries no SLF4J, no logging backend and no CLI framework: the library logs through the
+ * JDK's System.Logger, and applications pick their own backend. The enforcer's bannedDependencies
+ * rule checks the same at validate time.
  */
 @UnitTest
-class LibraryDependsOnGrpcAndSlf4jOnlyTest {
+class LibraryDependsOnGrpcProtobufAndGuavaOnlyTest {
 
     @Test
-    void runtimeClasspathHasNoLogbackNorPicocli() throws IOException {
+    void runtimeClasspathHasNoSlf4jNorLogbackNorPicocli() throws IOException {
         Path file = Path.of("target", "runtime-classpath.txt");
         assertThat(file).as("written in generate-test-resources").exists();
         List<String> jars = Arrays.stream(Files.readString(file).trim().split(java.io.File.pathSeparator))
                 .map(p -> Path.of(p).getFileName().toString()).toList();
-        assertThat(jars).anyMatch(j -> j.startsWith("grpc-api-")).anyMatch(j -> j.startsWith("slf4j-api-"));
-        assertThat(jars).noneMatch(j -> j.startsWith("logback-")).noneMatch(j -> j.startsWith("picocli-"));
+        assertThat(jars).anyMatch(j -> j.startsWith("grpc-api-")).anyMatch(j -> j.startsWith("protobuf-java-"))
+                .anyMatch(j -> j.startsWith("guava-"));
+        assertThat(jars).noneMatch(j -> j.startsWith("slf4j-")).noneMatch(j -> j.startsWith("logback-")).noneMatch(j -> j.startsWith("picocli-"));
     }
 }
